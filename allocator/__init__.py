@@ -1,0 +1,11 @@
+"""genhus allocator: the CP-SAT model, solve, pricing, plan checker and CLI.
+
+The one entry point is :func:`solve`; :func:`check_plan` verifies any plan
+against its scenario without CP-SAT.
+"""
+
+from allocator.check import CheckReport, check_plan
+from allocator.cost import Pricing, build_plan, price_plan
+from allocator.solve import solve
+
+__all__ = ["CheckReport", "Pricing", "build_plan", "check_plan", "price_plan", "solve"]

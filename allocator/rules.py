@@ -1,0 +1,285 @@
+"""The rules R1 to R16 as plain functions on scenario data.
+
+These are the definitions that both the CP-SAT model and the plan checker
+apply: who may live where (R5, R6, R7, R15), the displacement window (R1),
+notice dates (R3, R4), when a dwelling can be used (R11, R15), seniority
+order (R9) and the price of a day, a gap or a soft wish. Nothing here knows
+about CP-SAT. Money is integer øre (1/100 DKK) so that the solver's
+objective and the checker's recomputation agree to the øre.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from models.scenario import (
+    AfterDwelling,
+    Dwelling,
+    Household,
+    PavilionType,
+    Scenario,
+    Source,
+    Stage,
+    TieBreak,
+)
+
+Place = Dwelling | PavilionType
+
+#: Open-ended availability ("until further notice") as a day number.
+FOREVER = 10**6
+
+
+def ore(dkk: float) -> int:
+    """DKK to integer øre."""
+    return round(dkk * 100)
+
+
+def daily_ore(monthly_rent: float) -> int:
+    """Rent of one day in øre: a month is a twelfth of 365 days."""
+    return round(monthly_rent * 12 * 100 / 365)
+
+
+def months_to_days(months: float) -> int:
+    """Whole days in ``months`` months of 365/12 days."""
+    return math.ceil(months * 365 / 12)
+
+
+# -- R1, R3, R4: dates --------------------------------------------------------
+
+
+def move_out_day(scenario: Scenario, stage: Stage) -> int:
+    """R1: the day households of ``stage`` must be out (start minus clearing)."""
+    return scenario.day(stage.start) - scenario.policy.clearing_days
+
+
+def back_day(scenario: Scenario, stage: Stage) -> int:
+    """R1: the first day households of ``stage`` can come back."""
+    return scenario.day(stage.end) + scenario.policy.ready_days
+
+
+def ready_day(scenario: Scenario, after: AfterDwelling) -> int:
+    """The first day an after-renovation dwelling can be moved into."""
+    stage = next(s for s in scenario.stages if s.id == after.stage)
+    return back_day(scenario, stage)
+
+
+def notice_date(scenario: Scenario, stage: Stage) -> date:
+    """R3: latest date of the formal notice (``notice_months`` before start)."""
+    return stage.start - relativedelta(months=scenario.policy.notice_months)
+
+
+def legal_notice_date(scenario: Scenario, stage: Stage) -> date:
+    """R3: the legal minimum notice date (``legal_notice_months`` before start)."""
+    return stage.start - relativedelta(months=scenario.policy.legal_notice_months)
+
+
+def return_letter_date(return_date: date) -> date:
+    """R4: the return letter goes out at least one month before the return."""
+    return return_date - relativedelta(months=1)
+
+
+def notice_warnings(scenario: Scenario) -> list[str]:
+    """R3 checked before solving: stages whose notice date has passed."""
+    out = []
+    today = scenario.policy.planning_date
+    for stage in scenario.stages:
+        recommended = notice_date(scenario, stage)
+        legal = legal_notice_date(scenario, stage)
+        if legal < today:
+            out.append(
+                f"stage {stage.id}: even the legal {scenario.policy.legal_notice_months}-month "
+                f"notice date {legal} is before the planning date {today}; the stage cannot "
+                "start as given"
+            )
+        elif recommended < today:
+            out.append(
+                f"stage {stage.id}: the notice date {recommended} "
+                f"({scenario.policy.notice_months} months before start) is before the planning "
+                f"date {today}; only the legal minimum ({legal}) can still be met"
+            )
+    return out
+
+
+# -- R5, R6, R7, R15: who may live where --------------------------------------
+
+
+def place_problems(
+    scenario: Scenario, household: Household, place: Place, *, permanent: bool = False
+) -> list[str]:
+    """Why ``place`` cannot house ``household`` (empty list: it can).
+
+    ``permanent`` asks about a permanent move instead of a temporary stay.
+    """
+    problems = []
+    source = place_source(place)
+    rooms_needed = scenario.min_rooms(household)
+    if place.rooms < rooms_needed:
+        problems.append(
+            f"R5: {place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
+        )
+    if household.rooms_max is not None and place.rooms > household.rooms_max:
+        problems.append(f"R5: {place.rooms} rooms, more than the wished {household.rooms_max}")
+    if household.wheelchair and not place.wheelchair:
+        problems.append("R6: not wheelchair accessible")
+    if household.step_free and not place.step_free:
+        problems.append("R6: not step-free")
+    floor = place.floor if isinstance(place, Dwelling) else 0
+    if household.max_floor is not None and floor > household.max_floor:
+        problems.append(f"R6: floor {floor} above the household's maximum {household.max_floor}")
+    if source in household.excluded_sources:
+        problems.append(f"R7: source {source} is excluded by the household's agreement")
+    if isinstance(place, Dwelling):
+        if place.municipal_referral:
+            problems.append("R15: reserved for municipal referral")
+        if (
+            not permanent
+            and scenario.policy.same_municipality
+            and scenario.municipality is not None
+            and place.municipality is not None
+            and place.municipality != scenario.municipality
+        ):
+            problems.append(f"R7: in {place.municipality}, not in {scenario.municipality}")
+    if permanent and source is not Source.OWN_ORGANISATION:
+        problems.append(f"R8: a permanent dwelling must be in the own organisation, not {source}")
+    return problems
+
+
+def place_source(place: Place) -> Source:
+    """The source of a dwelling or pavilion module."""
+    return Source.PAVILION if isinstance(place, PavilionType) else place.source
+
+
+def after_eligible(scenario: Scenario, household: Household, after: AfterDwelling) -> bool:
+    """R9: may ``household`` be given ``after`` (size and accessibility)?"""
+    if after.rooms < scenario.min_rooms(household):
+        return False
+    if household.wheelchair and not after.wheelchair:
+        return False
+    if household.step_free and not after.step_free:
+        return False
+    return household.max_floor is None or after.floor <= household.max_floor
+
+
+def seniority_key(scenario: Scenario, household: Household) -> tuple[date, date, str]:
+    """R9: sort key, most senior first; ties broken by ``policy.tie_break``."""
+    if scenario.policy.tie_break is TieBreak.BIRTH_DATE:
+        return (household.seniority_date, household.birth_date or date.max, household.id)
+    return (household.seniority_date, date.max, household.id)
+
+
+def wanted_after(scenario: Scenario, household: Household) -> list[AfterDwelling]:
+    """The eligible after-renovation dwellings a household wishes, best first."""
+    wished = (scenario.after_dwelling(a) for a in household.wishes)
+    return [a for a in wished if after_eligible(scenario, household, a)]
+
+
+# -- R11, R15: when a dwelling can be used ------------------------------------
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An interval [start, end) in which a dwelling can serve as a rehousing place.
+
+    ``vacated_by`` names the permanent mover whose renovated dwelling this is:
+    the interval exists only if that household moves out for good.
+    """
+
+    dwelling: str
+    start: int
+    end: int
+    vacated_by: str | None = None
+
+
+def availabilities(scenario: Scenario) -> list[Availability]:
+    """Every interval in which a dwelling can be a rehousing place.
+
+    - vacant dwellings outside the stages: from ``vacant_from`` to ``hand_back``
+      (borrowed) or open-ended;
+    - vacant department dwellings of a stage: before the stage's move-out day,
+      and again from the stage's return day (unless merged away);
+    - homes of households who may move out for good: from the stage's return
+      day, on condition that they do (unless merged away);
+    - municipal-referral dwellings never (R15).
+    """
+    out = []
+    removed = scenario.removed_dwellings()
+    residents = {h.dwelling: h for h in scenario.households}
+    stages = {s.id: s for s in scenario.stages}
+    for d in scenario.dwellings:
+        if d.municipal_referral:
+            continue
+        stage = stages.get(d.stage) if d.stage else None
+        if d.vacant_from is not None:
+            start = scenario.day(d.vacant_from)
+            end = scenario.day(d.hand_back) if d.hand_back else FOREVER
+            if stage is None:
+                out.append(Availability(d.id, start, end))
+                continue
+            if start < move_out_day(scenario, stage):
+                out.append(Availability(d.id, start, move_out_day(scenario, stage)))
+            if d.id not in removed:
+                out.append(Availability(d.id, max(start, back_day(scenario, stage)), end))
+        elif stage is not None and d.id not in removed:
+            resident = residents.get(d.id)
+            if resident is not None and resident.agreement.value != "temporary":
+                out.append(Availability(d.id, back_day(scenario, stage), FOREVER, resident.id))
+    return out
+
+
+# -- R11, R14: what a gap in a timeline costs ----------------------------------
+
+
+@dataclass(frozen=True)
+class GapUse:
+    """How a gap [start, end) between two uses of a dwelling is spent.
+
+    If ``lease`` is set the days [lease_start, lease_end) are let on a
+    time-limited lease and the rest is held empty; otherwise all is held empty.
+    """
+
+    cost: int
+    lease: tuple[int, int] | None
+
+
+def gap_use(
+    scenario: Scenario, daily: int, start: int, end: int, *, after_occupant: bool, before_occupant: bool
+) -> GapUse:
+    """The cheaper of holding a gap empty or letting it on a time-limited lease (R11).
+
+    A time-limited tenant is an occupant too (R2): it needs a turnaround gap
+    after a previous occupant and before the next one, and those days are
+    held empty. The lease must last ``time_limited_min_days``.
+    """
+    days = end - start
+    empty = GapUse(daily * days, None)
+    turn = scenario.policy.turnaround_days
+    lease_start = start + (turn if after_occupant else 0)
+    lease_end = end - (turn if before_occupant else 0)
+    if lease_end - lease_start < max(1, scenario.policy.time_limited_min_days):
+        return empty
+    held = days - (lease_end - lease_start)
+    leased = GapUse(daily * held + ore(scenario.costs.time_limited_deposit), (lease_start, lease_end))
+    return leased if leased.cost < empty.cost else empty
+
+
+# -- soft wishes ---------------------------------------------------------------
+
+
+def penalty_ore(scenario: Scenario, household: Household, place: Place) -> int:
+    """Soft-wish penalty of housing ``household`` in ``place`` (øre)."""
+    pen = scenario.penalties
+    total = 0
+    if household.preferred_sources and place_source(place) not in household.preferred_sources:
+        total += ore(pen.source_not_preferred)
+    if household.rooms_min is not None and place.rooms < household.rooms_min:
+        total += ore(pen.room_short) * (household.rooms_min - place.rooms)
+    return total
+
+
+def months_of(days: int) -> int:
+    """Started months in ``days`` days (a month is 365/12 days)."""
+    return math.ceil(days * 12 / 365)

@@ -1,0 +1,197 @@
+"""Plan and result data: what the allocator returns and the checker reads.
+
+A plan is written so that a planner can act on it and so that the plan
+checker can verify it without knowing how it was found: per household where
+it goes and when, and per rehousing place (dwelling or pavilion module) its
+whole timeline. Money is in DKK with two decimals.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.scenario import Source
+
+
+class Mode(StrEnum):
+    """What happens to a household (R8)."""
+
+    TEMPORARY = "temporary"  # stays in a rehousing place, then comes back
+    DIRECT = "direct"  # moves straight into its after-renovation dwelling
+    PERMANENT = "permanent"  # moves for good to a dwelling outside the department
+
+
+class SegmentKind(StrEnum):
+    """What a rehousing place is used for during a segment of its timeline."""
+
+    HELD_EMPTY = "held_empty"  # withheld and empty: rent loss (R11, R14)
+    TIME_LIMITED = "time_limited"  # let on a time-limited lease: no rent loss (R11)
+    OCCUPIED = "occupied"  # a displaced household lives here: rent loss (R14)
+    SPARE = "spare"  # held as overcapacity for a stage's allocation (R10), zero length
+    PERMANENT = "permanent"  # let for good to a permanent mover from ``start``
+
+
+class CostCategory(StrEnum):
+    """The guide's budget categories."""
+
+    RENT_LOSS_EMPTY = "rent_loss_empty"
+    RENT_LOSS_OCCUPIED = "rent_loss_occupied"
+    RENT_LOSS_VACATED = "rent_loss_vacated"
+    RENT_REDUCTION = "rent_reduction"
+    PAVILIONS = "pavilions"
+    MOVING = "moving"
+    EXTRA_HELP = "extra_help"
+    TRANSFERS = "transfers"
+    STORAGE = "storage"
+    TIME_LIMITED_DEPOSITS = "time_limited_deposits"
+    CONSULTANT = "consultant"
+
+
+RENT_LOSS_CATEGORIES = (
+    CostCategory.RENT_LOSS_EMPTY,
+    CostCategory.RENT_LOSS_OCCUPIED,
+    CostCategory.RENT_LOSS_VACATED,
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HouseholdPlan(_Frozen):
+    """Where one household goes and when."""
+
+    household: str
+    stage: str
+    mode: Mode
+    notice_date: date = Field(description="Latest date for the formal notice (R3).")
+    move_out: date = Field(description="Day it leaves its current dwelling (R1).")
+    place: str | None = Field(default=None, description="Temporary dwelling or pavilion module.")
+    place_source: Source | None = None
+    return_date: date | None = Field(
+        default=None, description="Day it leaves the temporary place (R1)."
+    )
+    return_letter_date: date | None = Field(
+        default=None, description="Latest date for the return letter (R4)."
+    )
+    after_dwelling: str | None = Field(
+        default=None, description="After-renovation dwelling won by seniority (R9)."
+    )
+    permanent_dwelling: str | None = None
+
+
+class Segment(_Frozen):
+    """A stretch [start, end) of a place's timeline."""
+
+    kind: SegmentKind
+    start: date
+    end: date
+    household: str | None = None
+    stage: str | None = None
+
+
+class PlaceTimeline(_Frozen):
+    """The timeline of one rehousing dwelling or pavilion module.
+
+    ``collected_from`` is the start of the availability interval in which
+    the place is used; the plan charges it from then to its last use.
+    """
+
+    place: str
+    source: Source
+    pavilion_type: str | None = None
+    collected_from: date
+    released: date = Field(description="Day the plan stops using the place.")
+    segments: list[Segment]
+
+
+class StageCost(_Frozen):
+    """Cost of one stage (or the total) by budget category, in DKK."""
+
+    stage: str
+    by_category: dict[CostCategory, float]
+    total: float
+
+
+class StageKpi(_Frozen):
+    """Per-stage key figures."""
+
+    stage: str
+    households: int
+    displaced: int = Field(description="Households with a temporary stay.")
+    pool: int = Field(description="Places collected for the stage's move-out (R10).")
+    overcapacity: float | None = Field(description="pool / displaced - 1; none if none displaced.")
+    notice_date: date
+    notice_in_past: bool
+
+
+class Kpis(_Frozen):
+    """Key figures of a plan."""
+
+    rent_loss: float = Field(description="DKK, all rent-loss categories.")
+    vacancy_days: int = Field(description="Days rehousing dwellings stood empty (held empty).")
+    occupied_days: int = Field(description="Days rehousing dwellings housed displaced households.")
+    withheld_days: int = Field(
+        description="Dwelling-days withheld from the waiting list (R16): empty plus occupied."
+    )
+    time_limited_days: int
+    moves: int
+    households_by_mode: dict[str, int]
+    households_by_source: dict[str, int]
+    pavilion_modules: int
+    stages: list[StageKpi]
+
+
+class Plan(_Frozen):
+    """A complete rehousing plan for a scenario."""
+
+    households: list[HouseholdPlan]
+    places: list[PlaceTimeline]
+    costs: list[StageCost] = Field(description="Per stage, then 'total'.")
+    penalties: float = Field(description="Soft-wish penalties in DKK (objective, not budget).")
+    kpis: Kpis
+
+
+class Status(StrEnum):
+    """Outcome of a solve."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    NO_SOLUTION_IN_TIME = "NO_SOLUTION_IN_TIME"
+    MODEL_INVALID = "MODEL_INVALID"
+
+
+class SolverInfo(_Frozen):
+    """How the result was obtained (for reproducibility)."""
+
+    ortools_version: str
+    seed: int
+    num_workers: int
+    time_limit: float
+    parameters: dict[str, str] = Field(default_factory=dict)
+    variables: int = 0
+    constraints: int = 0
+    build_seconds: float = 0.0
+
+
+class Result(_Frozen):
+    """What :func:`allocator.solve` returns; it never raises for a bad outcome."""
+
+    scenario: str
+    status: Status
+    objective: float | None = Field(description="DKK: budget cost plus penalties.")
+    bound: float | None = Field(description="Best proven lower bound on the objective, DKK.")
+    gap: float | None = Field(description="(objective - bound) / objective.")
+    runtime: float = Field(description="Wall seconds of the CP-SAT search.")
+    plan: Plan | None
+    warnings: list[str] = Field(default_factory=list)
+    solver: SolverInfo
+
+    @property
+    def found(self) -> bool:
+        """True when the result carries a plan."""
+        return self.plan is not None

@@ -1,0 +1,427 @@
+"""Scenario data: what a planner knows before planning a rehousing case.
+
+Everything here is plain, validated data. Dates are ISO dates in files and
+Python ``date`` objects here; the allocator turns them into integer days
+counted from ``policy.planning_date`` (see :meth:`Scenario.day`).
+
+Validation happens once, at the boundary (when a scenario is built or
+loaded); the allocator and the plan checker trust a ``Scenario``.
+The rules R1 to R16 referred to below are defined in ``docs/MODEL.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+NonNegInt = Annotated[int, Field(ge=0)]
+PosInt = Annotated[int, Field(ge=1)]
+Money = Annotated[float, Field(ge=0, description="Amount in DKK.")]
+
+
+class Source(StrEnum):
+    """Where a rehousing place comes from (R7)."""
+
+    OWN_DEPARTMENT = "own_department"
+    OWN_ORGANISATION = "own_organisation"
+    PARTNER = "partner"
+    PAVILION = "pavilion"
+
+
+class Agreement(StrEnum):
+    """The household's rehousing agreement (R8)."""
+
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+    UNDECIDED = "undecided"
+
+
+class TieBreak(StrEnum):
+    """How equal seniority dates are ordered (R9)."""
+
+    BIRTH_DATE = "birth_date"  # the older main tenant first, then id
+    HOUSEHOLD_ID = "household_id"  # plain id order
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Stage(_Strict):
+    """A stage (etape): dwellings renovated together during [start, end)."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    start: date = Field(description="First day of the physical works.")
+    end: date = Field(description="Day the works are finished (exclusive).")
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Dwelling(_Strict):
+    """A dwelling that exists before the works.
+
+    Department dwellings (``source == own_department``) may belong to a
+    ``stage``: a household living in one is affected by that stage; a vacant
+    one can house other stages before and after its own renovation.
+    Other dwellings are candidate rehousing dwellings.
+    """
+
+    id: str = Field(min_length=1)
+    source: Source
+    stage: str | None = Field(default=None, description="Stage renovating this dwelling.")
+    address: str = ""
+    rooms: PosInt
+    area_m2: float = Field(gt=0)
+    floor: int = Field(default=0, ge=-1, description="0 = ground floor.")
+    elevator: bool = False
+    wheelchair: bool = Field(default=False, description="Wheelchair accessible.")
+    monthly_rent: Money
+    vacant_from: date | None = Field(
+        default=None,
+        description="First day the dwelling is vacant and usable; none if occupied.",
+    )
+    hand_back: date | None = Field(
+        default=None, description="Borrowed dwellings: last day the lender lets us use it."
+    )
+    municipal_referral: bool = Field(
+        default=False, description="Reserved for the municipality's referral right (R15)."
+    )
+    municipality: str | None = None
+
+    @property
+    def step_free(self) -> bool:
+        """Reachable without stairs: ground floor, elevator or wheelchair accessible."""
+        return self.floor <= 0 or self.elevator or self.wheelchair
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.source is Source.PAVILION:
+            raise ValueError("pavilion modules are given as pavilion types, not dwellings")
+        if self.stage is not None and self.source is not Source.OWN_DEPARTMENT:
+            raise ValueError("only own_department dwellings can belong to a stage")
+        if self.hand_back is not None and self.vacant_from is None:
+            raise ValueError("hand_back is set but vacant_from is not")
+        if self.hand_back is not None and self.vacant_from is not None:
+            if self.hand_back <= self.vacant_from:
+                raise ValueError(
+                    f"hand_back ({self.hand_back}) must be after vacant_from ({self.vacant_from})"
+                )
+        return self
+
+
+class Household(_Strict):
+    """A household living in a dwelling of a stage."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    dwelling: str = Field(description="Id of the dwelling it lives in now.")
+    adults: PosInt = 1
+    children: NonNegInt = 0
+    seniority_date: date = Field(description="Moved into the department (R9).")
+    birth_date: date | None = Field(default=None, description="Main tenant; for tie-breaks.")
+    wheelchair: bool = False
+    step_free: bool = False
+    max_floor: int | None = Field(default=None, ge=0)
+    elderly: bool = False
+    disabled: bool = False
+    agreement: Agreement = Agreement.TEMPORARY
+    rooms_min: PosInt | None = Field(default=None, description="Wished minimum (soft).")
+    rooms_max: PosInt | None = Field(default=None, description="Wished maximum (hard, R5).")
+    excluded_sources: list[Source] = Field(default_factory=list)
+    preferred_sources: list[Source] = Field(default_factory=list)
+    wishes: list[str] = Field(
+        default_factory=list,
+        description="After-renovation dwelling ids, most wanted first (R9).",
+    )
+    self_move: bool = Field(default=False, description="Moves itself against the allowance.")
+    storage: bool = Field(default=False, description="Attic/basement goods stored while away.")
+
+    @property
+    def persons(self) -> int:
+        """Number of persons in the household."""
+        return self.adults + self.children
+
+    @property
+    def extra_help(self) -> bool:
+        """Elderly or disabled households get extra moving help (R13)."""
+        return self.elderly or self.disabled
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.rooms_min and self.rooms_max and self.rooms_min > self.rooms_max:
+            raise ValueError(
+                f"rooms_min ({self.rooms_min}) is larger than rooms_max ({self.rooms_max})"
+            )
+        if len(set(self.wishes)) != len(self.wishes):
+            raise ValueError("wishes lists the same dwelling twice")
+        if Source.PAVILION in self.preferred_sources and Source.PAVILION in self.excluded_sources:
+            raise ValueError("pavilion is both preferred and excluded")
+        return self
+
+
+class AfterDwelling(_Strict):
+    """A new, merged or changed dwelling of the department after the works (R9).
+
+    It is ready when its stage is ready (stage end plus the ready period).
+    ``replaces`` names the current dwellings that disappear into it; their
+    households cannot return to them.
+    """
+
+    id: str = Field(min_length=1)
+    stage: str
+    rooms: PosInt
+    area_m2: float = Field(gt=0)
+    floor: int = Field(default=0, ge=-1)
+    elevator: bool = False
+    wheelchair: bool = False
+    monthly_rent: Money
+    replaces: list[str] = Field(default_factory=list)
+
+    @property
+    def step_free(self) -> bool:
+        """Reachable without stairs."""
+        return self.floor <= 0 or self.elevator or self.wheelchair
+
+
+class PavilionType(_Strict):
+    """A pavilion module type that can be rented (R12)."""
+
+    id: str = Field(min_length=1)
+    rooms: PosInt
+    area_m2: float = Field(default=60.0, gt=0)
+    wheelchair: bool = False
+    max_count: NonNegInt
+    setup_cost: Money
+    removal_cost: Money
+    monthly_rent: Money
+    min_months: NonNegInt = 0
+    lead_days: NonNegInt = Field(default=90, description="From order to ready.")
+
+    @property
+    def step_free(self) -> bool:
+        """Pavilion modules are placed on the ground."""
+        return True
+
+
+class Costs(_Strict):
+    """Unit costs in DKK (the guide's budget model, R11 to R14)."""
+
+    moving_company: dict[int, Money] = Field(
+        default_factory=lambda: {1: 6000.0, 2: 8000.0, 3: 10000.0, 4: 12000.0, 5: 14000.0},
+        description="Moving company per move, by rooms of the household's dwelling.",
+    )
+    self_move_allowance: Money = 3000.0
+    extra_help: Money = Field(default=2500.0, description="Per move, elderly or disabled.")
+    transfer: Money = Field(default=1200.0, description="Phone, internet and TV, per move.")
+    storage_per_month: Money = 600.0
+    time_limited_deposit: Money = Field(
+        default=5000.0, description="Deposit reduction offered per time-limited lease."
+    )
+    consultant_per_household: Money = 4000.0
+    rent_reduction: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of its own rent a temporary household is let off while away.",
+    )
+
+    def moving(self, rooms: int) -> float:
+        """Moving company price for a dwelling with ``rooms`` rooms."""
+        if not self.moving_company:
+            return 0.0
+        fitting = [r for r in self.moving_company if r <= rooms]
+        key = max(fitting) if fitting else min(self.moving_company)
+        return self.moving_company[key]
+
+    @model_validator(mode="after")
+    def _rooms_positive(self) -> Self:
+        bad = [r for r in self.moving_company if r < 1]
+        if bad:
+            raise ValueError(f"moving_company has room counts below 1: {bad}")
+        return self
+
+
+class Penalties(_Strict):
+    """Soft-wish penalties in DKK added to the objective (not to the budget)."""
+
+    source_not_preferred: Money = Field(default=2000.0, description="Per household.")
+    room_short: Money = Field(default=3000.0, description="Per room below the wished minimum.")
+
+
+class Policy(_Strict):
+    """How the organisation runs the case."""
+
+    planning_date: date = Field(description="Today: day 0 of the plan.")
+    clearing_days: NonNegInt = Field(default=30, description="Out this many days before start (R1).")
+    ready_days: NonNegInt = Field(default=14, description="Back this many days after end (R1).")
+    turnaround_days: NonNegInt = Field(default=7, description="Between two occupants (R2).")
+    notice_months: PosInt = Field(default=4, description="Notice lead before start (R3).")
+    legal_notice_months: PosInt = 3
+    persons_per_room: PosInt = Field(default=2, description="Occupancy: a room per N persons (R5).")
+    overcapacity: float = Field(
+        default=0.2, ge=0, le=1, description="Minimum spare share of the pool per stage (R10)."
+    )
+    time_limited_min_days: NonNegInt = Field(
+        default=90, description="Shortest time-limited lease worth offering (R11)."
+    )
+    same_municipality: bool = Field(
+        default=True, description="Temporary dwellings only in the scenario's municipality (R7)."
+    )
+    tie_break: TieBreak = TieBreak.BIRTH_DATE
+
+
+class Scenario(_Strict):
+    """A whole rehousing case: the input of :func:`allocator.solve`."""
+
+    name: str = "scenario"
+    municipality: str | None = None
+    policy: Policy
+    costs: Costs = Field(default_factory=Costs)
+    penalties: Penalties = Field(default_factory=Penalties)
+    stages: list[Stage] = Field(min_length=1)
+    dwellings: list[Dwelling]
+    households: list[Household]
+    after_dwellings: list[AfterDwelling] = Field(default_factory=list)
+    pavilions: list[PavilionType] = Field(default_factory=list)
+
+    _dwellings: dict[str, Dwelling] = PrivateAttr(default_factory=dict)
+    _after: dict[str, AfterDwelling] = PrivateAttr(default_factory=dict)
+    _households: dict[str, Household] = PrivateAttr(default_factory=dict)
+
+    # -- helpers used by the allocator, the checker and reports ------------
+
+    def day(self, d: date) -> int:
+        """Days from the planning date to ``d``."""
+        return (d - self.policy.planning_date).days
+
+    def date_of(self, day: int) -> date:
+        """Inverse of :meth:`day`."""
+        return self.policy.planning_date + timedelta(days=day)
+
+    def stage_of(self, household: Household) -> Stage:
+        """The stage whose works displace ``household``."""
+        stage_id = self.dwelling(household.dwelling).stage
+        return next(s for s in self.stages if s.id == stage_id)
+
+    def dwelling(self, dwelling_id: str) -> Dwelling:
+        """Look a dwelling up by id."""
+        return self._dwellings[dwelling_id]
+
+    def after_dwelling(self, after_id: str) -> AfterDwelling:
+        """Look an after-renovation dwelling up by id."""
+        return self._after[after_id]
+
+    def household(self, household_id: str) -> Household:
+        """Look a household up by id."""
+        return self._households[household_id]
+
+    def model_post_init(self, context: object, /) -> None:
+        self._dwellings = {d.id: d for d in self.dwellings}
+        self._after = {a.id: a for a in self.after_dwellings}
+        self._households = {h.id: h for h in self.households}
+
+    def min_rooms(self, household: Household) -> int:
+        """Smallest dwelling the occupancy rule allows (R5)."""
+        return max(1, math.ceil(household.persons / self.policy.persons_per_room))
+
+    def removed_dwellings(self) -> set[str]:
+        """Current dwellings that disappear into after-renovation dwellings."""
+        return {r for a in self.after_dwellings for r in a.replaces}
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        errors: list[str] = []
+
+        def dupes(field: str, ids: list[str]) -> None:
+            for value, n in Counter(ids).items():
+                if n > 1:
+                    first = ids.index(value)
+                    errors.append(f"{field}[{first}].id: id {value!r} is used {n} times")
+
+        dupes("stages", [s.id for s in self.stages])
+        dupes("dwellings", [d.id for d in self.dwellings])
+        dupes("households", [h.id for h in self.households])
+        dupes("after_dwellings", [a.id for a in self.after_dwellings])
+        dupes("pavilions", [p.id for p in self.pavilions])
+
+        stage_ids = {s.id for s in self.stages}
+        dwellings = {d.id: d for d in self.dwellings}
+        after_ids = {a.id for a in self.after_dwellings}
+
+        for i, d in enumerate(self.dwellings):
+            if d.stage is not None and d.stage not in stage_ids:
+                errors.append(f"dwellings[{i}].stage: unknown stage {d.stage!r}")
+
+        occupied: dict[str, int] = {}
+        for i, h in enumerate(self.households):
+            where = f"households[{i}]"
+            dw = dwellings.get(h.dwelling)
+            if dw is None:
+                errors.append(f"{where}.dwelling: unknown dwelling {h.dwelling!r}")
+            elif dw.stage is None:
+                errors.append(
+                    f"{where}.dwelling: dwelling {h.dwelling!r} is in no stage, "
+                    "so the household is in no stage"
+                )
+            elif dw.vacant_from is not None:
+                errors.append(
+                    f"{where}.dwelling: dwelling {h.dwelling!r} is listed as vacant "
+                    f"from {dw.vacant_from} but the household lives there"
+                )
+            if h.dwelling in occupied:
+                errors.append(
+                    f"{where}.dwelling: dwelling {h.dwelling!r} is also the home of "
+                    f"households[{occupied[h.dwelling]}]"
+                )
+            occupied.setdefault(h.dwelling, i)
+            for k, w in enumerate(h.wishes):
+                if w not in after_ids:
+                    errors.append(f"{where}.wishes[{k}]: unknown after-renovation dwelling {w!r}")
+            if h.rooms_max is not None and h.rooms_max < self.min_rooms(h):
+                errors.append(
+                    f"{where}.rooms_max: {h.rooms_max} rooms is below the occupancy rule's "
+                    f"minimum of {self.min_rooms(h)} for {h.persons} persons"
+                )
+            if h.seniority_date > self.policy.planning_date:
+                errors.append(f"{where}.seniority_date: {h.seniority_date} is after the planning date")
+
+        replaced: dict[str, int] = {}
+        for i, a in enumerate(self.after_dwellings):
+            if a.stage not in stage_ids:
+                errors.append(f"after_dwellings[{i}].stage: unknown stage {a.stage!r}")
+            for k, r in enumerate(a.replaces):
+                dw = dwellings.get(r)
+                if dw is None:
+                    errors.append(f"after_dwellings[{i}].replaces[{k}]: unknown dwelling {r!r}")
+                elif dw.stage != a.stage:
+                    errors.append(
+                        f"after_dwellings[{i}].replaces[{k}]: dwelling {r!r} is renovated in "
+                        f"stage {dw.stage!r}, not in stage {a.stage!r}"
+                    )
+                if r in replaced:
+                    errors.append(
+                        f"after_dwellings[{i}].replaces[{k}]: dwelling {r!r} is already "
+                        f"replaced by after_dwellings[{replaced[r]}]"
+                    )
+                replaced.setdefault(r, i)
+
+        for i, s in enumerate(self.stages):
+            if s.start <= self.policy.planning_date:
+                errors.append(
+                    f"stages[{i}].start: {s.start} is not after the planning date "
+                    f"{self.policy.planning_date}"
+                )
+
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
