@@ -154,7 +154,7 @@ def place_source(place: Place) -> Source:
 
 
 def after_eligible(scenario: Scenario, household: Household, after: AfterDwelling) -> bool:
-    """R9: may ``household`` be given ``after`` (size and accessibility)?"""
+    """R9: whether ``household`` may be given ``after`` (size and accessibility)."""
     if after.rooms < scenario.min_rooms(household):
         return False
     if household.wheelchair and not after.wheelchair:
@@ -246,7 +246,13 @@ class GapUse:
 
 
 def gap_use(
-    scenario: Scenario, daily: int, start: int, end: int, *, after_occupant: bool, before_occupant: bool
+    scenario: Scenario,
+    daily: int,
+    start: int,
+    end: int,
+    *,
+    after_occupant: bool,
+    before_occupant: bool,
 ) -> GapUse:
     """The cheaper of holding a gap empty or letting it on a time-limited lease (R11).
 
@@ -262,7 +268,9 @@ def gap_use(
     if lease_end - lease_start < max(1, scenario.policy.time_limited_min_days):
         return empty
     held = days - (lease_end - lease_start)
-    leased = GapUse(daily * held + ore(scenario.costs.time_limited_deposit), (lease_start, lease_end))
+    leased = GapUse(
+        daily * held + ore(scenario.costs.time_limited_deposit), (lease_start, lease_end)
+    )
     return leased if leased.cost < empty.cost else empty
 
 
@@ -283,3 +291,43 @@ def penalty_ore(scenario: Scenario, household: Household, place: Place) -> int:
 def months_of(days: int) -> int:
     """Started months in ``days`` days (a month is 365/12 days)."""
     return math.ceil(days * 12 / 365)
+
+
+# -- R10, R13, R14: per-household prices --------------------------------------
+
+
+def required_pool(scenario: Scenario, displaced: int) -> int:
+    """R10: places a stage with ``displaced`` households must collect."""
+    pct = round(scenario.policy.overcapacity * 100)
+    return displaced + (pct * displaced + 99) // 100
+
+
+def move_cost_ore(scenario: Scenario, household: Household) -> dict[str, int]:
+    """R13: price of one move of ``household`` by budget category (øre).
+
+    Keys are :class:`models.plan.CostCategory` values: ``moving``,
+    ``extra_help``, ``transfers``.
+    """
+    costs = scenario.costs
+    rooms = scenario.dwelling(household.dwelling).rooms
+    moving = costs.self_move_allowance if household.self_move else costs.moving(rooms)
+    return {
+        "moving": ore(moving),
+        "extra_help": ore(costs.extra_help) if household.extra_help else 0,
+        "transfers": ore(costs.transfer),
+    }
+
+
+def stay_cost_ore(scenario: Scenario, household: Household, days: int) -> dict[str, int]:
+    """R13, R14: household costs of a temporary stay of ``days`` days (øre).
+
+    Keys: ``rent_reduction`` (the share of its own rent it is let off) and
+    ``storage`` (per started month, if it stores goods).
+    """
+    own_daily = daily_ore(scenario.dwelling(household.dwelling).monthly_rent)
+    return {
+        "rent_reduction": round(scenario.costs.rent_reduction * own_daily * days),
+        "storage": ore(scenario.costs.storage_per_month) * months_of(days)
+        if household.storage
+        else 0,
+    }

@@ -111,11 +111,14 @@ class Dwelling(_Strict):
             raise ValueError("only own_department dwellings can belong to a stage")
         if self.hand_back is not None and self.vacant_from is None:
             raise ValueError("hand_back is set but vacant_from is not")
-        if self.hand_back is not None and self.vacant_from is not None:
-            if self.hand_back <= self.vacant_from:
-                raise ValueError(
-                    f"hand_back ({self.hand_back}) must be after vacant_from ({self.vacant_from})"
-                )
+        if (
+            self.hand_back is not None
+            and self.vacant_from is not None
+            and self.hand_back <= self.vacant_from
+        ):
+            raise ValueError(
+                f"hand_back ({self.hand_back}) must be after vacant_from ({self.vacant_from})"
+            )
         return self
 
 
@@ -262,7 +265,9 @@ class Policy(_Strict):
     """How the organisation runs the case."""
 
     planning_date: date = Field(description="Today: day 0 of the plan.")
-    clearing_days: NonNegInt = Field(default=30, description="Out this many days before start (R1).")
+    clearing_days: NonNegInt = Field(
+        default=30, description="Out this many days before start (R1)."
+    )
     ready_days: NonNegInt = Field(default=14, description="Back this many days after end (R1).")
     turnaround_days: NonNegInt = Field(default=7, description="Between two occupants (R2).")
     notice_months: PosInt = Field(default=4, description="Notice lead before start (R3).")
@@ -326,6 +331,7 @@ class Scenario(_Strict):
         return self._households[household_id]
 
     def model_post_init(self, context: object, /) -> None:
+        """Build the id look-up tables once."""
         self._dwellings = {d.id: d for d in self.dwellings}
         self._after = {a.id: a for a in self.after_dwellings}
         self._households = {h.id: h for h in self.households}
@@ -393,7 +399,9 @@ class Scenario(_Strict):
                     f"minimum of {self.min_rooms(h)} for {h.persons} persons"
                 )
             if h.seniority_date > self.policy.planning_date:
-                errors.append(f"{where}.seniority_date: {h.seniority_date} is after the planning date")
+                errors.append(
+                    f"{where}.seniority_date: {h.seniority_date} is after the planning date"
+                )
 
         replaced: dict[str, int] = {}
         for i, a in enumerate(self.after_dwellings):
