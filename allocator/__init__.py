@@ -6,6 +6,6 @@ against its scenario without CP-SAT.
 
 from allocator.check import CheckReport, check_plan
 from allocator.cost import Pricing, build_plan, price_plan
-from allocator.solve import solve
+from allocator.solver import Strategy, solve
 
-__all__ = ["CheckReport", "Pricing", "build_plan", "check_plan", "price_plan", "solve"]
+__all__ = ["CheckReport", "Pricing", "Strategy", "build_plan", "check_plan", "price_plan", "solve"]

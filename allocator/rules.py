@@ -214,7 +214,7 @@ def availabilities(scenario: Scenario) -> list[Availability]:
             continue
         stage = stages.get(d.stage) if d.stage else None
         if d.vacant_from is not None:
-            start = scenario.day(d.vacant_from)
+            start = max(0, scenario.day(d.vacant_from))  # past vacancy is sunk cost
             end = scenario.day(d.hand_back) if d.hand_back else FOREVER
             if stage is None:
                 out.append(Availability(d.id, start, end))

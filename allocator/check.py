@@ -1,0 +1,803 @@
+"""The plan checker: verifies any plan against its scenario without CP-SAT.
+
+:func:`check_plan` runs one small function per rule (or group of related
+rules) and collects their findings as plain sentences that name the
+household, place or stage and the rule, for example
+``"household H3: R6: not step-free (place O2)"``. It never raises on a bad
+plan: a finding is a violation, and a plan with none is valid.
+
+The checker shares the rule predicates and prices of :mod:`allocator.rules`
+and the pricing of :mod:`allocator.cost` with the rest of genhus, but
+nothing of the CP-SAT model: it reads only the plan's household plans and
+place timelines. ``docs/MODEL.md`` is the contract it checks.
+
+Place ids: a household's temporary ``place`` is a dwelling id of the
+scenario or the id of a pavilion module, i.e. the ``place`` of a pavilion
+timeline (one with ``pavilion_type`` set) of the plan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from allocator import rules
+from allocator.cost import Pricing, UnpriceablePlan, price_plan, stage_pools
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
+from models.scenario import Agreement, Household, PavilionType, Scenario, Source
+
+#: Largest difference in DKK tolerated between stated and recomputed amounts.
+TOLERANCE = 0.005
+
+#: Modes each agreement allows (R8); undecided households get what the plan finds best.
+ALLOWED_MODES = {
+    Agreement.TEMPORARY: {Mode.TEMPORARY, Mode.DIRECT},
+    Agreement.PERMANENT: {Mode.PERMANENT},
+    Agreement.UNDECIDED: set(Mode),
+}
+
+#: Segment kinds during which someone lives in a dwelling (R2 turnaround applies).
+OCCUPANTS = (SegmentKind.OCCUPIED, SegmentKind.TIME_LIMITED, SegmentKind.PERMANENT)
+
+#: Gap segments: between uses of a dwelling.
+GAPS = (SegmentKind.HELD_EMPTY, SegmentKind.TIME_LIMITED)
+
+#: Segments that are zero-length marks at a stage's move-out day.
+MARKS = (SegmentKind.SPARE, SegmentKind.PERMANENT)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_plan` found.
+
+    Attributes
+    ----------
+    violations
+        One plain sentence per broken rule; empty for a valid plan.
+    pricing
+        The plan priced afresh by :func:`allocator.cost.price_plan`, or
+        ``None`` if it names things the scenario does not know (the
+        violations then say what).
+
+    """
+
+    violations: list[str]
+    pricing: Pricing | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the plan breaks no rule."""
+        return not self.violations
+
+
+# -- small helpers -------------------------------------------------------------
+
+
+def _known(scenario: Scenario, plan: Plan) -> Iterator[tuple[HouseholdPlan, Household]]:
+    """Household plans whose household exists, each with its scenario household."""
+    ids = {h.id for h in scenario.households}
+    for hp in plan.households:
+        if hp.household in ids:
+            yield hp, scenario.household(hp.household)
+
+
+def _plans_by_household(plan: Plan) -> dict[str, HouseholdPlan]:
+    """The (first) plan of each household id named in the plan."""
+    out: dict[str, HouseholdPlan] = {}
+    for hp in plan.households:
+        out.setdefault(hp.household, hp)
+    return out
+
+
+def _modules(scenario: Scenario, plan: Plan) -> dict[str, PavilionType]:
+    """Pavilion module id to its type, for modules whose type exists."""
+    types = {p.id: p for p in scenario.pavilions}
+    return {
+        t.place: types[t.pavilion_type]
+        for t in plan.places
+        if t.pavilion_type is not None and t.pavilion_type in types
+    }
+
+
+def _places(scenario: Scenario, plan: Plan) -> dict[str, rules.Place]:
+    """Every place id a household may name: dwellings, then the plan's pavilion modules."""
+    places: dict[str, rules.Place] = {d.id: d for d in scenario.dwellings}
+    places.update(_modules(scenario, plan))
+    return places
+
+
+def _who(seg: Segment) -> str:
+    """A segment's occupant in words."""
+    if seg.kind is SegmentKind.TIME_LIMITED:
+        return "a time-limited tenant"
+    return f"household {seg.household}"
+
+
+def _span(seg: Segment) -> str:
+    return f"{seg.kind.value} [{seg.start}, {seg.end})"
+
+
+# -- households ------------------------------------------------------------------
+
+
+def check_households(scenario: Scenario, plan: Plan) -> list[str]:
+    """Every household of the scenario appears exactly once, in its own stage."""
+    out = []
+    counts = Counter(hp.household for hp in plan.households)
+    for h in scenario.households:
+        if counts[h.id] == 0:
+            out.append(f"household {h.id}: missing from the plan")
+        elif counts[h.id] > 1:
+            out.append(f"household {h.id}: appears {counts[h.id]} times in the plan")
+    known = {h.id for h in scenario.households}
+    for hid in counts:
+        if hid not in known:
+            out.append(f"household {hid}: is in the plan but not in the scenario")
+    for hp, h in _known(scenario, plan):
+        stage = scenario.stage_of(h).id
+        if hp.stage != stage:
+            out.append(
+                f"household {h.id}: stage is {hp.stage}, but its dwelling {h.dwelling} "
+                f"is renovated in stage {stage}"
+            )
+    return out
+
+
+def check_r8_agreement(scenario: Scenario, plan: Plan) -> list[str]:
+    """R8: the mode fits the agreement; a merged-away home rules out a plain return."""
+    out = []
+    removed = scenario.removed_dwellings()
+    for hp, h in _known(scenario, plan):
+        if hp.mode not in ALLOWED_MODES[h.agreement]:
+            out.append(
+                f"household {h.id}: R8: mode {hp.mode.value} is not allowed by its "
+                f"{h.agreement.value} agreement"
+            )
+        if h.dwelling in removed and hp.mode is Mode.TEMPORARY and hp.after_dwelling is None:
+            out.append(
+                f"household {h.id}: R8: its dwelling {h.dwelling} is merged into an "
+                "after-renovation dwelling, so it cannot return to it without winning one"
+            )
+    return out
+
+
+def check_r1_window(scenario: Scenario, plan: Plan) -> list[str]:
+    """R1: move-out and return days, and what each mode must (not) have."""
+    out = []
+    afters = {a.id: a for a in scenario.after_dwellings}
+    for hp, h in _known(scenario, plan):
+        who = f"household {h.id}: R1:"
+        stage = scenario.stage_of(h)
+        move_out = rules.move_out_day(scenario, stage)
+        if scenario.day(hp.move_out) != move_out:
+            out.append(
+                f"{who} moves out on {hp.move_out}, but stage {stage.id} must be cleared "
+                f"on {scenario.date_of(move_out)}"
+            )
+        after = afters.get(hp.after_dwelling) if hp.after_dwelling else None
+        ready = rules.ready_day(scenario, after) if after else None
+        if hp.mode is Mode.TEMPORARY:
+            if hp.place is None:
+                out.append(f"{who} temporary but has no place")
+            if hp.return_date is None:
+                out.append(f"{who} temporary but has no return date")
+            if ready is not None and ready <= move_out:
+                out.append(
+                    f"{who} after-renovation dwelling {hp.after_dwelling} is ready on "
+                    f"{scenario.date_of(ready)}, by the move-out day: it must move directly"
+                )
+            back = ready if ready is not None else rules.back_day(scenario, stage)
+            if hp.return_date is not None and scenario.day(hp.return_date) != back:
+                into = hp.after_dwelling or f"its dwelling {h.dwelling}"
+                out.append(
+                    f"{who} returns on {hp.return_date}, but moves into {into} on "
+                    f"{scenario.date_of(back)}"
+                )
+        else:
+            if hp.place is not None:
+                out.append(f"{who} a {hp.mode.value} mover has no temporary place ({hp.place})")
+            if hp.return_date is not None or hp.return_letter_date is not None:
+                out.append(f"{who} a {hp.mode.value} mover has no return date or letter")
+        if hp.mode is Mode.DIRECT:
+            if hp.after_dwelling is None:
+                out.append(f"{who} a direct mover needs an after-renovation dwelling")
+            if ready is not None and ready > move_out:
+                out.append(
+                    f"{who} after-renovation dwelling {hp.after_dwelling} is ready only on "
+                    f"{scenario.date_of(ready)}, after the move-out day: it cannot move directly"
+                )
+        if hp.mode is Mode.PERMANENT:
+            if hp.permanent_dwelling is None:
+                out.append(f"{who} a permanent mover needs a permanent dwelling")
+            if hp.after_dwelling is not None:
+                out.append(f"{who} a permanent mover gets no after-renovation dwelling")
+        elif hp.permanent_dwelling is not None:
+            out.append(f"{who} a {hp.mode.value} mover gets no permanent dwelling")
+    return out
+
+
+def check_r3_r4_letters(scenario: Scenario, plan: Plan) -> list[str]:
+    """R3 notice date and R4 return letter date of every household."""
+    out = []
+    for hp, h in _known(scenario, plan):
+        notice = rules.notice_date(scenario, scenario.stage_of(h))
+        if hp.notice_date != notice:
+            out.append(f"household {h.id}: R3: notice date {hp.notice_date}, expected {notice}")
+        if hp.mode is Mode.TEMPORARY and hp.return_date is not None:
+            letter = rules.return_letter_date(hp.return_date)
+            if hp.return_letter_date != letter:
+                out.append(
+                    f"household {h.id}: R4: return letter date {hp.return_letter_date}, "
+                    f"expected {letter}"
+                )
+    return out
+
+
+def check_r5_r6_r7_r15_places(scenario: Scenario, plan: Plan) -> list[str]:
+    """R5, R6, R7, R8, R15: the temporary place or permanent dwelling fits the household."""
+    out = []
+    dwellings = {d.id: d for d in scenario.dwellings}
+    places = _places(scenario, plan)
+    for hp, h in _known(scenario, plan):
+        if hp.mode is Mode.TEMPORARY and hp.place is not None:
+            place = places.get(hp.place)
+            if place is None:
+                out.append(
+                    f"household {h.id}: place {hp.place} is neither a dwelling of the "
+                    "scenario nor a pavilion module of the plan"
+                )
+                continue
+            problems = rules.place_problems(scenario, household=h, place=place)
+            out += [f"household {h.id}: {p} (place {hp.place})" for p in problems]
+            source = rules.place_source(place)
+            if hp.place_source != source:
+                out.append(
+                    f"household {h.id}: place_source is {hp.place_source}, but place "
+                    f"{hp.place} is of source {source.value}"
+                )
+        elif hp.place_source is not None:
+            out.append(f"household {h.id}: place_source is set but it has no temporary place")
+        if hp.mode is Mode.PERMANENT and hp.permanent_dwelling is not None:
+            dwelling = dwellings.get(hp.permanent_dwelling)
+            if dwelling is None:
+                out.append(
+                    f"household {h.id}: permanent dwelling {hp.permanent_dwelling} is not a "
+                    "dwelling of the scenario"
+                )
+                continue
+            problems = rules.place_problems(scenario, h, dwelling, permanent=True)
+            out += [f"household {h.id}: {p} (place {dwelling.id})" for p in problems]
+    return out
+
+
+def check_stays_on_timelines(scenario: Scenario, plan: Plan) -> list[str]:
+    """Household plans and place timelines tell the same story.
+
+    Each temporary stay is exactly one occupied segment [move_out, return)
+    on its place's timeline, each permanent move exactly one permanent
+    segment at move-out on the permanent dwelling's timeline, and every
+    segment that names a household matches that household's plan and stage.
+    """
+    return _stays_found(scenario, plan) + _segments_match(scenario, plan)
+
+
+def _stays_found(scenario: Scenario, plan: Plan) -> list[str]:
+    """Each stay or permanent move of a household plan is one segment, where it says."""
+    out = []
+    found: dict[tuple[str, SegmentKind], list[tuple[str, Segment]]] = defaultdict(list)
+    for t in plan.places:
+        for seg in t.segments:
+            if seg.household is not None:
+                found[seg.household, seg.kind].append((t.place, seg))
+    for hp, h in _known(scenario, plan):
+        if hp.mode is Mode.TEMPORARY and hp.place is not None:
+            kind, place, end = SegmentKind.OCCUPIED, hp.place, hp.return_date
+        elif hp.mode is Mode.PERMANENT and hp.permanent_dwelling is not None:
+            kind, place, end = SegmentKind.PERMANENT, hp.permanent_dwelling, hp.move_out
+        else:
+            continue
+        segs = found[h.id, kind]
+        if not segs:
+            out.append(
+                f"household {h.id}: no {kind.value} segment for it on any timeline "
+                f"(expected on place {place} from {hp.move_out})"
+            )
+        elif len(segs) > 1:
+            out.append(f"household {h.id}: has {len(segs)} {kind.value} segments")
+        elif (segs[0][0], segs[0][1].start, segs[0][1].end) != (place, hp.move_out, end):
+            out.append(
+                f"household {h.id}: its plan says place {place} [{hp.move_out}, {end}), but "
+                f"the timeline of {segs[0][0]} has {_span(segs[0][1])}"
+            )
+    return out
+
+
+def _segments_match(scenario: Scenario, plan: Plan) -> list[str]:
+    """Every segment naming a household agrees with that household's plan and stage."""
+    out = []
+    plans = _plans_by_household(plan)
+    stage_of = {h.id: scenario.stage_of(h).id for h in scenario.households}
+    for t in plan.places:
+        for seg in t.segments:
+            where = f"place {t.place}: {_span(seg)}"
+            if seg.kind not in (SegmentKind.OCCUPIED, SegmentKind.PERMANENT):
+                if seg.household is not None:
+                    out.append(
+                        f"{where} names household {seg.household}; only occupied and "
+                        "permanent segments have one"
+                    )
+                continue
+            owner = plans.get(seg.household) if seg.household is not None else None
+            if owner is None:
+                out.append(f"{where} names no household of the plan ({seg.household})")
+                continue
+            if seg.kind is SegmentKind.OCCUPIED:
+                matches = owner.mode is Mode.TEMPORARY and owner.place == t.place
+            else:
+                matches = owner.mode is Mode.PERMANENT and owner.permanent_dwelling == t.place
+            if not matches:
+                out.append(
+                    f"{where} of household {owner.household} does not match its plan "
+                    f"(mode {owner.mode.value}, place {owner.place}, permanent dwelling "
+                    f"{owner.permanent_dwelling})"
+                )
+            stage = stage_of.get(owner.household)
+            if stage is not None and seg.stage != stage:
+                out.append(
+                    f"{where}: stage {seg.stage}, but household {owner.household} is in "
+                    f"stage {stage}"
+                )
+    return out
+
+
+# -- places ----------------------------------------------------------------------
+
+
+def _check_marks(scenario: Scenario, t: PlaceTimeline) -> list[str]:
+    """Spare and permanent segments are zero-length marks at their stage's move-out day."""
+    out = []
+    stages = {s.id: s for s in scenario.stages}
+    for seg in t.segments:
+        if seg.kind not in MARKS:
+            continue
+        where = f"place {t.place}: {_span(seg)}"
+        if seg.start != seg.end:
+            out.append(f"{where} must have zero length")
+        stage = stages.get(seg.stage) if seg.stage else None
+        if stage is None:
+            out.append(f"{where} names no known stage")
+            continue
+        move_out = scenario.date_of(rules.move_out_day(scenario, stage))
+        if seg.start != move_out:
+            out.append(f"{where} is not at stage {stage.id}'s move-out day {move_out}")
+    return out
+
+
+def _check_turnaround(
+    scenario: Scenario, t: PlaceTimeline, kinds: Sequence[SegmentKind]
+) -> list[str]:
+    """R2: at least ``turnaround_days`` between consecutive occupants (in list order)."""
+    out = []
+    turn = scenario.policy.turnaround_days
+    occupants = [s for s in t.segments if s.kind in kinds]
+    for prev, nxt in pairwise(occupants):
+        days = scenario.day(nxt.start) - scenario.day(prev.end)
+        if days < turn:
+            out.append(
+                f"place {t.place}: R2: {days} days between {_who(prev)} (out {prev.end}) and "
+                f"{_who(nxt)} (in {nxt.start}); the turnaround is {turn} days"
+            )
+    return out
+
+
+def check_r2_r11_dwelling_timelines(scenario: Scenario, plan: Plan) -> list[str]:
+    """R2, R11: each dwelling timeline is a valid, gap-free use of an availability interval.
+
+    The timeline starts at the start of an availability interval of the
+    dwelling whose condition holds (:func:`allocator.rules.availabilities`),
+    stays inside it, covers [collected_from, released) with segments in time
+    order and ends with a use; occupants are ``turnaround_days`` apart,
+    time-limited leases last ``time_limited_min_days``, nothing follows a
+    permanent letting, and two timelines of a dwelling use different intervals.
+    """
+    out = []
+    dwellings = {d.id: d for d in scenario.dwellings}
+    plans = _plans_by_household(plan)
+    intervals_of: dict[str, list[rules.Availability]] = defaultdict(list)
+    for a in rules.availabilities(scenario):
+        intervals_of[a.dwelling].append(a)
+    used: Counter[tuple[str, int]] = Counter()
+    for t in plan.places:
+        if t.pavilion_type is not None:
+            continue
+        dwelling = dwellings.get(t.place)
+        if dwelling is None:
+            out.append(f"place {t.place}: not a dwelling of the scenario (nor a pavilion module)")
+            continue
+        if t.source != dwelling.source:
+            out.append(
+                f"place {t.place}: source {t.source.value}, but the dwelling is "
+                f"{dwelling.source.value}"
+            )
+        start = scenario.day(t.collected_from)
+        intervals = intervals_of[t.place]
+        interval = next((a for a in intervals if a.start == start), None)
+        if interval is None:
+            starts = ", ".join(str(scenario.date_of(a.start)) for a in intervals) or "none"
+            out.append(
+                f"place {t.place}: R11: collected from {t.collected_from}, which is not the "
+                f"start of one of its availability intervals (starts: {starts})"
+            )
+        else:
+            used[t.place, interval.start] += 1
+            mover = plans.get(interval.vacated_by) if interval.vacated_by else None
+            if interval.vacated_by and (mover is None or mover.mode is not Mode.PERMANENT):
+                out.append(
+                    f"place {t.place}: R11: available from {t.collected_from} only if "
+                    f"household {interval.vacated_by} moves out for good, which it does not"
+                )
+            if scenario.day(t.released) > interval.end:
+                out.append(
+                    f"place {t.place}: R11: used until {t.released}, after its availability "
+                    f"ends on {scenario.date_of(interval.end)}"
+                )
+        out += _check_coverage(scenario, t)
+        out += _check_marks(scenario, t)
+        out += _check_turnaround(scenario, t, OCCUPANTS)
+        for seg in t.segments:
+            days = scenario.day(seg.end) - scenario.day(seg.start)
+            if (
+                seg.kind is SegmentKind.TIME_LIMITED
+                and days < scenario.policy.time_limited_min_days
+            ):
+                out.append(
+                    f"place {t.place}: R11: time-limited lease of {days} days from {seg.start}; "
+                    f"the shortest is {scenario.policy.time_limited_min_days}"
+                )
+    for (place, start), n in used.items():
+        if n > 1:
+            out.append(
+                f"place {place}: {n} timelines in the availability interval from "
+                f"{scenario.date_of(start)}; use one timeline per interval"
+            )
+    return out
+
+
+def _check_coverage(scenario: Scenario, t: PlaceTimeline) -> list[str]:
+    """Segments of a dwelling timeline tile [collected_from, released) and end with a use."""
+    if not t.segments:
+        return [f"place {t.place}: timeline has no segments"]
+    out = []
+    cursor = t.collected_from
+    for seg in t.segments:
+        where = f"place {t.place}: {_span(seg)}"
+        if seg.end < seg.start:
+            out.append(f"{where} ends before it starts")
+        elif seg.start == seg.end and seg.kind not in MARKS:
+            out.append(f"{where} is empty")
+        if seg.start > cursor:
+            out.append(f"place {t.place}: nothing planned for [{cursor}, {seg.start})")
+        elif seg.start < cursor:
+            out.append(f"{where} overlaps what comes before (up to {cursor})")
+        cursor = max(cursor, seg.end)
+    if cursor != t.released:
+        out.append(f"place {t.place}: segments end on {cursor}, but released is {t.released}")
+    if t.segments[-1].kind in GAPS:
+        out.append(
+            f"place {t.place}: ends with a {t.segments[-1].kind.value} segment; the place is "
+            "released at the end of its last use"
+        )
+    kinds = [s.kind for s in t.segments]
+    if SegmentKind.PERMANENT in kinds and kinds.index(SegmentKind.PERMANENT) < len(kinds) - 1:
+        out.append(f"place {t.place}: R8: segments follow the permanent letting")
+    return out
+
+
+def check_r12_pavilions(scenario: Scenario, plan: Plan) -> list[str]:
+    """R12: pavilion modules: known type, lead time, rental period, turnaround, count.
+
+    A module's rental runs from its first stay or spare (``collected_from``)
+    to ``released`` = max(end of last stay, start + ``min_months``); a module
+    whose last segment is a spare of stage s may stay rented across the stay
+    window of s (to back(s), or a later ready day of an after-renovation
+    dwelling), as docs/MODEL.md says a spare module is "rented across a
+    stage's window". It holds only occupied and spare segments, in time
+    order, occupied ones ``turnaround_days`` apart; at no day are more than
+    ``max_count`` modules of a type rented.
+    """
+    out = []
+    types = {p.id: p for p in scenario.pavilions}
+    dwelling_ids = {d.id for d in scenario.dwellings}
+    rentals: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    modules = Counter(t.place for t in plan.places if t.pavilion_type is not None)
+    for module, n in modules.items():
+        if n > 1:
+            out.append(f"pavilion module {module}: R12: has {n} timelines; a module has one")
+        if module in dwelling_ids:
+            out.append(f"pavilion module {module}: R12: has the id of a dwelling")
+    for t in plan.places:
+        where = f"pavilion module {t.place}: R12:"
+        if t.pavilion_type is None:
+            if t.source == Source.PAVILION:
+                out.append(f"{where} timeline of source pavilion without a pavilion type")
+            continue
+        if t.source != Source.PAVILION:
+            out.append(f"{where} source is {t.source.value}, not pavilion")
+        ptype = types.get(t.pavilion_type)
+        if ptype is None:
+            out.append(f"{where} unknown pavilion type {t.pavilion_type}")
+            continue
+        rentals[ptype.id].append((t.collected_from, t.released))
+        if not t.segments:
+            out.append(f"{where} has no stays")
+            continue
+        for seg in t.segments:
+            if seg.kind not in (SegmentKind.OCCUPIED, SegmentKind.SPARE):
+                out.append(f"{where} {_span(seg)}: a module only has occupied and spare segments")
+            if seg.end < seg.start or (seg.kind is SegmentKind.OCCUPIED and seg.end == seg.start):
+                out.append(f"{where} {_span(seg)} is empty or ends before it starts")
+        for prev, nxt in pairwise(t.segments):
+            if nxt.start < prev.end:
+                out.append(f"{where} {_span(nxt)} is not after {_span(prev)}")
+        out += _check_marks(scenario, t)
+        out += _check_turnaround(scenario, t, (SegmentKind.OCCUPIED,))
+        first = scenario.day(t.segments[0].start)
+        last = max(scenario.day(s.end) for s in t.segments)
+        if first < ptype.lead_days:
+            out.append(
+                f"{where} first stay on {t.segments[0].start}, before the lead time of "
+                f"{ptype.lead_days} days is over ({scenario.date_of(ptype.lead_days)})"
+            )
+        if t.collected_from != t.segments[0].start:
+            out.append(
+                f"{where} rental starts on {t.collected_from}, not on its first stay "
+                f"{t.segments[0].start}"
+            )
+        needed = max(last, first + rules.months_to_days(ptype.min_months))
+        allowed = needed
+        if t.segments[-1].kind is SegmentKind.SPARE:
+            # a module held as a spare may stay rented across its stage's stay window (R10)
+            allowed = max(needed, _last_window_end(scenario, t.segments[-1].stage))
+        released = scenario.day(t.released)
+        if released < needed:
+            out.append(
+                f"{where} released on {t.released}, before the end of its last stay or its "
+                f"minimum rental of {ptype.min_months} months ({scenario.date_of(needed)})"
+            )
+        elif released > allowed:
+            out.append(
+                f"{where} released on {t.released}, later than its stays and minimum rental "
+                f"need ({scenario.date_of(allowed)})"
+            )
+    for type_id, periods in rentals.items():
+        peak, day = _peak(periods)
+        if peak > types[type_id].max_count:
+            out.append(
+                f"pavilion type {type_id}: R12: {peak} modules rented on {day}, more than "
+                f"the {types[type_id].max_count} available"
+            )
+    return out
+
+
+def _last_window_end(scenario: Scenario, stage_id: str | None) -> int:
+    """The last day a household of the stage can leave a temporary place.
+
+    That is back(s), or later the ready day of an after-renovation dwelling
+    a household of s can move into after a stay.
+    """
+    stage = next((s for s in scenario.stages if s.id == stage_id), None)
+    if stage is None:
+        return 0
+    out = rules.move_out_day(scenario, stage)
+    ready = (rules.ready_day(scenario, a) for a in scenario.after_dwellings)
+    return max([rules.back_day(scenario, stage), *(r for r in ready if r > out)])
+
+
+def _peak(periods: Sequence[tuple[date, date]]) -> tuple[int, date | None]:
+    """Most periods [start, end) that overlap on one day, and the first such day."""
+    # at equal days an end (-1) sorts before a start (+1): [a, b) and [b, c) do not overlap
+    events = sorted([(s, 1) for s, _ in periods] + [(e, -1) for _, e in periods])
+    running, peak, when = 0, 0, None
+    for day, step in events:
+        running += step
+        if running > peak:
+            peak, when = running, day
+    return peak, when
+
+
+# -- allocation ------------------------------------------------------------------
+
+
+def check_r9_seniority(scenario: Scenario, plan: Plan) -> list[str]:
+    """R9: after-renovation dwellings go by seniority, to eligible wishers, once each.
+
+    No justified envy and no waste: for every household that does not move
+    permanently and every eligible dwelling a it wished more than what it
+    got, a went to a more senior household.
+    """
+    out = []
+    afters = {a.id: a for a in scenario.after_dwellings}
+    holders: dict[str, list[Household]] = defaultdict(list)
+    for hp, h in _known(scenario, plan):
+        if hp.after_dwelling is None:
+            continue
+        after = afters.get(hp.after_dwelling)
+        if after is None:
+            out.append(
+                f"household {h.id}: R9: unknown after-renovation dwelling {hp.after_dwelling}"
+            )
+            continue
+        holders[after.id].append(h)
+        if after.id not in h.wishes:
+            out.append(
+                f"household {h.id}: R9: got after-renovation dwelling {after.id}, "
+                "which it did not wish"
+            )
+        elif not rules.after_eligible(scenario, h, after):
+            out.append(
+                f"household {h.id}: R9: got after-renovation dwelling {after.id}, for which "
+                "it is not eligible (size or accessibility)"
+            )
+    for after_id, hs in holders.items():
+        if len(hs) > 1:
+            names = ", ".join(h.id for h in hs)
+            out.append(
+                f"after-renovation dwelling {after_id}: R9: given to {len(hs)} households ({names})"
+            )
+
+    for hp, h in _known(scenario, plan):
+        if hp.mode is Mode.PERMANENT or not h.wishes:
+            continue
+        got = hp.after_dwelling
+        rank = h.wishes.index(got) if got in h.wishes else len(h.wishes)
+        mine = rules.seniority_key(scenario, h)
+        for a in rules.wanted_after(scenario, h):
+            if h.wishes.index(a.id) >= rank:
+                break
+            rivals = holders.get(a.id, [])
+            if not rivals:
+                out.append(
+                    f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
+                    f"and is eligible, but {a.id} went to nobody (waste)"
+                )
+            elif all(rules.seniority_key(scenario, r) > mine for r in rivals):
+                out.append(
+                    f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
+                    f"and is eligible, but {a.id} went to less senior household "
+                    f"{rivals[0].id} (justified envy)"
+                )
+    return out
+
+
+def check_r10_overcapacity(scenario: Scenario, plan: Plan) -> list[str]:
+    """R10: each stage collects a pool of at least ``rules.required_pool(displaced)`` places."""
+    out = []
+    displaced = Counter(
+        scenario.stage_of(h).id for hp, h in _known(scenario, plan) if hp.mode is Mode.TEMPORARY
+    )
+    pools = stage_pools(plan.places)
+    for stage in scenario.stages:
+        need = rules.required_pool(scenario, displaced[stage.id])
+        if pools[stage.id] < need:
+            out.append(
+                f"stage {stage.id}: R10: a pool of {pools[stage.id]} places for "
+                f"{displaced[stage.id]} displaced households; it needs {need} "
+                f"(overcapacity {scenario.policy.overcapacity:.0%})"
+            )
+    return out
+
+
+# -- money -----------------------------------------------------------------------
+
+
+def _stage_key(item: Any) -> str | None:
+    """The ``stage`` of a dumped per-stage entry, else None."""
+    return item.get("stage") if isinstance(item, dict) else None
+
+
+def _differences(path: str, stated: Any, expected: Any) -> Iterator[str]:
+    """Where two dumped values differ; floats within :data:`TOLERANCE`."""
+    if isinstance(stated, dict) and isinstance(expected, dict):
+        for key in sorted(set(stated) | set(expected), key=str):
+            if key not in stated:
+                yield f"{path}.{key}: missing (recomputed {expected[key]})"
+            elif key not in expected:
+                yield f"{path}.{key}: unexpected (stated {stated[key]})"
+            else:
+                yield from _differences(f"{path}.{key}", stated[key], expected[key])
+    elif isinstance(stated, list) and isinstance(expected, list):
+        stated_stages = [_stage_key(x) for x in stated]
+        expected_stages = [_stage_key(x) for x in expected]
+        if None not in expected_stages and stated_stages != expected_stages:
+            yield f"{path}: stages {stated_stages}, expected {expected_stages}"
+        elif len(stated) != len(expected):
+            yield f"{path}: {len(stated)} entries, recomputed {len(expected)}"
+        else:
+            for i, (s, e) in enumerate(zip(stated, expected, strict=True)):
+                yield from _differences(f"{path}[{expected_stages[i] or i}]", s, e)
+    elif (
+        isinstance(stated, float | int)
+        and isinstance(expected, float | int)
+        and not isinstance(stated, bool)
+        and not isinstance(expected, bool)
+    ):
+        if abs(stated - expected) > TOLERANCE:
+            yield f"{path}: plan says {stated}, recomputed {expected}"
+    elif stated != expected:
+        yield f"{path}: plan says {stated}, recomputed {expected}"
+
+
+def check_prices(plan: Plan, pricing: Pricing, objective: float | None = None) -> list[str]:
+    """The plan's stated costs, penalties, KPIs (and objective) match the recomputation."""
+    stated = plan.model_dump(mode="json", include={"costs", "penalties", "kpis"})
+    expected = {
+        "costs": [c.model_dump(mode="json") for c in pricing.costs],
+        "penalties": pricing.penalties,
+        "kpis": pricing.kpis.model_dump(mode="json"),
+    }
+    out = [f"{d.removeprefix('plan.')}" for d in _differences("plan", stated, expected)]
+    if objective is not None:
+        recomputed = pricing.objective_ore / 100
+        if abs(objective - recomputed) > TOLERANCE:
+            out.append(
+                f"objective: stated {objective:.2f} DKK, but cost plus penalties is "
+                f"{recomputed:.2f} DKK"
+            )
+    return out
+
+
+# -- all together ----------------------------------------------------------------
+
+#: The checks :func:`check_plan` runs, in report order.
+CHECKS: tuple[Callable[[Scenario, Plan], list[str]], ...] = (
+    check_households,
+    check_r8_agreement,
+    check_r1_window,
+    check_r3_r4_letters,
+    check_r5_r6_r7_r15_places,
+    check_stays_on_timelines,
+    check_r2_r11_dwelling_timelines,
+    check_r12_pavilions,
+    check_r9_seniority,
+    check_r10_overcapacity,
+)
+
+
+def check_plan(scenario: Scenario, plan: Plan, objective: float | None = None) -> CheckReport:
+    """Verify ``plan`` against ``scenario`` independently of the CP-SAT model.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario the plan is for.
+    plan
+        Any plan, typically ``Result.plan`` of :func:`allocator.solve`.
+    objective
+        If given (DKK, e.g. ``Result.objective``), it must equal the
+        recomputed budget cost plus penalties within 0.005 DKK.
+
+    Returns
+    -------
+    CheckReport
+        All violations found (empty if the plan is valid) and the plan priced
+        afresh. It never raises for a bad plan.
+
+    """
+    violations: list[str] = []
+    for check in CHECKS:
+        try:
+            violations += check(scenario, plan)
+        except Exception as exc:  # a plan malformed in a way no check foresaw
+            violations.append(f"{check.__name__} could not finish: {exc!r}")
+    try:
+        pricing: Pricing | None = price_plan(scenario, plan.households, plan.places)
+    except UnpriceablePlan as exc:
+        violations.append(f"the plan cannot be priced: {exc}")
+        pricing = None
+    if pricing is not None:
+        violations += check_prices(plan, pricing, objective)
+    return CheckReport(violations=violations, pricing=pricing)

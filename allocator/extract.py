@@ -1,0 +1,234 @@
+"""Read a CP-SAT solution back into household plans and place timelines.
+
+The model gives places to classes of households; here every place is
+handed to a concrete household of its class, most senior first, so the
+result is deterministic for a given solution.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from allocator import rules
+from allocator.instance import Instance, NodeKind, Option, OptionKind, Unit
+from allocator.model import RehousingModel
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
+from models.scenario import Source
+
+Value = Callable[[cp_model.IntVar], int]
+
+
+class ExtractionError(RuntimeError):
+    """The solution does not decode into a plan (a bug, never bad input)."""
+
+
+def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
+    """Turn solver values into household plans and place timelines.
+
+    Parameters
+    ----------
+    model
+        The built model.
+    value
+        ``value(var)`` returns the solution value of a variable
+        (e.g. ``CpSolver.value``).
+
+    """
+    inst, v = model.instance, model.vars
+    chosen: list[Option] = []
+    stays: dict[tuple[int, int], deque[int]] = defaultdict(deque)
+    movers: dict[tuple[str, int], deque[int]] = defaultdict(deque)
+    for hi, info in enumerate(inst.households):
+        picked = [o for o, var in zip(info.options, v.option[hi], strict=True) if value(var)]
+        if len(picked) != 1:
+            raise ExtractionError(f"household {info.household.id}: {len(picked)} outcomes")
+        opt = picked[0]
+        chosen.append(opt)
+        if opt.window is not None:
+            stays[(opt.window, info.signature)].append(hi)
+        elif opt.kind is OptionKind.PERMANENT:
+            movers[(info.stage, info.signature)].append(hi)
+
+    where: dict[int, tuple[str, Source]] = {}  # household -> (place, source)
+    places: list[PlaceTimeline] = []
+    for u, unit in enumerate(inst.units):
+        timeline = _unit_timeline(model, u, unit, value, stays, movers, where)
+        if timeline is not None:
+            places.append(timeline)
+    places.extend(_pavilion_timelines(model, value, stays, where))
+
+    left = [hi for queue in (*stays.values(), *movers.values()) for hi in queue]
+    if left:
+        names = ", ".join(inst.households[hi].household.id for hi in left)
+        raise ExtractionError(f"households without a place: {names}")
+    households = [
+        _household_plan(inst, hi, chosen[hi], where.get(hi)) for hi in range(len(inst.households))
+    ]
+    households.sort(key=lambda p: p.household)
+    return households, places
+
+
+def _unit_timeline(
+    model: RehousingModel,
+    u: int,
+    unit: Unit,
+    value: Value,
+    stays: dict[tuple[int, int], deque[int]],
+    movers: dict[tuple[str, int], deque[int]],
+    where: dict[int, tuple[str, Source]],
+) -> PlaceTimeline | None:
+    inst = model.instance
+    scenario = inst.scenario
+    date = scenario.date_of
+    used = {ij for ij, var in model.vars.arc[u].items() if value(var)}
+    source = scenario.dwelling(unit.dwelling).source
+    segments: list[Segment] = []
+    i, t = -1, unit.start
+    while True:
+        nxt = [j for (a, j) in used if a == i]
+        if not nxt:
+            break
+        (j,) = nxt
+        node = unit.nodes[j]
+        gap = unit.arcs[(i, j)]
+        stage = node.stage
+        if gap.lease is None:
+            pieces = [(SegmentKind.HELD_EMPTY, t, node.start)]
+        else:
+            ls, le = gap.lease
+            pieces = [
+                (SegmentKind.HELD_EMPTY, t, ls),
+                (SegmentKind.TIME_LIMITED, ls, le),
+                (SegmentKind.HELD_EMPTY, le, node.start),
+            ]
+        segments += [
+            Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a
+        ]
+        if node.kind is NodeKind.SPARE:
+            segments.append(
+                Segment(
+                    kind=SegmentKind.SPARE, start=date(node.start), end=date(node.end), stage=stage
+                )
+            )
+        else:
+            (c,) = [c for c, var in model.vars.place[u][j].items() if value(var)]
+            if node.kind is NodeKind.STAY:
+                assert node.window is not None
+                hi = stays[(node.window, c)].popleft()
+                kind = SegmentKind.OCCUPIED
+            else:
+                assert stage is not None
+                hi = movers[(stage, c)].popleft()
+                kind = SegmentKind.PERMANENT
+            where[hi] = (unit.dwelling, source)
+            segments.append(
+                Segment(
+                    kind=kind,
+                    start=date(node.start),
+                    end=date(node.end),
+                    household=inst.households[hi].household.id,
+                    stage=stage,
+                )
+            )
+        i, t = j, node.end
+    if not segments:
+        return None
+    return PlaceTimeline(
+        place=unit.dwelling,
+        source=source,
+        collected_from=date(unit.start),
+        released=date(t),
+        segments=segments,
+    )
+
+
+def _pavilion_timelines(
+    model: RehousingModel,
+    value: Value,
+    stays: dict[tuple[int, int], deque[int]],
+    where: dict[int, tuple[str, Source]],
+) -> list[PlaceTimeline]:
+    inst = model.instance
+    date = inst.scenario.date_of
+    out: list[PlaceTimeline] = []
+    for p, pav in enumerate(inst.pavilions):
+        modules: list[tuple[str, int]] = []  # (module id, chain index)
+        for k in range(len(pav.chains)):
+            for _ in range(value(model.vars.chain[p][k])):
+                modules.append((f"{pav.pavilion.id}-{len(modules) + 1:02d}", k))
+        occupant: dict[tuple[str, int], int] = {}  # (module, window) -> household
+        for w, by_class in model.vars.pav_place[p].items():
+            free = [mid for mid, k in modules if w in pav.chains[k].windows]
+            for c, var in by_class.items():
+                for _ in range(value(var)):
+                    hi = stays[(w, c)].popleft()
+                    mid = free.pop(0)
+                    occupant[(mid, w)] = hi
+                    where[hi] = (mid, Source.PAVILION)
+        for mid, k in modules:
+            chain = pav.chains[k]
+            segments = []
+            for w in chain.windows:
+                window = inst.windows[w]
+                hi_or_none = occupant.get((mid, w))
+                if hi_or_none is None:
+                    segments.append(
+                        Segment(
+                            kind=SegmentKind.SPARE,
+                            start=date(window.start),
+                            end=date(window.start),
+                            stage=window.stage,
+                        )
+                    )
+                else:
+                    segments.append(
+                        Segment(
+                            kind=SegmentKind.OCCUPIED,
+                            start=date(window.start),
+                            end=date(window.end),
+                            household=inst.households[hi_or_none].household.id,
+                            stage=window.stage,
+                        )
+                    )
+            out.append(
+                PlaceTimeline(
+                    place=mid,
+                    source=Source.PAVILION,
+                    pavilion_type=pav.pavilion.id,
+                    collected_from=date(chain.rent_start),
+                    released=date(chain.rent_end),
+                    segments=segments,
+                )
+            )
+    return out
+
+
+def _household_plan(
+    inst: Instance, hi: int, opt: Option, place: tuple[str, Source] | None
+) -> HouseholdPlan:
+    info = inst.households[hi]
+    scenario = inst.scenario
+    stage = scenario.stage_of(info.household)
+    if opt.kind is OptionKind.PERMANENT:
+        mode = Mode.PERMANENT
+    elif opt.window is None:
+        mode = Mode.DIRECT
+    else:
+        mode = Mode.TEMPORARY
+    return_date = scenario.date_of(inst.windows[opt.window].end) if opt.window is not None else None
+    return HouseholdPlan(
+        household=info.household.id,
+        stage=info.stage,
+        mode=mode,
+        notice_date=rules.notice_date(scenario, stage),
+        move_out=scenario.date_of(info.out),
+        place=place[0] if place and mode is Mode.TEMPORARY else None,
+        place_source=place[1] if place and mode is Mode.TEMPORARY else None,
+        return_date=return_date,
+        return_letter_date=rules.return_letter_date(return_date) if return_date else None,
+        after_dwelling=opt.after,
+        permanent_dwelling=place[0] if place and mode is Mode.PERMANENT else None,
+    )

@@ -1,0 +1,1301 @@
+"""Seeded generator of realistic rehousing scenarios, and a supply self-check.
+
+:func:`generate` builds a fictional but plausible case: a Danish social
+housing department (``Afdeling Solhaven, Boligselskabet Fjordbo``) renovated
+in overlapping stages, its households with their needs and agreements, the
+organisation's vacancies and a partner's lent dwellings as candidate
+rehousing dwellings, pavilion module types as the backstop, and small
+dwellings merged pairwise into after-renovation dwellings allocated by
+seniority. Every draw comes from one ``numpy.random.default_rng(seed)``, so
+the same size and seed give a bit-identical scenario.
+
+:func:`supply_report` checks that a scenario is plausibly feasible: per stage
+it counts households by need against the places that fit them, and it builds
+a greedy witness plan (every household housed, every stage's R10 pool met)
+using the predicates of :mod:`allocator.rules`.
+
+Run ``python -m allocator.generate example --seed 0 --out scenarios/example.yaml``
+to write the bundled example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import yaml
+from dateutil.relativedelta import relativedelta
+
+from allocator import rules
+from models.scenario import (
+    AfterDwelling,
+    Agreement,
+    Dwelling,
+    Household,
+    PavilionType,
+    Policy,
+    Scenario,
+    Source,
+    Stage,
+)
+
+T = TypeVar("T")
+
+#: Average rent in Danish social housing, DKK per m² per year (2023, public).
+RENT_PER_M2_YEAR = 899.0
+ORGANISATION = "Boligselskabet Fjordbo"
+PARTNER = "Boligforeningen Kløvermarken"
+#: The first planning date; every date of a scenario is drawn relative to it.
+PLANNING_DATE = date(2025, 9, 1)
+#: Seniority dates are drawn up to this date.
+LATEST_SENIORITY = date(2024, 12, 1)
+
+
+@dataclass(frozen=True)
+class SizeSpec:
+    """A preset of :func:`generate`: how big a case is.
+
+    Attributes
+    ----------
+    households
+        Households living in the renovated department(s).
+    stages
+        Stages in all (split evenly over the departments).
+    org_stock
+        Dwellings of the own organisation whose turnover feeds the pool.
+    merges
+        Pairs of small dwellings merged into one after-renovation dwelling.
+    departments
+        Departments renovated at once (a portfolio when more than one).
+    turnover
+        Share of the organisation stock falling vacant per year.
+    partner_share
+        Dwellings lent by the partner organisation, per household.
+    vacant_share
+        Share of department dwellings standing vacant.
+    pavilion_share
+        ``max_count`` of each pavilion type, per household of the largest stage.
+    """
+
+    households: int
+    stages: int
+    org_stock: int
+    merges: int
+    departments: int = 1
+    turnover: float = 0.08
+    partner_share: float = 0.06
+    vacant_share: float = 0.03
+    pavilion_share: float = 0.25
+
+
+#: Presets by name. ``example`` is the bundled ``scenarios/example.yaml``.
+SIZES: dict[str, SizeSpec] = {
+    "S": SizeSpec(households=60, stages=2, org_stock=1_200, merges=4),
+    "example": SizeSpec(households=240, stages=4, org_stock=2_500, merges=20),
+    "M": SizeSpec(households=300, stages=4, org_stock=3_000, merges=24),
+    "L": SizeSpec(households=1_000, stages=8, org_stock=6_200, merges=64),
+    "XL": SizeSpec(households=3_000, stages=12, org_stock=10_000, merges=180),
+}
+
+
+@dataclass(frozen=True)
+class _Department:
+    name: str
+    code: str
+    street: str
+
+
+_DEPARTMENTS = (
+    _Department("Solhaven", "SOL", "Solhavevej"),
+    _Department("Kildebakken", "KIL", "Kildebakken"),
+    _Department("Lærkehøj", "LRK", "Lærkehøjvej"),
+    _Department("Fjordparken", "FJP", "Fjordparken"),
+    _Department("Egelunden", "EGL", "Egelundsvej"),
+    _Department("Bakkegården", "BAK", "Bakkegårdsvej"),
+)
+
+
+@dataclass(frozen=True)
+class _Estate:
+    """An estate of the organisation (or the partner) with turnover."""
+
+    code: str
+    street: str
+    municipality: str
+    weight: float
+    top_floor: int
+    elevator: float  # share of staircases with an elevator
+    wheelchair: float  # share of ground-floor dwellings that are accessible
+
+
+_ESTATES = (
+    _Estate("EGB", "Egebakken", "Aarhus", 3.0, 3, 0.0, 0.10),
+    _Estate("SKP", "Skovparken", "Aarhus", 3.0, 4, 0.5, 0.15),
+    _Estate("HVP", "Havneparken", "Aarhus", 2.0, 6, 1.0, 0.20),
+    _Estate("LGH", "Lindegårdshusene", "Aarhus", 2.0, 1, 0.0, 0.25),
+    _Estate("NGV", "Nørregårdsvej", "Aarhus", 2.0, 3, 0.2, 0.10),
+    _Estate("TBJ", "Tovshøjbakken", "Aarhus", 1.5, 2, 0.0, 0.10),
+    _Estate("HIN", "Hinnerup Vænge", "Favrskov", 1.0, 2, 0.0, 0.10),
+    _Estate("HAD", "Hadsten Haveby", "Favrskov", 0.5, 1, 0.0, 0.20),
+)
+_PARTNER_ESTATES = (
+    _Estate("KLM", "Kløvermarken", "Aarhus", 2.0, 3, 0.3, 0.15),
+    _Estate("KLV", "Kløvervangen", "Aarhus", 1.0, 2, 0.0, 0.10),
+)
+_SURNAMES = (
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Christiansen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
+    "Mortensen",
+    "Knudsen",
+    "Jakobsen",
+    "Lauridsen",
+    "Holm",
+    "Ahmed",
+    "Ali",
+    "Hussein",
+    "Yilmaz",
+    "Nguyen",
+    "Kaya",
+    "Mohamed",
+    "Abdi",
+    "Nowak",
+    "Berg",
+    "Dam",
+    "Lund",
+    "Bach",
+    "Vestergaard",
+    "Frederiksen",
+    "Iversen",
+)
+
+#: Share of dwellings by rooms (1 to 5) in the department and the organisation.
+_ROOM_SHARE = (0.08, 0.30, 0.34, 0.21, 0.07)
+#: Mean floor area in m², by rooms.
+_AREA = {1: 49.0, 2: 65.0, 3: 82.0, 4: 98.0, 5: 112.0}
+#: Chance of two adults, by rooms.
+_TWO_ADULTS = {1: 0.08, 2: 0.40, 3: 0.55, 4: 0.65, 5: 0.70}
+#: Distribution of children 0 to 3, by rooms.
+_CHILDREN = {
+    1: (1.0, 0.0, 0.0, 0.0),
+    2: (0.80, 0.20, 0.0, 0.0),
+    3: (0.50, 0.30, 0.20, 0.0),
+    4: (0.30, 0.25, 0.30, 0.15),
+    5: (0.20, 0.20, 0.30, 0.30),
+}
+
+
+class _Draw:
+    """Typed helpers around one ``numpy`` generator (the only source of chance)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def integer(self, lo: int, hi: int) -> int:
+        """An integer in [lo, hi] (both included)."""
+        return int(self.rng.integers(lo, hi + 1))
+
+    def chance(self, p: float) -> bool:
+        """True with probability ``p``."""
+        return bool(self.rng.random() < p)
+
+    def uniform(self, lo: float, hi: float) -> float:
+        """A float in [lo, hi)."""
+        return float(self.rng.uniform(lo, hi))
+
+    def normal(self, sd: float) -> float:
+        """A normal deviate with mean 0."""
+        return float(self.rng.normal(0.0, sd))
+
+    def index(self, weights: Sequence[float]) -> int:
+        """An index drawn with the given (unnormalised) weights."""
+        w = np.asarray(weights, dtype=float)
+        return int(self.rng.choice(len(w), p=w / w.sum()))
+
+    def pick(self, items: Sequence[T]) -> T:
+        """One item, uniformly."""
+        return items[int(self.rng.integers(len(items)))]
+
+    def sample(self, items: Sequence[T], k: int, weights: Sequence[float] | None = None) -> list[T]:
+        """``k`` distinct items in drawn order (weighted if ``weights``)."""
+        k = min(k, len(items))
+        p = None
+        if weights is not None:
+            w = np.asarray(weights, dtype=float)
+            k = min(k, int(np.count_nonzero(w)))
+            p = w / w.sum()
+        idx = self.rng.choice(len(items), size=k, replace=False, p=p)
+        return [items[int(i)] for i in idx]
+
+
+# -- small helpers --------------------------------------------------------------
+
+
+def _monday(d: date) -> date:
+    """The first Monday on or after ``d``."""
+    return d + timedelta(days=(-d.weekday()) % 7)
+
+
+def _rent(area: float, draw: _Draw, spread: float = 0.10, factor: float = 1.0) -> float:
+    """Monthly rent of ``area`` m² at the national average, with noise."""
+    base = area * RENT_PER_M2_YEAR / 12 * factor
+    return float(round(base * (1 + draw.uniform(-spread, spread))))
+
+
+def _area(rooms: int, draw: _Draw) -> float:
+    """Floor area typical of the rooms (about 15-25 m² a room), within 45-120 m²."""
+    area = _AREA[min(rooms, 5)] + draw.normal(4.0)
+    return round(min(120.0, max(45.0, area)), 1)
+
+
+def _floor_label(floor: int) -> str:
+    return "st." if floor == 0 else f"{floor}."
+
+
+def _split(total: int, parts: int, draw: _Draw, noise: float = 0.1) -> list[int]:
+    """``total`` split into ``parts`` near-equal positive counts (largest remainder)."""
+    weights = [1.0 + draw.uniform(-noise, noise) for _ in range(parts)]
+    exact = [total * w / sum(weights) for w in weights]
+    counts = [math.floor(x) for x in exact]
+    order = sorted(range(parts), key=lambda i: counts[i] - exact[i])
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _day_between(lo: date, hi: date, draw: _Draw) -> date:
+    return lo + timedelta(days=draw.integer(0, max(0, (hi - lo).days)))
+
+
+# -- the generator ------------------------------------------------------------------
+
+
+@dataclass
+class _Flat:
+    """A department dwelling while it is being drawn."""
+
+    id: str
+    stage: str
+    address: str
+    number: int
+    floor: int
+    side: str
+    elevator: bool
+    rooms: int = 0
+    wheelchair: bool = False
+    merged: bool = False
+    vacant_from: date | None = None
+
+
+@dataclass
+class _Case:
+    """Everything drawn so far, assembled into a :class:`Scenario` at the end."""
+
+    planning: date
+    stages: list[Stage] = field(default_factory=list)
+    dwellings: list[Dwelling] = field(default_factory=list)
+    households: list[Household] = field(default_factory=list)
+    after: list[AfterDwelling] = field(default_factory=list)
+    pavilions: list[PavilionType] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+def generate(size: str | SizeSpec = "example", seed: int = 0) -> Scenario:
+    """Generate a realistic, plausibly feasible scenario.
+
+    Parameters
+    ----------
+    size
+        A key of :data:`SIZES` (``"S"``, ``"example"``, ``"M"``, ``"L"``,
+        ``"XL"``) or a :class:`SizeSpec`.
+    seed
+        Seed of the one ``numpy.random.default_rng`` used for every draw.
+
+    Returns
+    -------
+    Scenario
+        A validated scenario; the same ``size`` and ``seed`` give an identical one.
+
+    Raises
+    ------
+    KeyError
+        If ``size`` is not a known preset.
+    ValueError
+        If a :class:`SizeSpec` asks for more departments than there are names for.
+
+    Notes
+    -----
+    Each department (one for every preset; a portfolio preset can set
+    ``departments``) owns consecutive overlapping stages, one block of
+    dwellings per stage. Candidate dwellings (organisation turnover, the
+    partner's lent dwellings) and pavilion types are shared by all stages.
+    """
+    spec = SIZES[size] if isinstance(size, str) else size
+    if spec.departments > len(_DEPARTMENTS):
+        raise ValueError(f"at most {len(_DEPARTMENTS)} departments")
+    draw = _Draw(seed)
+    case = _Case(planning=PLANNING_DATE)
+    hh_split = _split(spec.households, spec.departments, draw)
+    stage_split = _split(spec.stages, spec.departments, draw, noise=0.0)
+    merge_split = _split(spec.merges, spec.departments, draw, noise=0.0)
+    for k, dept in enumerate(_DEPARTMENTS[: spec.departments]):
+        lead = timedelta(days=60 * k)  # a portfolio staggers its departments
+        _department(case, dept, spec, draw, hh_split[k], stage_split[k], merge_split[k], lead=lead)
+    horizon = max(_out_date(s) for s in case.stages)
+    _organisation_vacancies(case, spec, draw, horizon)
+    _partner_dwellings(case, spec, draw, horizon)
+    _pavilions(case, spec, draw)
+    if spec.departments == 1:
+        name = f"Afdeling {case.names[0]}, {ORGANISATION}"
+    else:
+        name = f"{ORGANISATION}: {', '.join(case.names)}"
+    return Scenario(
+        name=name,
+        municipality="Aarhus",
+        policy=Policy(planning_date=case.planning),
+        stages=case.stages,
+        dwellings=case.dwellings,
+        households=case.households,
+        after_dwellings=case.after,
+        pavilions=case.pavilions,
+    )
+
+
+def _out_date(stage: Stage, clearing_days: int = 30) -> date:
+    """The move-out date of ``stage`` with the default clearing period (R1)."""
+    return stage.start - timedelta(days=clearing_days)
+
+
+def _department(
+    case: _Case,
+    dept: _Department,
+    spec: SizeSpec,
+    draw: _Draw,
+    n_households: int,
+    n_stages: int,
+    n_merges: int,
+    *,
+    lead: timedelta,
+) -> None:
+    """Draw one department: stages, blocks, households, merges and wishes."""
+    case.names.append(dept.name)
+    portfolio = spec.departments > 1
+    stages: list[Stage] = []
+    start = _monday(case.planning + lead + timedelta(days=draw.integer(250, 292)))
+    number = 1
+    for k in range(n_stages):
+        if k:
+            start = _monday(stages[-1].start + timedelta(days=draw.integer(95, 145)))
+        end = start + timedelta(weeks=draw.integer(22, 30))
+        sid = f"{dept.code}-E{k + 1}" if portfolio else f"E{k + 1}"
+        stages.append(Stage(id=sid, name="", start=start, end=end))
+
+    per_stage = _split(n_households, n_stages, draw)
+    merges = _split(n_merges, n_stages, draw, noise=0.0)
+    flats_by_stage: list[list[_Flat]] = []
+    for k, stage in enumerate(stages):
+        n_vacant = max(1, round(per_stage[k] * spec.vacant_share * draw.uniform(0.5, 1.5)))
+        n_flats = per_stage[k] + n_vacant
+        elevator = draw.chance(0.35)
+        first = number
+        flats = []
+        for i in range(n_flats):
+            number = first + 2 * (i // 8)
+            floor, side = (i % 8) // 2, ("TV", "TH")[i % 2]
+            flats.append(
+                _Flat(
+                    id=f"{dept.code}-{number:03d}-{floor}{side}",
+                    stage=stage.id,
+                    address=f"{dept.street} {number}, {_floor_label(floor)} {side.lower()}.",
+                    number=number,
+                    floor=floor,
+                    side=side,
+                    elevator=elevator,
+                )
+            )
+        number += 2
+        letter = chr(ord("A") + k)
+        stages[k] = stage.model_copy(
+            update={
+                "name": f"Etape {k + 1}: blok {letter}, {dept.street} {first}-{number - 2}"
+                + (f" ({dept.name})" if portfolio else "")
+            }
+        )
+        # merge pairs: both dwellings of one floor of one staircase
+        pairs = [(flats[i], flats[i + 1]) for i in range(0, n_flats - 1, 2)]
+        for a, b in draw.sample(pairs, merges[k]):
+            a.merged = b.merged = True
+        for f in flats:
+            if f.merged:
+                f.rooms = 1 if draw.chance(0.35) else 2
+            else:
+                f.rooms = 1 + draw.index(_ROOM_SHARE)
+            f.wheelchair = f.floor == 0 and not f.merged and draw.chance(0.15)
+        for f in draw.sample(flats, n_vacant):
+            days = 0 if draw.chance(0.4) else draw.integer(1, 120)
+            f.vacant_from = case.planning + timedelta(days=days)
+        flats_by_stage.append(flats)
+    case.stages.extend(stages)
+
+    flats_all = [f for flats in flats_by_stage for f in flats]
+    dwellings = {}
+    for f in flats_all:
+        area = _area(f.rooms, draw)
+        dwellings[f.id] = Dwelling(
+            id=f.id,
+            source=Source.OWN_DEPARTMENT,
+            stage=f.stage,
+            address=f.address,
+            rooms=f.rooms,
+            area_m2=area,
+            floor=f.floor,
+            elevator=f.elevator,
+            wheelchair=f.wheelchair,
+            monthly_rent=_rent(area, draw),
+            vacant_from=f.vacant_from,
+            municipality="Aarhus",
+        )
+    case.dwellings.extend(dwellings.values())
+
+    # after-renovation dwellings: each merged pair becomes one
+    after: list[AfterDwelling] = []
+    for i in range(0, len(flats_all) - 1):
+        a, b = flats_all[i], flats_all[i + 1]
+        if a.merged and b.merged and a.side == "TV" and b.side == "TH" and a.number == b.number:
+            da, db = dwellings[a.id], dwellings[b.id]
+            area = round(da.area_m2 + db.area_m2, 1)
+            after.append(
+                AfterDwelling(
+                    id=f"{dept.code}-{a.number:03d}-{a.floor}",
+                    stage=a.stage,
+                    rooms=min(5, max(3, round(area / 30))),
+                    area_m2=area,
+                    floor=a.floor,
+                    elevator=a.elevator,
+                    wheelchair=a.floor == 0 and draw.chance(0.5),
+                    monthly_rent=_rent(area, draw, spread=0.05, factor=1.15),
+                    replaces=[a.id, b.id],
+                )
+            )
+    case.after.extend(after)
+
+    opening = date(1975, 4, 1)
+    first_id = len(case.households) + 1
+    households = [
+        _household(case, draw, dwellings[f.id], f"H{first_id + i:04d}", opening)
+        for i, f in enumerate(f for f in flats_all if f.vacant_from is None)
+    ]
+    _tie(households, opening)
+    households = _wishes(case, draw, households, after, {f.id for f in flats_all if f.merged})
+    case.households.extend(households)
+
+
+def _household(case: _Case, draw: _Draw, dwelling: Dwelling, hid: str, opening: date) -> Household:
+    """Draw the household living in ``dwelling``."""
+    rooms = dwelling.rooms
+    elderly = draw.chance(0.15)
+    wheelchair = draw.chance(0.30 if dwelling.wheelchair else 0.004)
+    if elderly:
+        adults, children = (1 if draw.chance(0.6) else 2), 0
+        age = draw.integer(67, 92)
+    else:
+        adults = 2 if draw.chance(_TWO_ADULTS[rooms]) else 1
+        children = draw.index(_CHILDREN[rooms])
+        age = draw.integer(24, 56) if children else draw.integer(20, 66)
+    children = min(children, 3, 2 * rooms - adults)
+    if wheelchair:
+        children = min(children, 4 - adults)  # occupancy minimum at most 2 rooms
+    persons = adults + children
+    min_rooms = max(1, math.ceil(persons / 2))
+    birth = case.planning - timedelta(days=round(age * 365.25) + draw.integer(0, 364))
+
+    lo = max(opening, birth + relativedelta(years=18))
+    hi = min(LATEST_SENIORITY, case.planning)
+    if elderly and lo <= opening and draw.chance(0.3):
+        seniority = opening  # first tenants of the department
+    else:
+        d = _day_between(lo, hi, draw)
+        day = 1 if draw.chance(0.8) else 15  # leases start on the 1st or the 15th
+        seniority = d.replace(day=day)
+        if seniority < lo:
+            seniority = (seniority + relativedelta(months=1)).replace(day=1)
+        seniority = min(seniority, hi)
+
+    step_free = wheelchair or draw.chance(0.30 if elderly else 0.055)
+    max_floor = None
+    if not step_free and draw.chance(0.03):
+        max_floor = draw.integer(1, 2)
+    u = draw.uniform(0.0, 1.0)
+    agreement = (
+        Agreement.PERMANENT
+        if u < 0.18
+        else Agreement.UNDECIDED
+        if u < 0.26
+        else Agreement.TEMPORARY
+    )
+    u = draw.uniform(0.0, 1.0)
+    rooms_max: int | None = None
+    if u < 0.7:
+        rooms_max = rooms + 1
+    elif u < 0.8 and rooms >= 2:
+        rooms_max = rooms
+    rooms_min: int | None = None
+    if draw.chance(0.15):
+        rooms_min = max(min_rooms, rooms - draw.integer(0, 1))
+        if rooms_max is not None:
+            rooms_min = min(rooms_min, rooms_max)
+    excluded: list[Source] = []
+    if draw.chance(0.05):
+        excluded.append(Source.PARTNER)
+    if not step_free and max_floor is None and draw.chance(0.02):
+        excluded.append(Source.PAVILION)
+    preferred: list[Source] = []
+    if draw.chance(0.10):
+        preferred = draw.pick(
+            [
+                [Source.OWN_DEPARTMENT],
+                [Source.OWN_ORGANISATION],
+                [Source.OWN_DEPARTMENT, Source.OWN_ORGANISATION],
+            ]
+        )
+    return Household(
+        id=hid,
+        name=draw.pick(_SURNAMES),
+        dwelling=dwelling.id,
+        adults=adults,
+        children=children,
+        seniority_date=seniority,
+        birth_date=birth,
+        wheelchair=wheelchair,
+        step_free=step_free,
+        max_floor=max_floor,
+        elderly=elderly,
+        disabled=wheelchair or draw.chance(0.02),
+        agreement=agreement,
+        rooms_min=rooms_min,
+        rooms_max=rooms_max,
+        excluded_sources=excluded,
+        preferred_sources=preferred,
+        self_move=draw.chance(0.15),
+        storage=draw.chance(0.25),
+    )
+
+
+def _tie(households: list[Household], opening: date) -> None:
+    """Give two first tenants the same birth date too, so ties reach the id rule (R9)."""
+    first = [i for i, h in enumerate(households) if h.seniority_date == opening]
+    if len(first) >= 2:
+        i, j = first[0], first[1]
+        households[j] = households[j].model_copy(update={"birth_date": households[i].birth_date})
+
+
+def _wishes(
+    case: _Case,
+    draw: _Draw,
+    households: list[Household],
+    after: list[AfterDwelling],
+    merged: set[str],
+) -> list[Household]:
+    """Agreements of merged-away households and wish lists (R9).
+
+    Households whose dwelling is merged away are mostly permanent or
+    undecided; those that are temporary wish every eligible after-renovation
+    dwelling of their stage. A temporary one that cannot be sure to win one
+    (too many more senior rivals) becomes undecided, so that moving
+    permanently remains open. Some other households, spread over the
+    seniority range, wish one to four after-renovation dwellings.
+    """
+    if not after:
+        return households
+    dwellings = {d.id: d for d in case.dwellings}
+    stage_of = {h.id: dwellings[h.dwelling].stage for h in households}
+
+    def min_rooms(h: Household) -> int:
+        return max(1, math.ceil(h.persons / 2))
+
+    def eligible(h: Household, a: AfterDwelling) -> bool:
+        return (
+            a.rooms >= min_rooms(h)
+            and (a.wheelchair or not h.wheelchair)
+            and (a.step_free or not h.step_free)
+            and (h.max_floor is None or a.floor <= h.max_floor)
+        )
+
+    out = list(households)
+    for i, h in enumerate(out):
+        if h.dwelling not in merged:
+            continue
+        u = draw.uniform(0.0, 1.0)
+        agreement = (
+            Agreement.PERMANENT
+            if u < 0.4
+            else Agreement.UNDECIDED
+            if u < 0.7
+            else Agreement.TEMPORARY
+        )
+        own = [a for a in after if a.stage == stage_of[h.id]]
+        wishes: list[str] = []
+        if agreement is Agreement.TEMPORARY:
+            fit = [a for a in own if eligible(h, a)]
+            wishes = [a.id for a in draw.sample(fit, 6)]
+        elif agreement is Agreement.UNDECIDED and draw.chance(0.7):
+            wishes = [a.id for a in draw.sample(own, draw.integer(1, 4))]
+        out[i] = h.model_copy(update={"agreement": agreement, "wishes": wishes})
+
+    # other wishers, one from each seniority band
+    others = sorted(
+        (i for i, h in enumerate(out) if h.dwelling not in merged),
+        key=lambda i: (out[i].seniority_date, out[i].id),
+    )
+    n_wishers = round(0.08 * len(others))
+    if n_wishers:
+        bands = np.array_split(np.arange(len(others)), n_wishers)
+        for band in bands:
+            i = others[int(band[draw.integer(0, len(band) - 1)])]
+            h = out[i]
+            weights = [
+                (3.0 if a.stage == stage_of[h.id] else 1.0)
+                * (3.0 if a.rooms >= min_rooms(h) else 0.3)
+                for a in after
+            ]
+            wishes = [a.id for a in draw.sample(after, draw.integer(1, 4), weights)]
+            out[i] = h.model_copy(update={"wishes": wishes})
+
+    # a temporary merged-away household must be sure to win (serial dictatorship)
+    order = {h.id: (h.seniority_date, h.birth_date or date.max, h.id) for h in out}
+    by_id = {a.id: a for a in after}
+    rivals = [h for h in out if h.wishes and h.agreement is not Agreement.PERMANENT]
+    for i, h in enumerate(out):
+        if h.dwelling not in merged or h.agreement is not Agreement.TEMPORARY:
+            continue
+        mine = {w for w in h.wishes if eligible(h, by_id[w])}
+        senior = sum(
+            1
+            for g in rivals
+            if g.id != h.id and order[g.id] < order[h.id] and mine.intersection(g.wishes)
+        )
+        if senior >= len(mine):
+            out[i] = h.model_copy(update={"agreement": Agreement.UNDECIDED})
+    return out
+
+
+def _organisation_vacancies(case: _Case, spec: SizeSpec, draw: _Draw, horizon: date) -> None:
+    """Vacancies of the own organisation from turnover until the last move-out."""
+    years = (horizon - case.planning).days / 365
+    n = round(spec.org_stock * spec.turnover * years)
+    days = sorted(
+        0 if draw.chance(0.03) else draw.integer(1, (horizon - case.planning).days)
+        for _ in range(n)
+    )
+    weights = [e.weight for e in _ESTATES]
+    counters: Counter[str] = Counter()
+    used: set[tuple[str, int, int, str]] = set()
+    referral = 0
+    dwellings = []
+    for k, day in enumerate(days):
+        estate = _ESTATES[draw.index(weights)]
+        counters[estate.code] += 1
+        is_referral = draw.chance(0.03) or (k == n - 1 and referral == 0)
+        referral += is_referral
+        dwellings.append(
+            _candidate(
+                draw,
+                estate,
+                f"FJ-{estate.code}-{counters[estate.code]:03d}",
+                Source.OWN_ORGANISATION,
+                case.planning + timedelta(days=day),
+                None,
+                used,
+                referral=is_referral,
+            )
+        )
+    # wheelchair users who move for good need accessible dwellings early enough
+    first_out = min(_out_date(s) for s in case.stages)
+    early = (first_out - case.planning).days - 14
+    have = sum(
+        d.wheelchair and d.vacant_from is not None and (d.vacant_from - case.planning).days <= early
+        for d in dwellings
+        if not d.municipal_referral and d.municipality == "Aarhus"
+    )
+    need = sum(h.wheelchair for h in case.households) + 1
+    accessible = [e for e in _ESTATES if e.municipality == "Aarhus" and e.wheelchair >= 0.2]
+    for _ in range(max(0, need - have)):
+        estate = draw.pick(accessible)
+        counters[estate.code] += 1
+        dwellings.append(
+            _candidate(
+                draw,
+                estate,
+                f"FJ-{estate.code}-{counters[estate.code]:03d}",
+                Source.OWN_ORGANISATION,
+                case.planning + timedelta(days=draw.integer(0, early)),
+                None,
+                used,
+                accessible_rooms=2,
+            )
+        )
+    case.dwellings.extend(dwellings)
+
+
+def _partner_dwellings(case: _Case, spec: SizeSpec, draw: _Draw, horizon: date) -> None:
+    """Dwellings lent by the partner organisation for a period."""
+    n = max(2, round(spec.partner_share * spec.households))
+    span = (horizon - case.planning).days
+    starts = sorted(draw.integer(30, max(31, span - 90)) for _ in range(n))
+    weights = [e.weight for e in _PARTNER_ESTATES]
+    counters: Counter[str] = Counter()
+    used: set[tuple[str, int, int, str]] = set()
+    for day in starts:
+        estate = _PARTNER_ESTATES[draw.index(weights)]
+        counters[estate.code] += 1
+        vacant = case.planning + timedelta(days=day)
+        case.dwellings.append(
+            _candidate(
+                draw,
+                estate,
+                f"KL-{estate.code}-{counters[estate.code]:03d}",
+                Source.PARTNER,
+                vacant,
+                vacant + timedelta(days=draw.integer(240, 540)),
+                used,
+            )
+        )
+
+
+def _candidate(
+    draw: _Draw,
+    estate: _Estate,
+    did: str,
+    source: Source,
+    vacant_from: date,
+    hand_back: date | None,
+    used: set[tuple[str, int, int, str]],
+    *,
+    referral: bool = False,
+    accessible_rooms: int | None = None,
+) -> Dwelling:
+    """A candidate dwelling of ``estate`` at an address not drawn before.
+
+    ``accessible_rooms`` asks for a ground-floor wheelchair-accessible
+    dwelling of that many rooms.
+    """
+    rooms = accessible_rooms or 1 + draw.index(_ROOM_SHARE)
+    while True:  # a dwelling falls vacant once in the horizon
+        floor = 0 if accessible_rooms else draw.integer(0, estate.top_floor)
+        number = draw.integer(1, 150)
+        side = draw.pick(("tv", "th", "mf")) if floor else draw.pick(("tv", "th"))
+        if (estate.code, number, floor, side) not in used:
+            used.add((estate.code, number, floor, side))
+            break
+    area = _area(rooms, draw)
+    return Dwelling(
+        id=did,
+        source=source,
+        address=f"{estate.street} {number}, {_floor_label(floor)} {side}.",
+        rooms=rooms,
+        area_m2=area,
+        floor=floor,
+        elevator=draw.chance(estate.elevator),
+        wheelchair=accessible_rooms is not None or (floor == 0 and draw.chance(estate.wheelchair)),
+        monthly_rent=_rent(area, draw),
+        vacant_from=vacant_from,
+        hand_back=hand_back,
+        municipal_referral=referral,
+        municipality=estate.municipality,
+    )
+
+
+def _pavilions(case: _Case, spec: SizeSpec, draw: _Draw) -> None:
+    """Two module types: a 2-room wheelchair-accessible and a 3-room module."""
+    per_stage = Counter(
+        d.stage for d in case.dwellings if d.stage is not None and d.vacant_from is None
+    )
+    count = max(4, math.ceil(spec.pavilion_share * max(per_stage.values())))
+    case.pavilions = [
+        PavilionType(
+            id="PAV-2A",
+            rooms=2,
+            area_m2=55.0,
+            wheelchair=True,
+            max_count=count,
+            setup_cost=float(round(draw.uniform(55_000, 65_000), -2)),
+            removal_cost=float(round(draw.uniform(27_000, 33_000), -2)),
+            monthly_rent=float(round(draw.uniform(6_000, 7_000), -1)),
+            min_months=6,
+            lead_days=draw.integer(90, 120),
+        ),
+        PavilionType(
+            id="PAV-3",
+            rooms=3,
+            area_m2=72.0,
+            wheelchair=False,
+            max_count=count,
+            setup_cost=float(round(draw.uniform(60_000, 70_000), -2)),
+            removal_cost=float(round(draw.uniform(28_000, 35_000), -2)),
+            monthly_rent=float(round(draw.uniform(7_000, 8_000), -1)),
+            min_months=6,
+            lead_days=draw.integer(90, 120),
+        ),
+    ]
+
+
+# -- files --------------------------------------------------------------------------
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data in a readable key order.
+
+    Top-level settings (policy, costs, penalties) are written in full;
+    list items leave out fields at their default values. Loading the data
+    with :meth:`Scenario.model_validate` gives back an equal scenario.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to dump.
+
+    Returns
+    -------
+    dict
+        JSON-compatible data (dates as ISO strings).
+    """
+    lean = scenario.model_dump(mode="json", exclude_defaults=True)
+    full = scenario.model_dump(mode="json")
+    keys = ("name", "municipality", "policy", "costs", "penalties", "stages", "pavilions")
+    data = {k: full[k] for k in keys}
+    for k in ("after_dwellings", "dwellings", "households"):
+        data[k] = lean.get(k, [])
+    return data
+
+
+def scenario_yaml(scenario: Scenario, header: str = "") -> str:
+    """The scenario as YAML text, preceded by ``header`` comment lines."""
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    body = yaml.safe_dump(scenario_data(scenario), sort_keys=False, allow_unicode=True, width=100)
+    return comment + body
+
+
+def write_example(
+    path: str | Path = "scenarios/example.yaml", size: str = "example", seed: int = 0
+) -> Scenario:
+    """Generate a scenario and write it as YAML with a how-it-was-made header.
+
+    Parameters
+    ----------
+    path
+        File to write.
+    size
+        A key of :data:`SIZES`.
+    seed
+        Generator seed.
+
+    Returns
+    -------
+    Scenario
+        The scenario written.
+    """
+    scenario = generate(size, seed)
+    header = (
+        f"Generated by `python -m allocator.generate {size} --seed {seed} --out {path}`\n"
+        "(allocator/generate.py); do not edit by hand: regenerate instead."
+    )
+    Path(path).write_text(scenario_yaml(scenario, header), encoding="utf-8")
+    return scenario
+
+
+# -- supply self-check -------------------------------------------------------------------
+
+
+@dataclass
+class StageSupply:
+    """Supply against demand for one stage, and the greedy witness's result.
+
+    Attributes
+    ----------
+    stage
+        Stage id.
+    out_day, back_day
+        Move-out and return days (R1).
+    households
+        Households of the stage by agreement (and ``merged_away``).
+    needs
+        Households by need: ``wheelchair``, ``step_free``, ``max_floor``.
+    covering
+        Candidate dwellings whose availability covers [out, back) and that
+        can be temporary places in the municipality, in all and by access.
+    permanent_supply
+        Own-organisation dwellings vacant by the move-out day.
+    no_dwelling
+        Households with no fitting covering dwelling (pavilions only).
+    no_place
+        Households with neither a fitting covering dwelling nor a pavilion type.
+    stays, pavilion_stays, direct, permanent, spares, winners
+        What the witness plan does for the stage (``winners``: households
+        that win an after-renovation dwelling).
+    pool_needed
+        R10 pool: displaced households plus overcapacity.
+    problems
+        Why the witness failed (empty: it found a plan).
+    """
+
+    stage: str
+    out_day: int
+    back_day: int
+    households: Counter[str] = field(default_factory=Counter)
+    needs: Counter[str] = field(default_factory=Counter)
+    covering: Counter[str] = field(default_factory=Counter)
+    permanent_supply: int = 0
+    fitting: list[int] = field(default_factory=list)
+    no_dwelling: int = 0
+    no_place: int = 0
+    stays: int = 0
+    pavilion_stays: int = 0
+    direct: int = 0
+    permanent: int = 0
+    spares: int = 0
+    winners: int = 0
+    pool_needed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def pool(self) -> int:
+        """Places in the witness's R10 pool: stays plus spares."""
+        return self.stays + self.spares
+
+    @property
+    def ok(self) -> bool:
+        """Whether the witness housed everyone and met the pool."""
+        return not self.problems and self.pool >= self.pool_needed
+
+
+class _Fits:
+    """``rules.place_problems`` cached by the attributes it reads."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.cache: dict[tuple[object, ...], bool] = {}
+
+    @staticmethod
+    def household_key(scenario: Scenario, h: Household) -> tuple[object, ...]:
+        return (
+            scenario.min_rooms(h),
+            h.rooms_max,
+            h.wheelchair,
+            h.step_free,
+            h.max_floor,
+            tuple(sorted(h.excluded_sources)),
+        )
+
+    @staticmethod
+    def place_key(p: Dwelling | PavilionType) -> tuple[object, ...]:
+        if isinstance(p, PavilionType):
+            return ("pavilion", p.rooms, p.wheelchair)
+        return (
+            p.rooms,
+            p.wheelchair,
+            p.step_free,
+            p.floor,
+            p.source,
+            p.municipal_referral,
+            p.municipality,
+        )
+
+    def __call__(self, h: Household, p: Dwelling | PavilionType, permanent: bool) -> bool:
+        key = (self.household_key(self.scenario, h), self.place_key(p), permanent)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = not rules.place_problems(self.scenario, h, p, permanent=permanent)
+            self.cache[key] = hit
+        return hit
+
+
+def _capability(d: Dwelling) -> int:
+    return 2 if d.wheelchair else 1 if d.step_free else 0
+
+
+def supply_check(scenario: Scenario) -> list[StageSupply]:
+    """Count supply per stage and build a greedy witness plan.
+
+    The witness goes through the stages by move-out day. Permanent movers
+    (agreement permanent, or undecided and merged away) get an
+    own-organisation dwelling vacant by the move-out day; the others stay in
+    a fitting place whose availability covers their stay (a dwelling, else a
+    pavilion module within ``max_count``), the stay ending at the return day
+    or, for a winner of an after-renovation dwelling (serial dictatorship by
+    seniority among the participants), when that dwelling is ready. Then it
+    counts spare places free at the move-out day towards the R10 pool. It
+    ignores dwellings vacated by permanent movers, so it is conservative;
+    success means the scenario is feasible for the rules it models.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to check.
+
+    Returns
+    -------
+    list of StageSupply
+        One entry per stage, in move-out order.
+    """
+    sc = scenario
+    fits = _Fits(sc)
+    stages = sorted(sc.stages, key=lambda s: (rules.move_out_day(sc, s), s.id))
+    removed = sc.removed_dwellings()
+    slots = [a for a in rules.availabilities(sc) if a.vacated_by is None]
+    dw = [sc.dwelling(a.dwelling) for a in slots]
+    start = np.array([a.start for a in slots], dtype=np.int64)
+    end = np.array([a.end for a in slots], dtype=np.int64)
+    free = start.copy()
+    closed = np.zeros(len(slots), dtype=bool)
+    own_org = np.array([d.source is Source.OWN_ORGANISATION for d in dw], dtype=bool)
+    same_muni = np.array(
+        [
+            not sc.policy.same_municipality
+            or sc.municipality is None
+            or d.municipality in (None, sc.municipality)
+            for d in dw
+        ],
+        dtype=bool,
+    )
+    cap = np.array([_capability(d) for d in dw], dtype=np.int64)
+    rooms = np.array([d.rooms for d in dw], dtype=np.int64)
+    classes: dict[tuple[object, ...], int] = {}
+    reps: list[Dwelling] = []
+    cls = np.empty(len(slots), dtype=np.int64)
+    for i, d in enumerate(dw):
+        key = _Fits.place_key(d)
+        if key not in classes:
+            classes[key] = len(reps)
+            reps.append(d)
+        cls[i] = classes[key]
+    turn = sc.policy.turnaround_days
+
+    def fit_vector(h: Household, permanent: bool) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return np.array([fits(h, r, permanent) for r in reps], dtype=bool)[cls]
+
+    # who moves permanently in the witness, and who wins what (R9)
+    def witness_permanent(h: Household) -> bool:
+        return h.agreement is Agreement.PERMANENT or (
+            h.agreement is Agreement.UNDECIDED and h.dwelling in removed
+        )
+
+    won: dict[str, AfterDwelling] = {}
+    taken: set[str] = set()
+    participants = [h for h in sc.households if h.wishes and not witness_permanent(h)]
+    for h in sorted(participants, key=lambda h: rules.seniority_key(sc, h)):
+        for a in rules.wanted_after(sc, h):
+            if a.id not in taken:
+                taken.add(a.id)
+                won[h.id] = a
+                break
+
+    modules: dict[str, list[int]] = {p.id: [] for p in sc.pavilions}
+    pavilions = sorted(sc.pavilions, key=lambda p: (p.wheelchair, p.rooms, p.id))
+    by_stage: dict[str, list[Household]] = {s.id: [] for s in sc.stages}
+    for h in sc.households:
+        by_stage[sc.stage_of(h).id].append(h)
+
+    report = []
+    for stage in stages:
+        out, back = rules.move_out_day(sc, stage), rules.back_day(sc, stage)
+        st = StageSupply(stage.id, out, back)
+        members = by_stage[stage.id]
+        for h in members:
+            st.households[h.agreement.value] += 1
+            st.households["merged_away"] += h.dwelling in removed
+            st.needs["wheelchair"] += h.wheelchair
+            st.needs["step_free"] += h.step_free
+            st.needs["max_floor"] += h.max_floor is not None
+        cover = (start <= out) & (end >= back) & same_muni
+        st.covering["all"] = int(np.count_nonzero(cover))
+        st.covering["step_free"] = int(np.count_nonzero(cover & (cap >= 1)))
+        st.covering["wheelchair"] = int(np.count_nonzero(cover & (cap >= 2)))
+        st.permanent_supply = int(np.count_nonzero((start <= out) & own_org))
+        for h in members:
+            n = int(np.count_nonzero(cover & fit_vector(h, False)))
+            st.fitting.append(n)
+            if n == 0:
+                st.no_dwelling += 1
+                if not any(fits(h, p, False) for p in sc.pavilions):
+                    st.no_place += 1
+
+        def constrained(h: Household) -> tuple[int, int, str]:
+            width = (h.rooms_max or 9) - sc.min_rooms(h)
+            return (-2 * h.wheelchair - h.step_free - len(h.excluded_sources), width, h.id)
+
+        temporary: list[tuple[Household, int]] = []
+        for h in sorted(members, key=constrained):
+            if witness_permanent(h):
+                mask = (start <= out) & own_org & ~closed & (free <= out)
+                mask &= fit_vector(h, True)
+                if mask.any():
+                    i = int(np.flatnonzero(mask)[np.argmin((cap * 100 + rooms)[mask])])
+                    closed[i] = True
+                    st.permanent += 1
+                    continue
+                if h.agreement is Agreement.PERMANENT or h.dwelling in removed:
+                    st.problems.append(f"{h.id}: no own-organisation dwelling for a permanent move")
+                    continue
+            win = won.get(h.id)
+            st.winners += win is not None
+            if win is not None and rules.ready_day(sc, win) <= out:
+                st.direct += 1
+                continue
+            if win is None and h.dwelling in removed:
+                st.problems.append(f"{h.id}: its dwelling is merged away and it wins nothing")
+                continue
+            temporary.append((h, rules.ready_day(sc, win) if win is not None else back))
+
+        temporary.sort(key=lambda t: (constrained(t[0])[:2], -t[1], t[0].id))
+        for h, r in temporary:
+            mask = (start <= out) & (end >= r) & (free <= out) & ~closed & fit_vector(h, False)
+            if mask.any():
+                idx = np.flatnonzero(mask)
+                excess = rooms[idx] - sc.min_rooms(h)
+                slack = np.minimum(end[idx] - r, 10**5)
+                i = int(idx[np.lexsort((slack, excess, cap[idx]))[0]])
+                free[i] = r + turn
+                st.stays += 1
+                continue
+            for p in pavilions:
+                if not fits(h, p, False):
+                    continue
+                mods = modules[p.id]
+                reuse = [k for k, f in enumerate(mods) if f <= out]
+                if reuse:
+                    mods[reuse[0]] = r + turn
+                elif len(mods) < p.max_count and out >= p.lead_days:
+                    mods.append(r + turn)
+                else:
+                    continue
+                st.stays += 1
+                st.pavilion_stays += 1
+                break
+            else:
+                st.problems.append(f"{h.id}: no place for the stay [{out}, {r})")
+
+        st.pool_needed = rules.required_pool(sc, st.stays)
+        idle = (start <= out) & (end > out) & (free <= out) & ~closed & same_muni
+        idle_modules = sum(1 for mods in modules.values() for f in mods if f <= out)
+        st.spares = min(st.pool_needed - st.stays, int(np.count_nonzero(idle)) + idle_modules)
+        report.append(st)
+    return report
+
+
+def supply_report(scenario: Scenario) -> str:
+    """A readable per-stage supply check (see :func:`supply_check`).
+
+    Parameters
+    ----------
+    scenario
+        The scenario to check.
+
+    Returns
+    -------
+    str
+        One block per stage and a verdict line.
+    """
+    sc = scenario
+    checks = supply_check(sc)
+    sources = Counter(d.source.value for d in sc.dwellings if d.stage is None)
+    lines = [
+        f"Supply check: {sc.name}",
+        f"  {len(sc.households)} households, {len(sc.stages)} stages, "
+        f"{len(sc.after_dwellings)} after-renovation dwellings; candidate dwellings: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(sources.items()))
+        + f" ({sum(d.municipal_referral for d in sc.dwellings)} municipal referral); "
+        + "pavilions: "
+        + ", ".join(f"{p.id} x{p.max_count}" for p in sc.pavilions),
+    ]
+    stages = {s.id: s for s in sc.stages}
+    for st in checks:
+        s = stages[st.stage]
+        hh = st.households
+        total = hh["temporary"] + hh["undecided"] + hh["permanent"]
+        fitting = sorted(st.fitting) or [0]
+        lines += [
+            f"stage {st.stage}: works {s.start} to {s.end}; out {sc.date_of(st.out_day)} "
+            f"(day {st.out_day}), back {sc.date_of(st.back_day)} (day {st.back_day})",
+            f"  households {total}: temporary {hh['temporary']}, undecided {hh['undecided']}, "
+            f"permanent {hh['permanent']} (merged away {hh['merged_away']}); "
+            f"wheelchair {st.needs['wheelchair']}, step-free {st.needs['step_free']}, "
+            f"max floor {st.needs['max_floor']}",
+            f"  dwellings covering the whole stay: {st.covering['all']} "
+            f"(step-free {st.covering['step_free']}, wheelchair {st.covering['wheelchair']}); "
+            f"own organisation vacant by move-out: {st.permanent_supply}",
+            f"  fitting covering dwellings per household: min {fitting[0]}, "
+            f"median {fitting[len(fitting) // 2]}; pavilion only {st.no_dwelling}, "
+            f"no place {st.no_place}",
+            f"  witness: {st.stays} stays ({st.pavilion_stays} in pavilions), "
+            f"{st.direct} direct, {st.permanent} permanent, {st.spares} spare; "
+            f"{st.winners} win an after-renovation dwelling; "
+            f"pool {st.pool} of {st.pool_needed} needed: {'OK' if st.ok else 'SHORT'}",
+        ]
+        lines += [f"  problem: {p}" for p in st.problems]
+    verdict = all(st.ok for st in checks)
+    lines.append("plausibly feasible" if verdict else "NOT shown feasible")
+    return "\n".join(lines)
+
+
+# -- command line -------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m allocator.generate SIZE --seed N --out FILE [--report]``.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 1 if ``--report`` found the scenario not feasible.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m allocator.generate", description="Generate a genhus scenario."
+    )
+    parser.add_argument("size", nargs="?", default="example", choices=sorted(SIZES))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="YAML file to write (default: print to stdout)")
+    parser.add_argument("--report", action="store_true", help="print the supply check")
+    args = parser.parse_args(argv)
+    if args.out:
+        scenario = write_example(args.out, args.size, args.seed)
+    else:
+        scenario = generate(args.size, args.seed)
+        if not args.report:
+            sys.stdout.write(scenario_yaml(scenario))
+    if args.report:
+        print(supply_report(scenario))
+        return 0 if all(st.ok for st in supply_check(scenario)) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,308 @@
+"""The CP-SAT model: variables, one constraint function per rule, objective.
+
+The formulation is the *path* formulation recorded in
+``../shared/MODELLING.md`` (its LP relaxation was integral on the instances
+measured there): every unit (an availability interval of a dwelling)
+follows a path of uses in time order, and places are given to *classes* of
+households with equal needs rather than to single households. Pavilion
+modules are counted per *chain* (the windows one module serves in turn).
+See :mod:`allocator.instance` for the data and ``docs/MODEL.md`` for the
+rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from allocator import rules
+from allocator.instance import Instance, NodeKind, OptionKind
+from models.plan import Mode, Plan
+from models.scenario import Household
+
+
+@dataclass
+class Variables:
+    """The decision variables, indexed like the instance."""
+
+    # option[h][k]: household h (index into instance.households) takes option k
+    option: list[list[cp_model.IntVar]] = field(default_factory=list)
+    # arc[u][(i, j)]: unit u goes from node i (-1: source) to node j
+    arc: list[dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=list)
+    # place[u][j][c]: node j of unit u houses a household of class c
+    place: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
+    # chain[p][k]: modules of pavilion type p rented for chain k
+    chain: list[list[cp_model.IntVar]] = field(default_factory=list)
+    # pav_place[p][w][c]: modules of type p housing class c in window w
+    pav_place: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
+
+
+class RehousingModel:
+    """The CP-SAT model of one instance.
+
+    Parameters
+    ----------
+    instance
+        The derived integer data of a scenario.
+
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.model = cp_model.CpModel()
+        self.vars = Variables()
+        self._objective: list[cp_model.LinearExprT] = []
+        self.reps = self._representatives()
+        self._add_variables()
+        self.unit_paths()
+        self.r8_one_outcome_per_household()
+        self.r1_every_stay_housed()
+        self.r8_permanent_movers_housed()
+        self.r12_pavilion_fleet()
+        self.r10_overcapacity()
+        self.r9_seniority()
+        self.model.minimize(sum(self._objective) + instance.constant_cost)
+
+    # -- variables ------------------------------------------------------------
+
+    def _add_variables(self) -> None:
+        inst, m, v = self.instance, self.model, self.vars
+        for hi, info in enumerate(inst.households):
+            v.option.append([m.new_bool_var(f"opt_{hi}_{k}") for k in range(len(info.options))])
+            for k, opt in enumerate(info.options):
+                self._objective.append(opt.cost * v.option[hi][k])
+        self._household_index = {info.household.id: hi for hi, info in enumerate(inst.households)}
+        self._incoming: list[dict[int, list[cp_model.IntVar]]] = []
+        self._outgoing: list[dict[int, list[cp_model.IntVar]]] = []
+        for unit in inst.units:
+            arcs = {ij: m.new_bool_var(f"arc_{unit.index}_{ij[0]}_{ij[1]}") for ij in unit.arcs}
+            v.arc.append(arcs)
+            incoming: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+            outgoing: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+            for (i, j), var in arcs.items():
+                incoming[j].append(var)
+                outgoing[i].append(var)
+            self._incoming.append(incoming)
+            self._outgoing.append(outgoing)
+            v.place.append(
+                {
+                    j: {c: m.new_bool_var(f"plc_{unit.index}_{j}_{c}") for c in node.classes}
+                    for j, node in enumerate(unit.nodes)
+                    if node.kind is not NodeKind.SPARE
+                }
+            )
+        for p, pav in enumerate(inst.pavilions):
+            cap = pav.pavilion.max_count
+            v.chain.append(
+                [m.new_int_var(0, cap, f"chain_{p}_{k}") for k in range(len(pav.chains))]
+            )
+            windows = {w for ch in pav.chains for w in ch.windows}
+            v.pav_place.append(
+                {
+                    w: {
+                        c: m.new_int_var(0, cap, f"pav_{p}_{w}_{c}")
+                        for c in sorted(inst.window_classes(w) & pav.classes)
+                    }
+                    for w in sorted(windows)
+                }
+            )
+
+    # -- helpers ----------------------------------------------------------------
+
+    def inflow(self, u: int, j: int) -> cp_model.LinearExprT:
+        """1 if unit ``u`` makes use ``j``."""
+        return sum(self._incoming[u][j])
+
+    def pavilion_capacity(self, p: int, w: int) -> cp_model.LinearExpr:
+        """Modules of pavilion type ``p`` rented over window ``w``."""
+        chains = self.instance.pavilions[p].chains
+        return cp_model.LinearExpr.sum(
+            [self.vars.chain[p][k] for k, ch in enumerate(chains) if w in ch.windows]
+        )
+
+    def permanent(self, hi: int) -> cp_model.LinearExprT:
+        """1 if household ``hi`` moves out for good."""
+        info = self.instance.households[hi]
+        return sum(
+            var
+            for var, opt in zip(self.vars.option[hi], info.options, strict=True)
+            if opt.kind is OptionKind.PERMANENT
+        )
+
+    # -- constraints, one per rule ----------------------------------------------
+
+    def unit_paths(self) -> None:
+        """R2, R11: each unit is a path of non-overlapping uses in time order.
+
+        The turnaround (R2) and availability (R11, R15) are built into the
+        arcs; a renovated home of a permanent mover exists only if it moves.
+        """
+        m, inst = self.model, self.instance
+        for u, unit in enumerate(inst.units):
+            arcs = self.vars.arc[u]
+            start = sum(self._outgoing[u][-1])
+            if unit.vacated_by is None:
+                m.add(start <= 1)
+            else:
+                m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
+            for j, node in enumerate(unit.nodes):
+                inflow = self.inflow(u, j)
+                m.add(sum(self._outgoing[u][j]) <= inflow)
+                if node.kind is not NodeKind.SPARE:
+                    # every stay or permanent letting houses exactly one household
+                    m.add(sum(self.vars.place[u][j].values()) == inflow)
+            for (i, j), var in arcs.items():
+                node = unit.nodes[j]  # its stay days are paid on the way in
+                occupied = unit.daily * (node.end - node.start)
+                self._objective.append((unit.arcs[(i, j)].cost + occupied) * var)
+            dwelling = inst.scenario.dwelling(unit.dwelling)
+            for by_class in self.vars.place[u].values():
+                for c, var in by_class.items():
+                    pen = rules.penalty_ore(inst.scenario, self.reps[c], dwelling)
+                    if pen:
+                        self._objective.append(pen * var)
+
+    def r8_one_outcome_per_household(self) -> None:
+        """R8: every household gets exactly one outcome its agreement allows."""
+        for opts in self.vars.option:
+            self.model.add_exactly_one(opts)
+
+    def r1_every_stay_housed(self) -> None:
+        """R1: every temporary stay has one place for its whole window."""
+        inst, v = self.instance, self.vars
+        demand: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for hi, info in enumerate(inst.households):
+            for k, opt in enumerate(info.options):
+                if opt.window is not None:
+                    demand[(opt.window, info.signature)].append(v.option[hi][k])
+        supply: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for u, unit in enumerate(inst.units):
+            for j, by_class in v.place[u].items():
+                w = unit.nodes[j].window
+                if w is not None:
+                    for c, var in by_class.items():
+                        supply[(w, c)].append(var)
+        for p in range(len(inst.pavilions)):
+            for w, by_class in v.pav_place[p].items():
+                for c, var in by_class.items():
+                    supply[(w, c)].append(var)
+        for key in set(demand) | set(supply):
+            self.model.add(sum(supply.get(key, [])) == sum(demand.get(key, [])))
+
+    def r8_permanent_movers_housed(self) -> None:
+        """R8: every permanent mover gets a fitting own-organisation dwelling."""
+        inst, v = self.instance, self.vars
+        demand: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        for hi, info in enumerate(inst.households):
+            for k, opt in enumerate(info.options):
+                if opt.kind is OptionKind.PERMANENT:
+                    demand[(info.stage, info.signature)].append(v.option[hi][k])
+        supply: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        for u, unit in enumerate(inst.units):
+            for j, by_class in v.place[u].items():
+                node = unit.nodes[j]
+                if node.kind is NodeKind.PERMANENT:
+                    assert node.stage is not None
+                    for c, var in by_class.items():
+                        supply[(node.stage, c)].append(var)
+        for key in set(demand) | set(supply):
+            self.model.add(sum(supply.get(key, [])) == sum(demand.get(key, [])))
+
+    def r12_pavilion_fleet(self) -> None:
+        """R12: modules house no more than rented; never more than max_count at once."""
+        inst, v, m = self.instance, self.vars, self.model
+        for p, pav in enumerate(inst.pavilions):
+            for w, by_class in v.pav_place[p].items():
+                m.add(sum(by_class.values()) <= self.pavilion_capacity(p, w))
+                for c, var in by_class.items():
+                    pen = rules.penalty_ore(inst.scenario, self.reps[c], pav.pavilion)
+                    if pen:
+                        self._objective.append(pen * var)
+            for k, ch in enumerate(pav.chains):
+                self._objective.append(ch.cost * v.chain[p][k])
+            for t in sorted({ch.rent_start for ch in pav.chains}):
+                rented = [
+                    v.chain[p][k]
+                    for k, ch in enumerate(pav.chains)
+                    if ch.rent_start <= t < ch.rent_end
+                ]
+                m.add(sum(rented) <= pav.pavilion.max_count)
+
+    def r10_overcapacity(self) -> None:
+        """R10: each stage's pool exceeds its displaced households by the target."""
+        inst, v, m = self.instance, self.vars, self.model
+        pct = round(inst.scenario.policy.overcapacity * 100)
+        if pct == 0:
+            return
+        for stage, windows in inst.stage_windows.items():
+            displaced = [
+                v.option[hi][k]
+                for hi, info in enumerate(inst.households)
+                for k, opt in enumerate(info.options)
+                if opt.window in windows
+            ]
+            spare: list[cp_model.LinearExprT] = [
+                self.inflow(u, j)
+                for u, unit in enumerate(inst.units)
+                for j, node in enumerate(unit.nodes)
+                if node.kind is NodeKind.SPARE and node.stage == stage
+            ]
+            for p in range(len(inst.pavilions)):
+                for w in windows:
+                    if w in v.pav_place[p]:
+                        housed = cp_model.LinearExpr.sum(list(v.pav_place[p][w].values()))
+                        spare.append(self.pavilion_capacity(p, w) - housed)
+            # spare >= ceil(pct * displaced / 100), spare being an integer
+            m.add(100 * sum(spare) >= pct * sum(displaced))
+
+    def r9_seniority(self) -> None:
+        """R9: after-renovation dwellings go by seniority (no justified envy, no waste).
+
+        For every participating household h and every eligible dwelling a it
+        wishes: h gets a or something it ranks higher, or a goes to a more
+        senior household. Households are stored most senior first.
+        """
+        inst, v, m = self.instance, self.vars, self.model
+        wins: dict[tuple[int, str], cp_model.IntVar] = {}
+        for hi, info in enumerate(inst.households):
+            for k, opt in enumerate(info.options):
+                if opt.kind is OptionKind.AFTER and opt.after is not None:
+                    wins[(hi, opt.after)] = v.option[hi][k]
+        by_after: dict[str, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for (hi, a), var in wins.items():
+            by_after[a].append((hi, var))
+        for takers in by_after.values():
+            m.add_at_most_one(var for _, var in takers)
+        for hi, info in enumerate(inst.households):
+            if not any((hi, a) in wins for a in info.wanted):
+                continue
+            permanent = self.permanent(hi)
+            for rank, a in enumerate(info.wanted):
+                as_good = [wins[(hi, b)] for b in info.wanted[: rank + 1]]
+                senior = [var for hj, var in by_after[a] if hj < hi]
+                m.add(sum(as_good) + sum(senior) >= 1 - permanent)
+
+    # -- warm start ---------------------------------------------------------------
+
+    def hint(self, plan: Plan) -> None:
+        """Hint each household's outcome in ``plan`` to the solver (a partial hint)."""
+        chosen = {p.household: p for p in plan.households}
+        for hi, info in enumerate(self.instance.households):
+            hp = chosen.get(info.household.id)
+            if hp is None:
+                continue
+            for var, opt in zip(self.vars.option[hi], info.options, strict=True):
+                same = (opt.kind is OptionKind.PERMANENT) == (hp.mode is Mode.PERMANENT) and (
+                    opt.after == hp.after_dwelling
+                )
+                self.model.add_hint(var, same)
+
+    # -- misc ---------------------------------------------------------------------
+
+    def _representatives(self) -> dict[int, Household]:
+        reps: dict[int, Household] = {}
+        for info in self.instance.households:
+            reps.setdefault(info.signature, info.household)
+        return reps

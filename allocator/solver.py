@@ -1,0 +1,335 @@
+"""The one entry point: :func:`solve` a scenario into a verified-ready plan."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib.metadata import version
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from allocator.cost import build_plan
+from allocator.extract import extract
+from allocator.instance import build_instance
+from allocator.milp import solve_proto
+from allocator.model import RehousingModel
+from models.plan import Plan, Result, SolverInfo, Status
+from models.scenario import Scenario
+
+_STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+    cp_model.MODEL_INVALID: Status.MODEL_INVALID,
+    cp_model.UNKNOWN: Status.NO_SOLUTION_IN_TIME,
+}
+
+#: Extra CP-SAT settings applied to every search (none so far: measured in
+#: bench/, the LP-guided strategy below mattered, parameters did not).
+DEFAULT_PARAMETERS: dict[str, Any] = {}
+
+#: Share of the time limit the LP relaxation may take at most.
+LP_SHARE = 0.5
+#: Share of the remaining time for the search restricted to the LP's support.
+RESTRICTED_SHARE = 0.4
+
+
+class Strategy(StrEnum):
+    """How :func:`solve` searches.
+
+    ``lp-guided`` (default) solves the LP relaxation first (HiGHS inside
+    OR-Tools), uses it as the lower bound, finds a first plan with CP-SAT
+    restricted to the variables the LP uses, then fixes every variable whose
+    LP reduced cost proves it cannot appear in a better plan, and lets CP-SAT
+    finish the rest. ``cp-sat`` hands the whole model to CP-SAT alone.
+    """
+
+    LP_GUIDED = "lp-guided"
+    CP_SAT = "cp-sat"
+
+
+@dataclass
+class _Search:
+    """Outcome of one search strategy, objective and bound in øre."""
+
+    status: Status
+    solver: cp_model.CpSolver | None = None
+    objective: int | None = None
+    bound: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def solve(
+    scenario: Scenario,
+    time_limit: float = 60.0,
+    num_workers: int = 2,
+    seed: int = 0,
+    *,
+    log: bool = False,
+    initial_plan: Plan | None = None,
+    strategy: Strategy | str = Strategy.LP_GUIDED,
+    gap_limit: float = 1e-3,
+    **solver_params: Any,
+) -> Result:
+    """Plan the rehousing of ``scenario`` at least cost.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    time_limit
+        Wall-clock seconds for the search; the best plan found is returned.
+    num_workers
+        CP-SAT search workers. With one worker and a fixed ``seed`` the same
+        scenario always gives the same plan (for one OR-Tools version).
+    seed
+        CP-SAT's random seed.
+    log
+        Write the solver logs to standard error.
+    initial_plan
+        A plan to start from (a hint for each household's outcome); it need
+        not be feasible.
+    strategy
+        ``"lp-guided"`` (default) or ``"cp-sat"``; see :class:`Strategy`.
+    gap_limit
+        Stop once the plan is proven within this relative distance of the
+        lower bound (default 0.1 %); 0 searches for a
+        proof of optimality until the time limit.
+    **solver_params
+        Further CP-SAT parameters by name, e.g. ``linearization_level=2``
+        or ``subsolvers=["max_lp", "core"]``.
+
+    Returns
+    -------
+    Result
+        Status, objective and bound in DKK, gap, runtime and the plan.
+        It never raises for an infeasible, invalid or timed-out run.
+    """
+    started = time.perf_counter()
+    instance = build_instance(scenario)
+    model = RehousingModel(instance)
+    if initial_plan is not None:
+        model.hint(initial_plan)
+    build_seconds = time.perf_counter() - started
+
+    params = {**DEFAULT_PARAMETERS, **solver_params}
+    params.update(
+        max_time_in_seconds=float(time_limit),
+        num_workers=int(num_workers),
+        random_seed=int(seed),
+        log_search_progress=bool(log),
+        log_to_stdout=False,
+        relative_gap_limit=float(gap_limit),
+    )
+    warnings = list(instance.warnings)
+    try:
+        _configured(params, time_limit, log)
+        strategy = Strategy(strategy)
+    except (AttributeError, TypeError, ValueError) as exc:
+        warnings.append(f"solver settings rejected: {exc}")
+        return _result(
+            scenario, _Search(Status.MODEL_INVALID), 0.0, warnings, params, model, build_seconds
+        )
+
+    search_start = time.perf_counter()
+    if strategy is Strategy.CP_SAT:
+        search = _cp_sat(model.model, params, time_limit, log)
+    else:
+        search = _lp_guided(model, params, time_limit, log)
+    runtime = time.perf_counter() - search_start
+    warnings += search.notes
+    return _result(scenario, search, runtime, warnings, params, model, build_seconds)
+
+
+def _configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_model.CpSolver:
+    """A CP-SAT solver with ``params`` and the given time limit."""
+    solver = cp_model.CpSolver()
+    for name, val in {**params, "max_time_in_seconds": max(0.0, time_limit)}.items():
+        if isinstance(val, list | tuple):  # repeated fields, e.g. subsolvers
+            repeated = getattr(solver.parameters, name)
+            repeated.clear()
+            repeated.extend(val)
+        else:
+            setattr(solver.parameters, name, val)
+    if log:
+        solver.log_callback = lambda line: print(line, file=sys.stderr)
+    return solver
+
+
+class _StopNearBound(cp_model.CpSolverSolutionCallback):
+    """Stops the search once a plan is within ``gap_limit`` of a known bound."""
+
+    def __init__(self, bound: float, gap_limit: float) -> None:
+        super().__init__()
+        self.bound, self.gap_limit = bound, gap_limit
+
+    def on_solution_callback(self) -> None:
+        objective = self.objective_value
+        if objective - self.bound <= self.gap_limit * abs(objective):
+            self.stop_search()
+
+
+def _cp_sat(
+    model: cp_model.CpModel,
+    params: dict[str, Any],
+    time_limit: float,
+    log: bool,
+    bound: float | None = None,
+) -> _Search:
+    """Run CP-SAT on ``model``; stop near ``bound`` (a known lower bound) if given."""
+    solver = _configured(params, time_limit, log)
+    gap_limit = float(params.get("relative_gap_limit", 0.0))
+    callback = _StopNearBound(bound, gap_limit) if bound is not None else None
+    status = _STATUS.get(solver.solve(model, callback), Status.NO_SOLUTION_IN_TIME)
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):
+        notes = [f"CP-SAT: {model.validate()}"] if status is Status.MODEL_INVALID else []
+        return _Search(status, notes=notes)
+    return _Search(status, solver, round(solver.objective_value), solver.best_objective_bound)
+
+
+def _lp_guided(
+    model: RehousingModel, params: dict[str, Any], time_limit: float, log: bool
+) -> _Search:
+    """LP bound, a first plan on the LP's support, reduced-cost fixing, CP-SAT.
+
+    Every step keeps the optimality argument exact: the LP value is a lower
+    bound; a variable at a bound in the LP optimum with reduced cost ``d``
+    moves ``k`` steps away from it only in plans costing at least
+    ``LP + k * d``, so with an incumbent of cost ``UB`` it can be limited to
+    ``floor((UB - LP) / d)`` steps without losing any plan better than ``UB``.
+    """
+    deadline = time.perf_counter() + time_limit
+    proto = model.model.proto
+    lp = solve_proto(proto, time_limit=time_limit * LP_SHARE, relax=True)
+    if log:
+        print(
+            f"genhus: LP relaxation {lp.status} {lp.objective} in {lp.runtime:.2f}s",
+            file=sys.stderr,
+        )
+    if lp.status == "INFEASIBLE":
+        return _Search(Status.INFEASIBLE, notes=["the LP relaxation is infeasible"])
+    if lp.status != "OPTIMAL" or lp.values is None or lp.reduced_costs is None:
+        return _cp_sat(model.model, params, deadline - time.perf_counter(), log)
+    lower = lp.objective or 0.0
+    values, reduced = lp.values, lp.reduced_costs
+    domains = [list(v.domain) for v in proto.variables]
+
+    # 1. A first plan: CP-SAT on the variables the LP uses (others fixed at 0).
+    restricted = model.model.clone()
+    for i, (x, d) in enumerate(zip(values, reduced, strict=True)):
+        var = restricted.get_int_var_from_proto_index(i)
+        if x < 1e-6 and d > 1e-9 and domains[i][0] == 0:
+            restricted.add(var == 0)
+        restricted.add_hint(var, round(x))
+    budget = (deadline - time.perf_counter()) * RESTRICTED_SHARE
+    first = _cp_sat(restricted, params, budget, log, bound=lower)
+    if first.solver is None or first.objective is None:
+        full = model.model.clone()
+        for i, x in enumerate(values):
+            full.add_hint(full.get_int_var_from_proto_index(i), round(x))
+        search = _cp_sat(full, params, deadline - time.perf_counter(), log, bound=lower)
+        return _with_bound(search, lower)
+    upper = first.objective
+    incumbent = [
+        first.solver.value(restricted.get_int_var_from_proto_index(i)) for i in range(len(values))
+    ]
+    gap_limit = float(params.get("relative_gap_limit", 0.0))
+    if upper - lower <= gap_limit * upper or upper <= math.ceil(lower - 1e-6):
+        return _with_bound(first, lower)
+
+    # 2. Reduced-cost fixing against the incumbent, then CP-SAT on the rest.
+    reduced_model = model.model.clone()
+    slack = (upper - lower) * (1 + 1e-9) + 1e-6
+    fixed = 0
+    for i, d in enumerate(reduced):
+        var = reduced_model.get_int_var_from_proto_index(i)
+        lo, hi = domains[i][0], domains[i][-1]
+        if d > 1e-9 and values[i] - lo < 1e-6:
+            new_hi = lo + math.floor(slack / d)
+            if new_hi < hi:
+                reduced_model.add(var <= new_hi)
+                fixed += 1
+        elif d < -1e-9 and hi - values[i] < 1e-6:
+            new_lo = hi - math.floor(slack / -d)
+            if new_lo > lo:
+                reduced_model.add(var >= new_lo)
+                fixed += 1
+        reduced_model.add_hint(var, incumbent[i])
+    if log:
+        print(
+            f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
+        )
+    final = _cp_sat(reduced_model, params, deadline - time.perf_counter(), log, bound=lower)
+    if final.solver is None or final.objective is None or final.objective > upper:
+        status = Status.OPTIMAL if final.status is Status.INFEASIBLE else Status.FEASIBLE
+        return _with_bound(
+            _Search(
+                status, first.solver, upper, float(upper) if status is Status.OPTIMAL else None
+            ),
+            lower,
+        )
+    bound = upper if final.status is Status.OPTIMAL else min(float(upper), final.bound or lower)
+    return _with_bound(_Search(final.status, final.solver, final.objective, bound), lower)
+
+
+def _with_bound(search: _Search, lower: float) -> _Search:
+    """Raise the search's bound to the LP bound; optimal if they meet."""
+    if search.objective is None:
+        return search
+    bound = max(lower, search.bound if search.bound is not None else lower)
+    status = search.status
+    if search.objective <= math.ceil(bound - 1e-6):
+        status = Status.OPTIMAL
+    return _Search(status, search.solver, search.objective, bound, search.notes)
+
+
+def _info(params: dict[str, Any], model: RehousingModel, build_seconds: float) -> SolverInfo:
+    proto = model.model.proto
+    return SolverInfo(
+        ortools_version=version("ortools"),
+        seed=int(params["random_seed"]),
+        num_workers=int(params["num_workers"]),
+        time_limit=float(params["max_time_in_seconds"]),
+        parameters={k: str(v) for k, v in params.items()},
+        variables=len(proto.variables),
+        constraints=len(proto.constraints),
+        build_seconds=build_seconds,
+    )
+
+
+def _result(
+    scenario: Scenario,
+    search: _Search,
+    runtime: float,
+    warnings: list[str],
+    params: dict[str, Any],
+    model: RehousingModel,
+    build_seconds: float,
+) -> Result:
+    plan = None
+    objective = bound = gap = None
+    if search.solver is not None and search.objective is not None:
+        households, places = extract(model, search.solver.value)
+        plan = build_plan(scenario, households, places)
+        objective = search.objective / 100
+        bound = (search.bound if search.bound is not None else 0.0) / 100
+        gap = (
+            0.0
+            if search.status is Status.OPTIMAL
+            else max(0.0, (objective - bound) / max(objective, 1e-9))
+        )
+    return Result(
+        scenario=scenario.name,
+        status=search.status,
+        objective=objective,
+        bound=None if bound is None else round(bound, 2),
+        gap=gap,
+        runtime=runtime,
+        plan=plan,
+        warnings=warnings,
+        solver=_info(params, model, build_seconds),
+    )

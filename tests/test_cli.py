@@ -1,0 +1,398 @@
+"""The genhus command line, with the solver and the checker replaced by fakes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from click.testing import Result as ClickResult
+
+from allocator import cli
+from allocator.io import load_plan, result_to_json
+from models.plan import Plan, Result, SolverInfo, Status
+from models.scenario import Scenario
+from tests.tiny import tiny, tiny_plan
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def run(*args: str) -> ClickResult:
+    """Invoke ``genhus`` with stdout and stderr kept apart (click 8.1 and 8.2+)."""
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg, unused-ignore]
+    else:
+        runner = CliRunner()
+    return runner.invoke(cli.main, list(args), catch_exceptions=False)
+
+
+def scenario_file(tmp_path: Path, scn: Scenario | None = None, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    data = (scn or tiny()).model_dump(mode="json")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def bad_file(tmp_path: Path) -> Path:
+    data = tiny().model_dump(mode="json")
+    data["households"][0]["seniority_date"] = "fish"
+    data["households"][1]["dwelling"] = "NOPE"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def make_result(scn: Scenario, status: Status) -> Result:
+    plan = tiny_plan(scn) if status in (Status.OPTIMAL, Status.FEASIBLE) else None
+    objective = plan.costs[-1].total + plan.penalties if plan else None
+    return Result(
+        scenario=scn.name,
+        status=status,
+        objective=objective,
+        bound=objective,
+        gap=0.0 if plan else None,
+        runtime=0.25,
+        plan=plan,
+        warnings=["stage S1: a warning from the solver"],
+        solver=SolverInfo(ortools_version="9.x", seed=0, num_workers=2, time_limit=60.0),
+    )
+
+
+BUDGET = tiny_plan().costs[-1].total  # DKK
+OBJECTIVE = BUDGET + tiny_plan().penalties
+
+
+@dataclass
+class FakeReport:
+    violations: list[str] = field(default_factory=list)
+    pricing: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class Fakes:
+    """Records calls to the fake solver and checker."""
+
+    status: Status = Status.OPTIMAL
+    violations: list[str] = field(default_factory=list)
+    solve_calls: list[dict[str, Any]] = field(default_factory=list)
+    check_calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def solve(self, scenario: Scenario, **kwargs: Any) -> Result:
+        self.solve_calls.append(kwargs)
+        return make_result(scenario, self.status)
+
+    def check_plan(self, scenario: Scenario, plan: Plan, objective: float | None = None) -> Any:
+        self.check_calls.append({"plan": plan, "objective": objective})
+        return FakeReport(list(self.violations))
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> Fakes:
+    f = Fakes()
+    monkeypatch.setattr(cli, "solve", f.solve)
+    monkeypatch.setattr(cli, "check_plan", f.check_plan)
+    return f
+
+
+def no_traceback(res: ClickResult) -> None:
+    assert "Traceback" not in res.stdout
+    assert "Traceback" not in res.stderr
+
+
+# -- help, schema ------------------------------------------------------------------
+
+
+def test_help_documents_the_exit_codes() -> None:
+    for args in ([], ["solve"], ["check"], ["validate"]):
+        res = run(*args, "--help")
+        assert res.exit_code == 0
+        assert "Exit codes" in res.stdout
+        assert "3  no plan within the time limit" in res.stdout
+
+
+def test_schema_is_the_scenario_json_schema() -> None:
+    res = run("schema")
+    assert res.exit_code == 0
+    schema = json.loads(res.stdout)
+    assert schema == json.loads(json.dumps(Scenario.model_json_schema()))
+    assert {"policy", "stages", "dwellings", "households"} <= set(schema["properties"])
+
+
+# -- validate ----------------------------------------------------------------------
+
+
+def test_validate_ok(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path)
+    res = run("validate", str(path))
+    assert res.exit_code == 0, res.stderr
+    assert f"{path}: valid scenario 'tiny'" in res.stdout
+    assert "households: 3 (temporary 2, permanent 1)" in res.stdout
+    assert "own_organisation 3 of which 3 vacant" in res.stdout
+    assert "pavilion types: PT" in res.stdout
+    assert "warnings: none" in res.stdout
+
+
+def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
+    scn = tiny(policy={"planning_date": "2025-02-15"})  # notice date 2025-02-01 has passed
+    res = run("validate", str(scenario_file(tmp_path, scn)))
+    assert res.exit_code == 0
+    assert "stage S1: the notice date 2025-02-01" in res.stdout
+
+
+def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
+    path = bad_file(tmp_path)
+    res = run("validate", str(path))
+    assert res.exit_code == 2
+    no_traceback(res)
+    assert res.stdout == ""
+    lines = res.stderr.splitlines()
+    assert any(
+        line.startswith(f"{path}: households[0].seniority_date: invalid date") for line in lines
+    )
+    assert any(
+        line.startswith(f"{path}: households[1].dwelling: unknown dwelling 'NOPE'")
+        for line in lines
+    )
+    assert lines[-1] == "2 problems in the input"
+
+
+@pytest.mark.parametrize("name", ["missing.yaml", "scenario.txt"])
+def test_validate_unreadable_file_exit_2(tmp_path: Path, name: str) -> None:
+    if name.endswith(".txt"):
+        (tmp_path / name).write_text("x")
+    res = run("validate", str(tmp_path / name))
+    assert res.exit_code == 2
+    no_traceback(res)
+
+
+# -- solve -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (Status.OPTIMAL, 0),
+        (Status.FEASIBLE, 0),
+        (Status.INFEASIBLE, 1),
+        (Status.NO_SOLUTION_IN_TIME, 3),
+        (Status.MODEL_INVALID, 4),
+    ],
+)
+def test_solve_exit_code_follows_the_status(
+    tmp_path: Path, fakes: Fakes, status: Status, code: int
+) -> None:
+    fakes.status = status
+    res = run("solve", str(scenario_file(tmp_path)))
+    assert res.exit_code == code
+    assert f"status     {status.value}" in res.stdout
+    assert "a warning from the solver" in res.stdout
+    # the plan, if any, is checked once, with the objective the solver claims
+    assert len(fakes.check_calls) == (1 if code == 0 else 0)
+
+
+def test_solve_summary_has_costs_and_kpis(tmp_path: Path, fakes: Fakes) -> None:
+    res = run("solve", str(scenario_file(tmp_path)))
+    assert res.exit_code == 0
+    out = res.stdout
+    for text in (
+        f"objective  {OBJECTIVE:,.2f} DKK",
+        "OR-Tools 9.x, seed 0, 2 workers",
+        "Cost by category (DKK)",
+        "rent_loss_empty",
+        "consultant",
+        "Key figures",
+        "withheld days (R16)",
+        "Stages",
+    ):
+        assert text in out
+    total_row = next(line for line in out.splitlines() if line.startswith("│ total "))
+    assert total_row.count(f"{BUDGET:,.2f}") == 2  # stage S1 and the total column
+
+
+def test_solve_passes_the_options(tmp_path: Path, fakes: Fakes) -> None:
+    args = ["--time-limit", "5", "--workers", "1", "--seed", "7", "--log"]
+    res = run("solve", str(scenario_file(tmp_path)), *args)
+    assert res.exit_code == 0
+    assert fakes.solve_calls == [{"time_limit": 5.0, "num_workers": 1, "seed": 7, "log": True}]
+    assert fakes.check_calls[0]["objective"] == OBJECTIVE
+
+
+def test_solve_defaults(tmp_path: Path, fakes: Fakes) -> None:
+    run("solve", str(scenario_file(tmp_path)))
+    assert fakes.solve_calls == [{"time_limit": 60.0, "num_workers": 2, "seed": 0, "log": False}]
+
+
+def test_solve_json(tmp_path: Path, fakes: Fakes) -> None:
+    res = run("solve", str(scenario_file(tmp_path)), "--json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    assert data["status"] == "OPTIMAL"
+    assert Result.model_validate(data).plan == tiny_plan()
+
+
+def test_solve_progress_on_stderr_unless_quiet(tmp_path: Path, fakes: Fakes) -> None:
+    path = scenario_file(tmp_path)
+    loud = run("solve", str(path))
+    assert "loaded" in loud.stderr and "plan checked: 0 violations" in loud.stderr
+    quiet = run("solve", str(path), "--quiet")
+    assert quiet.stderr == ""
+    assert quiet.stdout == loud.stdout
+
+
+def test_solve_writes_outputs(tmp_path: Path, fakes: Fakes) -> None:
+    out = tmp_path / "out" / "example"
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out))
+    assert res.exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["households.csv", "plan.json", "result.json"]
+    assert load_plan(out / "plan.json") == tiny_plan()
+    assert Result.model_validate_json((out / "result.json").read_text()).status == Status.OPTIMAL
+    table = pd.read_csv(out / "households.csv")
+    assert list(table["household"]) == ["H1", "H2", "H3"]
+    assert list(table.columns[:7]) == [
+        "household",
+        "name",
+        "dwelling",
+        "persons",
+        "agreement",
+        "stage",
+        "mode",
+    ]
+
+
+def test_solve_without_plan_writes_result_and_removes_stale_plan(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("{}")
+    (out / "households.csv").write_text("old")
+    fakes.status = Status.INFEASIBLE
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out))
+    assert res.exit_code == 1
+    assert [p.name for p in out.iterdir()] == ["result.json"]
+    assert json.loads((out / "result.json").read_text())["status"] == "INFEASIBLE"
+
+
+def test_solve_plan_failing_the_checker_is_exit_4_and_writes_nothing(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    fakes.violations = ["R2: O1 has two occupants on 2025-06-01"]
+    out = tmp_path / "out"
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json")
+    assert res.exit_code == 4
+    assert "R2: O1 has two occupants" in res.stderr
+    assert "failed the plan checker" in res.stderr
+    assert res.stdout == ""
+    assert not out.exists()
+
+
+def test_solve_bad_input_exit_2_and_no_solve(tmp_path: Path, fakes: Fakes) -> None:
+    res = run("solve", str(bad_file(tmp_path)))
+    assert res.exit_code == 2
+    no_traceback(res)
+    assert fakes.solve_calls == []
+
+
+@pytest.mark.parametrize("option", [["--time-limit", "0"], ["--workers", "-1"], ["--seed", "x"]])
+def test_solve_bad_option_exit_2(tmp_path: Path, fakes: Fakes, option: list[str]) -> None:
+    res = run("solve", str(scenario_file(tmp_path)), *option)
+    assert res.exit_code == 2
+    assert fakes.solve_calls == []
+
+
+def test_solve_crash_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(scenario: Scenario, **kwargs: Any) -> Result:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "solve", crash)
+    res = run("solve", str(scenario_file(tmp_path)))
+    assert res.exit_code == 4
+    assert "RuntimeError: boom" in res.stderr
+    assert "internal error" in res.stderr
+
+
+def test_solve_unwritable_output_exit_2(tmp_path: Path, fakes: Fakes) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(blocker / "out"))
+    assert res.exit_code == 2
+    no_traceback(res)
+    assert "cannot write the outputs" in res.stderr
+
+
+# -- check -------------------------------------------------------------------------
+
+
+def write_plan(tmp_path: Path, scn: Scenario) -> tuple[Path, Path]:
+    res = make_result(scn, Status.OPTIMAL)
+    assert res.plan is not None
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(res.plan.model_dump_json(indent=2))
+    result_path = tmp_path / "result.json"
+    result_path.write_text(result_to_json(res))
+    return plan_path, result_path
+
+
+def test_check_valid_plan_with_the_real_checker(tmp_path: Path) -> None:
+    scn = tiny()
+    plan_path, result_path = write_plan(tmp_path, scn)
+    for path in (plan_path, result_path):
+        res = run("check", str(scenario_file(tmp_path, scn)), str(path))
+        assert res.exit_code == 0, res.stdout + res.stderr
+        assert res.stdout.splitlines()[0] == "0 violations"
+        assert f"recomputed total: {BUDGET:,.2f} DKK" in res.stdout
+
+
+def test_check_violations_exit_1(tmp_path: Path, fakes: Fakes) -> None:
+    fakes.violations = ["R5: H1 in O1: 2 rooms for 3 persons", "R2: turnaround"]
+    _, result_path = write_plan(tmp_path, tiny())
+    res = run("check", str(scenario_file(tmp_path)), str(result_path))
+    assert res.exit_code == 1
+    assert res.stdout.splitlines() == [
+        "2 violations:",
+        "  - R5: H1 in O1: 2 rooms for 3 persons",
+        "  - R2: turnaround",
+    ]
+    assert fakes.check_calls[0]["objective"] == OBJECTIVE  # from result.json
+
+
+def test_check_bad_files_exit_2_with_both_files_problems(tmp_path: Path, fakes: Fakes) -> None:
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text('{"households": []}')
+    res = run("check", str(bad_file(tmp_path)), str(plan_path))
+    assert res.exit_code == 2
+    no_traceback(res)
+    assert "bad.yaml: households[0].seniority_date" in res.stderr
+    assert f"{plan_path}: places: required field is missing" in res.stderr
+    assert fakes.check_calls == []
+
+
+# -- the README --------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_scenario_example_is_valid(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.yaml"
+    path.write_text(block, encoding="utf-8")
+    res = run("validate", str(path))
+    assert res.exit_code == 0, res.stderr
+    assert "warnings: none" in res.stdout
+
+
+def test_readme_documents_every_exit_code() -> None:
+    text = README.read_text(encoding="utf-8")
+    for code in cli.ExitCode:
+        assert f"\n| {int(code)} | " in text

@@ -1,0 +1,433 @@
+"""Tiny hand-built scenarios and plans for tests.
+
+Scenario builders come in two layers:
+
+- item builders (:func:`stage`, :func:`home`, :func:`vacant`,
+  :func:`household`, :func:`pavilion_type`, :func:`after_dwelling`) return
+  plain dicts with readable defaults; any keyword overrides a field;
+- :func:`scenario` validates lists of such dicts into a ``Scenario``, and
+  :func:`tiny` / :func:`two_stage` build the two standard cases below.
+  :func:`changed` changes one item of the raw data by id, so a test can say
+  ``scenario(changed(tiny_data(), "households", "H1", wheelchair=True))``.
+
+Plan builders (:func:`temporary`, :func:`permanent`, :func:`direct`,
+:func:`seg`, :func:`timeline`) fill in the dates the rules demand, so a
+hand-made plan reads like the planner's own notes. :func:`tiny_plan` and
+:func:`two_stage_plan` are valid, hand-made plans of the standard cases.
+
+Calendar of the standard stage S1 (planning date 2025-01-01 = day 0;
+a month's rent of 3,650 DKK is exactly 120 DKK a day, 7,300 DKK is 240):
+
+========== ===== ==============================================
+date        day  what
+========== ===== ==============================================
+2025-02-01   31  notice date of S1 (4 months before start)
+2025-04-01   90  O3 falls vacant
+2025-05-02  121  out(S1): move-out day (start - 30 days)
+2025-06-01  151  S1 starts
+2025-09-01  243  S1 ends
+2025-09-15  257  back(S1): return day (end + 14 days)
+2025-11-01  304  the pavilion's 6-month minimum rental ends (121 + 183)
+========== ===== ==============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from allocator import rules
+from allocator.cost import build_plan
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
+from models.scenario import Scenario, Source
+
+PLANNING_DATE = "2025-01-01"
+
+#: Days of the standard stage S1 (see the module docstring).
+OUT_S1 = 121
+BACK_S1 = 257
+
+Item = dict[str, Any]
+
+
+# -- scenario items ----------------------------------------------------------------
+
+
+def stage(
+    id: str = "S1", start: str = "2025-06-01", end: str = "2025-09-01", **fields: Any
+) -> Item:
+    """A stage; by default S1, works [2025-06-01, 2025-09-01)."""
+    return {"id": id, "start": start, "end": end, **fields}
+
+
+def home(
+    id: str, stage: str = "S1", rooms: int = 2, monthly_rent: float = 3650.0, **fields: Any
+) -> Item:
+    """A department dwelling of ``stage`` that a household lives in (120 DKK a day)."""
+    return {
+        "id": id,
+        "source": "own_department",
+        "stage": stage,
+        "rooms": rooms,
+        "area_m2": 30.0 * rooms,
+        "monthly_rent": monthly_rent,
+        **fields,
+    }
+
+
+def vacant(
+    id: str,
+    vacant_from: str,
+    source: str = "own_organisation",
+    rooms: int = 2,
+    monthly_rent: float = 3650.0,
+    **fields: Any,
+) -> Item:
+    """A vacant dwelling usable for rehousing from ``vacant_from`` (120 DKK a day)."""
+    return {
+        "id": id,
+        "source": source,
+        "rooms": rooms,
+        "area_m2": 30.0 * rooms,
+        "monthly_rent": monthly_rent,
+        "vacant_from": vacant_from,
+        **fields,
+    }
+
+
+def household(id: str, dwelling: str, seniority_date: str = "2010-01-01", **fields: Any) -> Item:
+    """A household of one adult with a temporary agreement, living in ``dwelling``."""
+    return {"id": id, "dwelling": dwelling, "seniority_date": seniority_date, **fields}
+
+
+def pavilion_type(id: str = "PT", **fields: Any) -> Item:
+    """A 2-room module type: 1 available, 10,000 + 5,000 DKK set-up and removal,
+    120 DKK a day, at least 6 months, 90 days lead time."""
+    return {
+        "id": id,
+        "rooms": 2,
+        "max_count": 1,
+        "setup_cost": 10000.0,
+        "removal_cost": 5000.0,
+        "monthly_rent": 3650.0,
+        "min_months": 6,
+        "lead_days": 90,
+        **fields,
+    }
+
+
+def after_dwelling(
+    id: str, stage: str = "S1", rooms: int = 2, monthly_rent: float = 1825.0, **fields: Any
+) -> Item:
+    """An after-renovation dwelling of ``stage`` (60 DKK a day), ready at back(stage)."""
+    return {
+        "id": id,
+        "stage": stage,
+        "rooms": rooms,
+        "area_m2": 30.0 * rooms,
+        "monthly_rent": monthly_rent,
+        **fields,
+    }
+
+
+def edit(items: Iterable[Item], id: str, **changes: Any) -> list[Item]:
+    """A copy of ``items`` where the item with ``id`` has ``changes`` applied."""
+    out = [dict(item, **changes) if item["id"] == id else dict(item) for item in items]
+    if not any(item["id"] == id for item in out):
+        raise KeyError(id)
+    return out
+
+
+def changed(data: Item, kind: str, id: str, **changes: Any) -> Item:
+    """A copy of scenario ``data`` where item ``id`` of list ``kind`` has ``changes``.
+
+    ``kind`` is ``"households"``, ``"dwellings"``, ``"pavilions"``, ... .
+    """
+    return {**data, kind: edit(data[kind], id, **changes)}
+
+
+def scenario(data: Item, **overrides: Any) -> Scenario:
+    """Validate scenario ``data`` with top-level ``overrides``.
+
+    Dict-valued overrides of ``policy``, ``costs`` and ``penalties`` are
+    merged into the data's; any other override replaces the field.
+    """
+    merged = dict(data)
+    for key, value in overrides.items():
+        if key in ("policy", "costs", "penalties"):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    merged["policy"] = {"planning_date": PLANNING_DATE, **merged.get("policy", {})}
+    return Scenario.model_validate(merged)
+
+
+# -- the standard cases ---------------------------------------------------------------
+
+
+def tiny_data() -> Item:
+    """Raw data of :func:`tiny`, for tests that change it before validating.
+
+    One stage S1 and three households:
+
+    - H1: 2 adults in A1 (3 rooms, 240 DKK a day), stores goods, needs step-free
+      access, wishes at least 3 rooms; temporary;
+    - H2: 1 adult in A2, permanent agreement;
+    - H3: 1 adult in A3, elderly, prefers the own organisation; temporary.
+
+    Rehousing: O1 vacant from day 0, O2 from day 121, O3 from day 90 (all own
+    organisation, 2 rooms, ground floor, 120 DKK a day) and pavilion type PT.
+    Half the own rent is let off during a stay (``rent_reduction`` 0.5).
+    """
+    return {
+        "name": "tiny",
+        "municipality": "Aarhus",
+        "costs": {"rent_reduction": 0.5},
+        "stages": [stage()],
+        "dwellings": [
+            home("A1", rooms=3, monthly_rent=7300.0),
+            home("A2"),
+            home("A3"),
+            vacant("O1", "2025-01-01"),
+            vacant("O2", "2025-05-02"),
+            vacant("O3", "2025-04-01"),
+        ],
+        "households": [
+            household(
+                "H1", "A1", "2005-03-01", adults=2, storage=True, step_free=True, rooms_min=3
+            ),
+            household("H2", "A2", "2010-01-01", agreement="permanent"),
+            household(
+                "H3", "A3", "2015-01-01", elderly=True, preferred_sources=["own_organisation"]
+            ),
+        ],
+        "pavilions": [pavilion_type()],
+    }
+
+
+def tiny(**overrides: Any) -> Scenario:
+    """The standard one-stage case of :func:`tiny_data`, with ``overrides``."""
+    return scenario(tiny_data(), **overrides)
+
+
+def two_stage_data() -> Item:
+    """Raw data of :func:`two_stage`: after-renovation dwellings by seniority (R9).
+
+    - S1 works [2025-06-01, 2025-09-01): out day 121, back day 257;
+      S2 works [2025-11-01, 2026-01-01): out day 274, back day 379.
+    - N1 and N2 are after-renovation dwellings of S1 (2 rooms, 60 DKK a
+      day), ready on day 257.
+    - H1 (A1, S1, senior, wishes N1), H2 (A2, S1, junior, wishes N1),
+      H4 (B1, S2, wishes N2).
+    - O1 and O2 vacant from day 121. No overcapacity is required.
+    """
+    return {
+        "name": "two_stage",
+        "policy": {"overcapacity": 0.0},
+        "stages": [stage(), stage("S2", "2025-11-01", "2026-01-01")],
+        "dwellings": [
+            home("A1"),
+            home("A2"),
+            home("B1", stage="S2"),
+            vacant("O1", "2025-05-02"),
+            vacant("O2", "2025-05-02"),
+        ],
+        "households": [
+            household("H1", "A1", "2005-01-01", wishes=["N1"]),
+            household("H2", "A2", "2010-01-01", wishes=["N1"]),
+            household("H4", "B1", "2012-01-01", wishes=["N2"]),
+        ],
+        "after_dwellings": [after_dwelling("N1"), after_dwelling("N2")],
+    }
+
+
+def two_stage(**overrides: Any) -> Scenario:
+    """The two-stage case of :func:`two_stage_data`, with ``overrides``."""
+    return scenario(two_stage_data(), **overrides)
+
+
+# -- plan pieces ----------------------------------------------------------------------
+
+
+def _day(scn: Scenario, day: int) -> date:
+    return scn.date_of(day)
+
+
+def _dates(scn: Scenario, household_id: str) -> tuple[str, date, date, int]:
+    """Stage id, notice date, move-out date and return day of a household."""
+    stg = scn.stage_of(scn.household(household_id))
+    move_out = _day(scn, rules.move_out_day(scn, stg))
+    return stg.id, rules.notice_date(scn, stg), move_out, rules.back_day(scn, stg)
+
+
+def temporary(
+    scn: Scenario, household_id: str, place: str, *, after: str | None = None
+) -> HouseholdPlan:
+    """A temporary stay in ``place`` (dwelling id or pavilion module id) per the rules.
+
+    It moves back at back(s), or into the after-renovation dwelling ``after``
+    on its ready day. A place that is not a dwelling is taken as a pavilion module.
+    """
+    stage_id, notice, move_out, back = _dates(scn, household_id)
+    if after is not None:
+        back = rules.ready_day(scn, scn.after_dwelling(after))
+    dwellings = {d.id: d for d in scn.dwellings}
+    source = dwellings[place].source if place in dwellings else Source.PAVILION
+    return HouseholdPlan(
+        household=household_id,
+        stage=stage_id,
+        mode=Mode.TEMPORARY,
+        notice_date=notice,
+        move_out=move_out,
+        place=place,
+        place_source=source,
+        return_date=_day(scn, back),
+        return_letter_date=rules.return_letter_date(_day(scn, back)),
+        after_dwelling=after,
+    )
+
+
+def permanent(scn: Scenario, household_id: str, dwelling: str) -> HouseholdPlan:
+    """A permanent move into ``dwelling`` on the move-out day."""
+    stage_id, notice, move_out, _ = _dates(scn, household_id)
+    return HouseholdPlan(
+        household=household_id,
+        stage=stage_id,
+        mode=Mode.PERMANENT,
+        notice_date=notice,
+        move_out=move_out,
+        permanent_dwelling=dwelling,
+    )
+
+
+def direct(scn: Scenario, household_id: str, after: str) -> HouseholdPlan:
+    """A direct move into the after-renovation dwelling ``after`` on the move-out day."""
+    stage_id, notice, move_out, _ = _dates(scn, household_id)
+    return HouseholdPlan(
+        household=household_id,
+        stage=stage_id,
+        mode=Mode.DIRECT,
+        notice_date=notice,
+        move_out=move_out,
+        after_dwelling=after,
+    )
+
+
+def seg(
+    scn: Scenario,
+    kind: str,
+    start: int,
+    end: int | None = None,
+    household: str | None = None,
+    stage: str | None = None,
+) -> Segment:
+    """A segment [start, end) in day numbers; ``end`` defaults to ``start`` (a mark)."""
+    return Segment(
+        kind=SegmentKind(kind),
+        start=_day(scn, start),
+        end=_day(scn, start if end is None else end),
+        household=household,
+        stage=stage,
+    )
+
+
+def timeline(
+    scn: Scenario,
+    place: str,
+    segments: list[Segment],
+    *,
+    pavilion_type: str | None = None,
+    released: int | None = None,
+) -> PlaceTimeline:
+    """A place timeline collected from its first segment's start.
+
+    ``released`` (a day) defaults to the end of the last segment; pass it for
+    pavilion modules whose minimum rental runs longer.
+    """
+    dwellings = {d.id: d for d in scn.dwellings}
+    return PlaceTimeline(
+        place=place,
+        source=Source.PAVILION if pavilion_type else dwellings[place].source,
+        pavilion_type=pavilion_type,
+        collected_from=segments[0].start,
+        released=segments[-1].end if released is None else _day(scn, released),
+        segments=segments,
+    )
+
+
+# -- hand-made valid plans -----------------------------------------------------------
+
+
+def tiny_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
+    """Household plans and timelines of the valid hand-made plan of :func:`tiny`.
+
+    - H1 stays in O1 [121, 257); O1 is let time-limited [0, 114), then held
+      empty the 7-day turnaround [114, 121).
+    - H2 moves for good into O2 on day 121.
+    - H3 stays in pavilion module PT-1 [121, 257); the module is rented
+      [121, 304) (6-month minimum).
+    - O3 is held empty [90, 121) as the stage's spare place (R10: 2 displaced
+      households need a pool of 3: O1, PT-1, O3).
+    """
+    households = [
+        temporary(scn, "H1", "O1"),
+        permanent(scn, "H2", "O2"),
+        temporary(scn, "H3", "PT-1"),
+    ]
+    places = [
+        timeline(
+            scn,
+            "O1",
+            [
+                seg(scn, "time_limited", 0, 114),
+                seg(scn, "held_empty", 114, OUT_S1),
+                seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1"),
+            ],
+        ),
+        timeline(scn, "O2", [seg(scn, "permanent", OUT_S1, household="H2", stage="S1")]),
+        timeline(
+            scn,
+            "O3",
+            [seg(scn, "held_empty", 90, OUT_S1), seg(scn, "spare", OUT_S1, stage="S1")],
+        ),
+        timeline(
+            scn,
+            "PT-1",
+            [seg(scn, "occupied", OUT_S1, BACK_S1, household="H3", stage="S1")],
+            pavilion_type="PT",
+            released=304,
+        ),
+    ]
+    return households, places
+
+
+def tiny_plan(scn: Scenario | None = None) -> Plan:
+    """The valid hand-made plan of :func:`tiny` (see :func:`tiny_parts`), priced."""
+    scn = scn or tiny()
+    return build_plan(scn, *tiny_parts(scn))
+
+
+def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
+    """Household plans and timelines of the valid hand-made plan of :func:`two_stage`.
+
+    - H1 (most senior) wins N1: stays in O1 [121, 257), then moves into N1.
+    - H2 wished N1 too but is junior: stays in O2 [121, 257) and returns home.
+    - H4 (stage S2, out day 274) wins N2, ready on day 257: moves in directly.
+    """
+    households = [
+        temporary(scn, "H1", "O1", after="N1"),
+        temporary(scn, "H2", "O2"),
+        direct(scn, "H4", "N2"),
+    ]
+    places = [
+        timeline(scn, "O1", [seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1")]),
+        timeline(scn, "O2", [seg(scn, "occupied", OUT_S1, BACK_S1, household="H2", stage="S1")]),
+    ]
+    return households, places
+
+
+def two_stage_plan(scn: Scenario | None = None) -> Plan:
+    """The valid hand-made plan of :func:`two_stage` (see :func:`two_stage_parts`), priced."""
+    scn = scn or two_stage()
+    return build_plan(scn, *two_stage_parts(scn))
