@@ -17,16 +17,21 @@ Exit codes (the same for every command):
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import traceback
+from contextlib import nullcontext
 from enum import IntEnum
 from pathlib import Path
 from typing import NoReturn
 
 import click
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+from rich.console import Console
 
+from allocator.activities import activity_plan, write_activities_csv, write_ical
 from allocator.check import check_plan
+from allocator.excel import write_result_workbook, write_template
 from allocator.io import (
     InputError,
     load_plan_and_objective,
@@ -34,7 +39,9 @@ from allocator.io import (
     result_to_json,
     write_atomic,
 )
-from allocator.solver import solve
+from allocator.letters import write_letters
+from allocator.report import write_report
+from allocator.solver import Progress, Strategy, solve
 from allocator.summary import make_console, plural, print_result, print_scenario
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
@@ -73,7 +80,7 @@ Exit codes:
 """
 
 #: Files :func:`write_outputs` writes only when there is a plan.
-PLAN_FILES = ("plan.json", "households.csv")
+PLAN_FILES = ("plan.json", "households.csv", "activities.csv", "activities.ics")
 
 
 # -- outputs ---------------------------------------------------------------------
@@ -141,15 +148,23 @@ def households_frame(result: Result, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def write_outputs(result: Result, scenario: Scenario, out_dir: Path) -> list[Path]:
+def write_outputs(
+    result: Result,
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    template_dir: Path | None = None,
+    organisation: str | None = None,
+) -> list[Path]:
     """Write the output files of a solve into ``out_dir``, each atomically.
 
-    Always ``result.json`` (status, figures, solver info and the plan); with a
-    plan also ``plan.json`` (the plan alone, readable by ``genhus check``) and
-    ``households.csv``. Without a plan, plan files left by an earlier run
-    are removed so the directory never mixes two runs. ``result.json`` is
-    written last. Writers of further outputs (workbook, report, letters) add
-    their files here.
+    Always ``result.xlsx`` (the result workbook), ``report.html`` with its
+    PNG charts, and ``result.json`` (status, figures, solver info and the
+    plan). With a plan also ``plan.json`` (readable by ``genhus check``),
+    ``households.csv``, the activity plan as ``activities.csv`` and
+    ``activities.ics``, and the letters in ``letters/``. Without a plan,
+    plan files left by an earlier run are removed so the directory never
+    mixes two runs. ``result.json`` is written last.
 
     Parameters
     ----------
@@ -159,14 +174,19 @@ def write_outputs(result: Result, scenario: Scenario, out_dir: Path) -> list[Pat
         The scenario that was solved.
     out_dir
         Output directory; created if missing.
+    template_dir
+        An organisation's own letter templates (Jinja2), if any.
+    organisation
+        The organisation's name for the letters.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written (letters counted as their directory).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    activities = None
     if result.plan is not None:
         plan_path = out_dir / "plan.json"
         write_atomic(plan_path, result.plan.model_dump_json(indent=2) + "\n")
@@ -174,9 +194,25 @@ def write_outputs(result: Result, scenario: Scenario, out_dir: Path) -> list[Pat
         csv_path = out_dir / "households.csv"
         write_atomic(csv_path, households_frame(result, scenario).to_csv(index=False))
         written.append(csv_path)
+        activities = activity_plan(scenario, result.plan)
+        written.append(write_activities_csv(out_dir / "activities.csv", activities))
+        written.append(write_ical(out_dir / "activities.ics", activities, name=scenario.name))
+        write_letters(
+            out_dir / "letters",
+            scenario,
+            result.plan,
+            template_dir=template_dir,
+            organisation=organisation,
+        )
+        written.append(out_dir / "letters")
     else:
         for name in PLAN_FILES:
             (out_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "letters", ignore_errors=True)
+    workbook = out_dir / "result.xlsx"
+    write_result_workbook(workbook, scenario, result, activities)
+    written.append(workbook)
+    written.append(write_report(out_dir, scenario, result))
     result_path = out_dir / "result.json"
     write_atomic(result_path, result_to_json(result))
     written.append(result_path)
@@ -265,6 +301,29 @@ def main() -> None:
     metavar="DIR",
     help="Write result.json, plan.json and households.csv to DIR.",
 )
+@click.option(
+    "--gap",
+    "gap_limit",
+    type=click.FloatRange(min=0),
+    default=0.001,
+    show_default=True,
+    help="Stop once the plan is proven within this relative gap (0: prove optimality).",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice([s.value for s in Strategy]),
+    default=Strategy.LP_GUIDED.value,
+    show_default=True,
+    help="LP-guided search (default) or CP-SAT alone.",
+)
+@click.option(
+    "--templates",
+    "template_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Directory with the organisation's own letter templates.",
+)
+@click.option("--organisation", default=None, help="Organisation name used in the letters.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON, not a summary.")
 @click.option("--log/--no-log", default=False, help="Show the CP-SAT search log on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr.")
@@ -274,6 +333,10 @@ def solve_command(
     workers: int,
     seed: int,
     out_dir: Path | None,
+    gap_limit: float,
+    strategy: str,
+    template_dir: Path | None,
+    organisation: str | None,
     as_json: bool,
     log: bool,
     quiet: bool,
@@ -295,8 +358,28 @@ def solve_command(
         f"{plural(len(data.dwellings), 'dwelling')}"
     )
     progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
+    live = not (quiet or as_json or log)
+    status_line = Console(stderr=True).status("solving ...")
     try:
-        result = solve(data, time_limit=time_limit, num_workers=workers, seed=seed, log=log)
+        with status_line if live else nullcontext():
+
+            def show(p: Progress) -> None:
+                gap = (p.objective - p.bound) / p.objective if p.objective else 0.0
+                status_line.update(
+                    f"solving: {p.elapsed:5.1f} s  best {p.objective:,.2f} DKK  "
+                    f"bound {p.bound:,.2f}  gap {gap:.2%}"
+                )
+
+            result = solve(
+                data,
+                time_limit=time_limit,
+                num_workers=workers,
+                seed=seed,
+                log=log,
+                gap_limit=gap_limit,
+                strategy=strategy,
+                on_progress=show if live else None,
+            )
     except Exception:
         _fail_internal("the solver raised an exception")
     progress(f"status {result.status.value} after {result.runtime:.1f} s")
@@ -323,7 +406,9 @@ def solve_command(
 
     if out_dir is not None:
         try:
-            written = write_outputs(result, data, out_dir)
+            written = write_outputs(
+                result, data, out_dir, template_dir=template_dir, organisation=organisation
+            )
         except OSError as exc:
             click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
             sys.exit(ExitCode.BAD_INPUT)
@@ -399,3 +484,27 @@ def schema_command() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command("template", epilog=EXIT_CODES_HELP)
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Fill the workbook with this scenario instead of the built-in example.",
+)
+def template_command(workbook: Path, source: Path | None) -> None:
+    """Write an Excel input workbook (Danish headers, drop-downs, filled example).
+
+    Fill it in and give it to `genhus solve` or `genhus validate` like a
+    YAML scenario.
+    """
+    scenario = _load(source) if source is not None else None
+    try:
+        write_template(workbook, scenario)
+    except OSError as exc:
+        click.echo(f"{workbook}: cannot write the workbook: {exc}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    click.echo(f"wrote {workbook}", err=True)

@@ -10,7 +10,11 @@ lower bound and a warm start.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -42,6 +46,7 @@ def solve_proto(
     time_limit: float = 60.0,
     relax: bool = False,
     threads: int = 1,
+    backend: str | None = None,
 ) -> MilpOutcome:
     """Solve the CP-SAT model ``proto`` as a MILP (or its LP relaxation) with HiGHS.
 
@@ -54,9 +59,13 @@ def solve_proto(
     relax
         Solve the LP relaxation instead of the MILP.
     threads
-        HiGHS threads.
+        Solver threads.
+    backend
+        OR-Tools linear solver name; default HiGHS for the MILP and GLOP for
+        the relaxation (the wrapper's HiGHS duals are not usable for reduced
+        costs; GLOP's are).
     """
-    solver = pywraplp.Solver.CreateSolver("HIGHS")
+    solver = pywraplp.Solver.CreateSolver(backend or ("GLOP" if relax else "HIGHS"))
     if solver is None:  # pragma: no cover - OR-Tools built without HiGHS
         return MilpOutcome("UNAVAILABLE", None, None, 0.0, None)
     solver.SuppressOutput()
@@ -106,7 +115,8 @@ def solve_proto(
     obj.SetMinimization()
 
     started = time.perf_counter()
-    code = solver.Solve()
+    with _stdout_to_stderr():  # HiGHS prints its banner on C-level stdout
+        code = solver.Solve()
     runtime = time.perf_counter() - started
     names = {
         pywraplp.Solver.OPTIMAL: "OPTIMAL",
@@ -133,6 +143,22 @@ def solve_proto(
                     reduced[j] -= a * y
         reduced = [d * scale for d in reduced]
     return MilpOutcome(status, objective, bound, runtime, values, reduced)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what C code writes to standard output to standard error meanwhile.
+
+    Standard output stays clean for the summary table and ``--json``.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _finite(v: float) -> float:

@@ -398,7 +398,8 @@ def gantt_svg(scenario: Scenario, plan: Plan, *, width: float = 1200) -> Markup:
             f'<line class="span" x1="{_fmt(axis.x(tl.collected_from))}" '
             f'x2="{_fmt(axis.x(tl.released))}" y1="{_fmt(mid)}" y2="{_fmt(mid)}"/>'
         )
-        for seg in tl.segments:
+        # Markers (zero-length segments) last, so that no bar covers them.
+        for seg in sorted(tl.segments, key=lambda g: g.end <= g.start):
             body.append(_segment_svg(axis, tl, seg, mid, bar_h, colours))
         body.append("</g>")
         y += row_h

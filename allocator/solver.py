@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib.metadata import version
@@ -28,9 +29,12 @@ _STATUS = {
     cp_model.UNKNOWN: Status.NO_SOLUTION_IN_TIME,
 }
 
-#: Extra CP-SAT settings applied to every search (none so far: measured in
-#: bench/, the LP-guided strategy below mattered, parameters did not).
-DEFAULT_PARAMETERS: dict[str, Any] = {}
+#: Full-problem CP-SAT subsolvers used with two or more workers unless the
+#: caller picks others. The default two-worker portfolio lacks ``max_lp``,
+#: which is what proves optimality on the path formulation: measured on
+#: generated S (60 households) with ``strategy="cp-sat"``: default 1.4 %
+#: gap after 30 s, ``max_lp`` + ``core`` optimal in 0.7 s (docs/NOTES.md).
+DEFAULT_SUBSOLVERS = ["max_lp", "core"]
 
 #: Share of the time limit the LP relaxation may take at most.
 LP_SHARE = 0.5
@@ -73,6 +77,7 @@ def solve(
     initial_plan: Plan | None = None,
     strategy: Strategy | str = Strategy.LP_GUIDED,
     gap_limit: float = 1e-3,
+    on_progress: ProgressCallback | None = None,
     **solver_params: Any,
 ) -> Result:
     """Plan the rehousing of ``scenario`` at least cost.
@@ -95,6 +100,8 @@ def solve(
         not be feasible.
     strategy
         ``"lp-guided"`` (default) or ``"cp-sat"``; see :class:`Strategy`.
+    on_progress
+        Called with a :class:`Progress` whenever a better plan is found.
     gap_limit
         Stop once the plan is proven within this relative distance of the
         lower bound (default 0.1 %); 0 searches for a
@@ -116,7 +123,9 @@ def solve(
         model.hint(initial_plan)
     build_seconds = time.perf_counter() - started
 
-    params = {**DEFAULT_PARAMETERS, **solver_params}
+    params = dict(solver_params)
+    if num_workers >= 2:
+        params.setdefault("subsolvers", DEFAULT_SUBSOLVERS)
     params.update(
         max_time_in_seconds=float(time_limit),
         num_workers=int(num_workers),
@@ -136,10 +145,11 @@ def solve(
         )
 
     search_start = time.perf_counter()
+    watch = (on_progress, search_start)
     if strategy is Strategy.CP_SAT:
-        search = _cp_sat(model.model, params, time_limit, log)
+        search = _cp_sat(model.model, params, time_limit, log, watch=watch)
     else:
-        search = _lp_guided(model, params, time_limit, log)
+        search = _lp_guided(model, params, time_limit, log, watch)
     runtime = time.perf_counter() - search_start
     warnings += search.notes
     return _result(scenario, search, runtime, warnings, params, model, build_seconds)
@@ -160,16 +170,34 @@ def _configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_mode
     return solver
 
 
-class _StopNearBound(cp_model.CpSolverSolutionCallback):
-    """Stops the search once a plan is within ``gap_limit`` of a known bound."""
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: a better plan was found (money in DKK)."""
 
-    def __init__(self, bound: float, gap_limit: float) -> None:
+    elapsed: float
+    objective: float
+    bound: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    """Reports each better plan; stops once it is within ``gap_limit`` of ``bound``."""
+
+    def __init__(
+        self, bound: float | None, gap_limit: float, on_progress: ProgressCallback | None, t0: float
+    ) -> None:
         super().__init__()
-        self.bound, self.gap_limit = bound, gap_limit
+        self.bound, self.gap_limit, self.on_progress, self.t0 = bound, gap_limit, on_progress, t0
 
     def on_solution_callback(self) -> None:
         objective = self.objective_value
-        if objective - self.bound <= self.gap_limit * abs(objective):
+        bound = max(self.best_objective_bound, self.bound or -math.inf)
+        if self.on_progress is not None:
+            elapsed = time.perf_counter() - self.t0
+            self.on_progress(Progress(elapsed, objective / 100, bound / 100))
+        if self.bound is not None and objective - self.bound <= self.gap_limit * abs(objective):
             self.stop_search()
 
 
@@ -179,11 +207,12 @@ def _cp_sat(
     time_limit: float,
     log: bool,
     bound: float | None = None,
+    watch: tuple[ProgressCallback | None, float] = (None, 0.0),
 ) -> _Search:
     """Run CP-SAT on ``model``; stop near ``bound`` (a known lower bound) if given."""
     solver = _configured(params, time_limit, log)
     gap_limit = float(params.get("relative_gap_limit", 0.0))
-    callback = _StopNearBound(bound, gap_limit) if bound is not None else None
+    callback = _Watch(bound, gap_limit, *watch)
     status = _STATUS.get(solver.solve(model, callback), Status.NO_SOLUTION_IN_TIME)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         notes = [f"CP-SAT: {model.validate()}"] if status is Status.MODEL_INVALID else []
@@ -192,7 +221,11 @@ def _cp_sat(
 
 
 def _lp_guided(
-    model: RehousingModel, params: dict[str, Any], time_limit: float, log: bool
+    model: RehousingModel,
+    params: dict[str, Any],
+    time_limit: float,
+    log: bool,
+    watch: tuple[ProgressCallback | None, float],
 ) -> _Search:
     """LP bound, a first plan on the LP's support, reduced-cost fixing, CP-SAT.
 
@@ -213,7 +246,7 @@ def _lp_guided(
     if lp.status == "INFEASIBLE":
         return _Search(Status.INFEASIBLE, notes=["the LP relaxation is infeasible"])
     if lp.status != "OPTIMAL" or lp.values is None or lp.reduced_costs is None:
-        return _cp_sat(model.model, params, deadline - time.perf_counter(), log)
+        return _cp_sat(model.model, params, deadline - time.perf_counter(), log, watch=watch)
     lower = lp.objective or 0.0
     values, reduced = lp.values, lp.reduced_costs
     domains = [list(v.domain) for v in proto.variables]
@@ -226,12 +259,14 @@ def _lp_guided(
             restricted.add(var == 0)
         restricted.add_hint(var, round(x))
     budget = (deadline - time.perf_counter()) * RESTRICTED_SHARE
-    first = _cp_sat(restricted, params, budget, log, bound=lower)
+    first = _cp_sat(restricted, params, budget, log, bound=lower, watch=watch)
     if first.solver is None or first.objective is None:
         full = model.model.clone()
         for i, x in enumerate(values):
             full.add_hint(full.get_int_var_from_proto_index(i), round(x))
-        search = _cp_sat(full, params, deadline - time.perf_counter(), log, bound=lower)
+        search = _cp_sat(
+            full, params, deadline - time.perf_counter(), log, bound=lower, watch=watch
+        )
         return _with_bound(search, lower)
     upper = first.objective
     incumbent = [
@@ -263,7 +298,9 @@ def _lp_guided(
         print(
             f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
         )
-    final = _cp_sat(reduced_model, params, deadline - time.perf_counter(), log, bound=lower)
+    final = _cp_sat(
+        reduced_model, params, deadline - time.perf_counter(), log, bound=lower, watch=watch
+    )
     if final.solver is None or final.objective is None or final.objective > upper:
         status = Status.OPTIMAL if final.status is Status.INFEASIBLE else Status.FEASIBLE
         return _with_bound(
@@ -272,7 +309,11 @@ def _lp_guided(
             ),
             lower,
         )
-    bound = upper if final.status is Status.OPTIMAL else min(float(upper), final.bound or lower)
+    bound = (
+        final.objective
+        if final.status is Status.OPTIMAL
+        else min(float(upper), final.bound or lower)
+    )
     return _with_bound(_Search(final.status, final.solver, final.objective, bound), lower)
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from click.testing import Result as ClickResult
 
 from allocator import cli
-from allocator.io import load_plan, result_to_json
+from allocator.io import load_plan, load_scenario, result_to_json
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, tiny_plan
@@ -220,16 +220,37 @@ def test_solve_summary_has_costs_and_kpis(tmp_path: Path, fakes: Fakes) -> None:
 
 
 def test_solve_passes_the_options(tmp_path: Path, fakes: Fakes) -> None:
-    args = ["--time-limit", "5", "--workers", "1", "--seed", "7", "--log"]
+    args = ["--time-limit", "5", "--workers", "1", "--seed", "7", "--log", "--gap", "0"]
+    args += ["--strategy", "cp-sat"]
     res = run("solve", str(scenario_file(tmp_path)), *args)
     assert res.exit_code == 0
-    assert fakes.solve_calls == [{"time_limit": 5.0, "num_workers": 1, "seed": 7, "log": True}]
+    assert fakes.solve_calls == [
+        {
+            "time_limit": 5.0,
+            "num_workers": 1,
+            "seed": 7,
+            "log": True,
+            "gap_limit": 0.0,
+            "strategy": "cp-sat",
+            "on_progress": None,
+        }
+    ]
     assert fakes.check_calls[0]["objective"] == OBJECTIVE
 
 
 def test_solve_defaults(tmp_path: Path, fakes: Fakes) -> None:
     run("solve", str(scenario_file(tmp_path)))
-    assert fakes.solve_calls == [{"time_limit": 60.0, "num_workers": 2, "seed": 0, "log": False}]
+    (call,) = fakes.solve_calls
+    on_progress = call.pop("on_progress")
+    assert callable(on_progress)  # the live progress line
+    assert call == {
+        "time_limit": 60.0,
+        "num_workers": 2,
+        "seed": 0,
+        "log": False,
+        "gap_limit": 0.001,
+        "strategy": "lp-guided",
+    }
 
 
 def test_solve_json(tmp_path: Path, fakes: Fakes) -> None:
@@ -253,7 +274,22 @@ def test_solve_writes_outputs(tmp_path: Path, fakes: Fakes) -> None:
     out = tmp_path / "out" / "example"
     res = run("solve", str(scenario_file(tmp_path)), "--out", str(out))
     assert res.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["households.csv", "plan.json", "result.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "activities.csv",
+        "activities.ics",
+        "costs.png",
+        "gantt.png",
+        "households.csv",
+        "letters",
+        "plan.json",
+        "pool.png",
+        "report.html",
+        "result.json",
+        "result.xlsx",
+        "stages.png",
+    ]
+    letters = sorted(p.name for p in (out / "letters").iterdir())
+    assert "H1-opsigelse.md" in letters and "H1-tilbageflytning.html" in letters
     assert load_plan(out / "plan.json") == tiny_plan()
     assert Result.model_validate_json((out / "result.json").read_text()).status == Status.OPTIMAL
     table = pd.read_csv(out / "households.csv")
@@ -276,10 +312,18 @@ def test_solve_without_plan_writes_result_and_removes_stale_plan(
     out.mkdir()
     (out / "plan.json").write_text("{}")
     (out / "households.csv").write_text("old")
+    (out / "letters").mkdir()
+    (out / "letters" / "H1-opsigelse.md").write_text("old")
     fakes.status = Status.INFEASIBLE
     res = run("solve", str(scenario_file(tmp_path)), "--out", str(out))
     assert res.exit_code == 1
-    assert [p.name for p in out.iterdir()] == ["result.json"]
+    # no plan: only what describes the failed run (status report, workbook, JSON)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        "result.json",
+        "result.xlsx",
+        "stages.png",
+    ]
     assert json.loads((out / "result.json").read_text())["status"] == "INFEASIBLE"
 
 
@@ -396,3 +440,18 @@ def test_readme_documents_every_exit_code() -> None:
     text = README.read_text(encoding="utf-8")
     for code in cli.ExitCode:
         assert f"\n| {int(code)} | " in text
+
+
+def test_template_writes_a_workbook_that_validates(tmp_path: Path) -> None:
+    book = tmp_path / "sag.xlsx"
+    res = run("template", str(book))
+    assert res.exit_code == 0
+    assert book.exists()
+    assert run("validate", str(book)).exit_code == 0
+
+
+def test_template_from_a_scenario_round_trips(tmp_path: Path) -> None:
+    book = tmp_path / "sag.xlsx"
+    source = scenario_file(tmp_path)
+    assert run("template", str(book), "--from", str(source)).exit_code == 0
+    assert load_scenario(book) == load_scenario(source)

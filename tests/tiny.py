@@ -34,12 +34,21 @@ date        day  what
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from allocator import rules
 from allocator.cost import build_plan
-from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
+from allocator.solver import solve
+from models.plan import (
+    HouseholdPlan,
+    Mode,
+    PlaceTimeline,
+    Plan,
+    Result,
+    Segment,
+    SegmentKind,
+)
 from models.scenario import Scenario, Source
 
 PLANNING_DATE = "2025-01-01"
@@ -431,3 +440,73 @@ def two_stage_plan(scn: Scenario | None = None) -> Plan:
     """The valid hand-made plan of :func:`two_stage` (see :func:`two_stage_parts`), priced."""
     scn = scn or two_stage()
     return build_plan(scn, *two_stage_parts(scn))
+
+
+# -- small cases for solver-level tests ---------------------------------------------
+
+#: Days of stage S2 of :func:`two_stage` (works [2025-11-01, 2026-01-01)).
+OUT_S2 = 274
+BACK_S2 = 379
+
+
+def day_date(day: int) -> str:
+    """The ISO date of day number ``day`` (counted from :data:`PLANNING_DATE`)."""
+    return (date.fromisoformat(PLANNING_DATE) + timedelta(days=day)).isoformat()
+
+
+def stage_days(id: str, out: int, back: int, **fields: Any) -> Item:
+    """A stage whose move-out day is ``out`` and return day ``back``.
+
+    Assumes the default clearing (30) and ready (14) days: the works run
+    [out + 30, back - 14).
+    """
+    return stage(id, day_date(out + 30), day_date(back - 14), **fields)
+
+
+def case_data(
+    dwellings: list[Item],
+    households: list[Item],
+    *,
+    stages: list[Item] | None = None,
+    after_dwellings: list[Item] | None = None,
+    pavilions: list[Item] | None = None,
+) -> Item:
+    """Raw data of a small case: stage S1 unless ``stages``, municipality Aarhus,
+    no overcapacity required (R10 is tested on its own), default costs."""
+    return {
+        "name": "case",
+        "municipality": "Aarhus",
+        "policy": {"overcapacity": 0.0},
+        "stages": stages if stages is not None else [stage()],
+        "dwellings": dwellings,
+        "households": households,
+        "after_dwellings": after_dwellings or [],
+        "pavilions": pavilions or [],
+    }
+
+
+def case(
+    dwellings: list[Item],
+    households: list[Item],
+    *,
+    stages: list[Item] | None = None,
+    after_dwellings: list[Item] | None = None,
+    pavilions: list[Item] | None = None,
+    **overrides: Any,
+) -> Scenario:
+    """The validated :func:`case_data`, with top-level ``overrides`` (see :func:`scenario`)."""
+    data = case_data(
+        dwellings,
+        households,
+        stages=stages,
+        after_dwellings=after_dwellings,
+        pavilions=pavilions,
+    )
+    return scenario(data, **overrides)
+
+
+def solve_small(scn: Scenario, **kwargs: Any) -> Result:
+    """Solve a small scenario to proven optimality: 10 s, one worker, seed 0, no gap."""
+    options: dict[str, Any] = {"time_limit": 10.0, "num_workers": 1, "seed": 0, "gap_limit": 0.0}
+    options.update(kwargs)
+    return solve(scn, **options)

@@ -1,0 +1,771 @@
+"""A greedy rehousing planner: what a planner with a spreadsheet does.
+
+:func:`greedy_plan` builds a complete plan without CP-SAT, stage by stage in
+move-out order, with the rule predicates of :mod:`allocator.rules`:
+
+1. **R9 first.** After-renovation dwellings go by serial dictatorship: the
+   households with a wish list (not those with a permanent agreement), most
+   senior first (:func:`rules.seniority_key`), each take their best eligible
+   wish still free (:func:`rules.wanted_after`). A winner whose dwelling is
+   ready by its move-out day moves there directly (mode ``direct``); the
+   others stay in a rehousing place until it is ready.
+2. **Permanent movers** (agreement permanent; an undecided household only if
+   its dwelling is merged away and it won nothing, otherwise it is treated
+   as temporary) take, on the move-out day, a fitting own-organisation
+   dwelling (``rules.place_problems(..., permanent=True)``) that is free by
+   then and open-ended.
+3. **Temporary stays.** Dwellings are collected as they fall vacant and held
+   empty (no time-limited letting: gaps are ``held_empty``). Each displaced
+   household gets a fitting dwelling (``rules.place_problems``) whose
+   availability interval (:func:`rules.availabilities`) covers its whole
+   stay and that is free by the move-out day, turnaround (R2) included; a
+   dwelling serves later stages again once free. A renovated home of a
+   permanent mover is available after its stage only if that household did
+   move out for good.
+4. **Pavilions** for the rest: one module per stay, reusing a module of the
+   type once it is free (turnaround included) or renting a new one, within
+   ``max_count`` at all times, ``lead_days`` and ``min_months``.
+5. **R10.** Each stage's pool is topped up to :func:`rules.required_pool`
+   with spare places at its move-out day: free dwellings that could house
+   the stage (a zero-length ``spare`` segment) or pavilion modules rented
+   across the stage's stay window.
+
+Where the spreadsheet leaves a choice the greedy takes the cheapest option
+at that moment: among fitting free dwellings the one whose use adds the
+least rent loss (the one that has stood empty the shortest, cheaper rent
+first; soft-wish penalties included), reuse or a new module by price.
+Within a stage, households that need wheelchair access go first, then
+those needing step-free access or a low floor, then the rest; each group in
+seniority order (a planner places those with the fewest options first).
+
+Timelines follow the conventions of :mod:`allocator.extract` (and the
+model's: a spare is followed by a use only after the turnaround, a spare
+pavilion module stays rented across the stage's stay window), so every
+greedy plan is also a plan of the CP-SAT model, and is priced by
+:func:`allocator.cost.build_plan`.
+
+The same run serves the scenario generator as its feasibility witness
+(:func:`allocator.generate.supply_check`): :func:`greedy_run` never raises
+for a household it cannot place but records the problem per stage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from allocator import rules
+from allocator.cost import build_plan
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
+from models.scenario import (
+    AfterDwelling,
+    Agreement,
+    Dwelling,
+    Household,
+    PavilionType,
+    Scenario,
+    Source,
+    Stage,
+)
+
+
+class GreedyFailed(Exception):
+    """The greedy planner could not house every household or fill a stage's pool.
+
+    Attributes
+    ----------
+    reasons
+        One sentence per problem, naming the household or stage and the rule.
+
+    """
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons) or "the greedy planner failed")
+
+
+@dataclass
+class StageOutcome:
+    """What the greedy run did for one stage.
+
+    Attributes
+    ----------
+    stage
+        Stage id.
+    out_day, back_day
+        Move-out and return days (R1).
+    stays
+        Displaced households (temporary stays).
+    pavilion_stays
+        Of those, stays in pavilion modules.
+    direct, permanent
+        Households moving directly into an after-renovation dwelling, or for good.
+    winners
+        Households of the stage that won an after-renovation dwelling (R9).
+    spares
+        Spare places added for the R10 pool.
+    pool_needed
+        :func:`rules.required_pool` of ``stays``.
+    problems
+        Why the run failed for this stage (empty: it did not).
+
+    """
+
+    stage: str
+    out_day: int
+    back_day: int
+    stays: int = 0
+    pavilion_stays: int = 0
+    direct: int = 0
+    permanent: int = 0
+    winners: int = 0
+    spares: int = 0
+    pool_needed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def pool(self) -> int:
+        """Places in the stage's R10 pool: one per stay plus the spares."""
+        return self.stays + self.spares
+
+
+@dataclass
+class GreedyRun:
+    """The household plans and place timelines of a greedy run, and what went wrong.
+
+    Attributes
+    ----------
+    households
+        Plans of the households it placed, sorted by id.
+    places
+        Dwelling timelines (scenario order) then pavilion module timelines.
+    stages
+        One :class:`StageOutcome` per stage, in move-out order.
+
+    """
+
+    households: list[HouseholdPlan]
+    places: list[PlaceTimeline]
+    stages: list[StageOutcome]
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem of every stage."""
+        return [p for st in self.stages for p in st.problems]
+
+    @property
+    def ok(self) -> bool:
+        """True when every household is placed and every pool is met."""
+        return not self.problems
+
+
+# -- fit look-ups ---------------------------------------------------------------------
+
+
+class Fits:
+    """:func:`rules.place_problems` as a yes/no, cached by the attributes it reads.
+
+    Households with the same needs and places with the same features share
+    one answer, which makes repeated look-ups cheap on large scenarios.
+    Households and places are told apart by id (a place id is a dwelling
+    id or a pavilion type id).
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._answers: dict[tuple[int, int, bool], bool] = {}
+        self._classes: dict[tuple[object, ...], int] = {}
+        self._households: dict[str, int] = {}
+        self._places: dict[tuple[bool, str], int] = {}
+
+    @staticmethod
+    def household_key(scenario: Scenario, h: Household) -> tuple[object, ...]:
+        """What :func:`rules.place_problems` reads of a household."""
+        return (
+            "household",
+            scenario.min_rooms(h),
+            h.rooms_max,
+            h.wheelchair,
+            h.step_free,
+            h.max_floor,
+            tuple(sorted(h.excluded_sources)),
+        )
+
+    @staticmethod
+    def place_key(p: Dwelling | PavilionType) -> tuple[object, ...]:
+        """What :func:`rules.place_problems` reads of a place."""
+        if isinstance(p, PavilionType):
+            return ("pavilion", p.rooms, p.wheelchair)
+        return (
+            "dwelling",
+            p.rooms,
+            p.wheelchair,
+            p.step_free,
+            p.floor,
+            p.source,
+            p.municipal_referral,
+            p.municipality,
+        )
+
+    def _class(self, key: tuple[object, ...]) -> int:
+        return self._classes.setdefault(key, len(self._classes))
+
+    def household_class(self, h: Household) -> int:
+        """Households of one class have the same answers."""
+        c = self._households.get(h.id)
+        if c is None:
+            c = self._households[h.id] = self._class(self.household_key(self.scenario, h))
+        return c
+
+    def place_class(self, p: Dwelling | PavilionType) -> int:
+        """Places of one class have the same answers."""
+        key = (isinstance(p, PavilionType), p.id)
+        c = self._places.get(key)
+        if c is None:
+            c = self._places[key] = self._class(self.place_key(p))
+        return c
+
+    def __call__(
+        self, h: Household, p: Dwelling | PavilionType, permanent: bool = False
+    ) -> bool:
+        """Whether ``p`` can house ``h`` (for a permanent move if ``permanent``)."""
+        return self.answer(self.household_class(h), self.place_class(p), permanent, h, p)
+
+    def answer(
+        self, hc: int, pc: int, permanent: bool, h: Household, p: Dwelling | PavilionType
+    ) -> bool:
+        """As calling, with the classes of ``h`` and ``p`` already known."""
+        key = (hc, pc, permanent)
+        hit = self._answers.get(key)
+        if hit is None:
+            hit = not rules.place_problems(self.scenario, h, p, permanent=permanent)
+            self._answers[key] = hit
+        return hit
+
+
+def need_tier(h: Household) -> int:
+    """2 for wheelchair users, 1 for step-free or maximum-floor needs, else 0."""
+    if h.wheelchair:
+        return 2
+    return 1 if h.step_free or h.max_floor is not None else 0
+
+
+# -- places while planning --------------------------------------------------------------
+
+
+@dataclass
+class _Use:
+    """A use of a place: an occupied stay, a spare mark or a permanent letting."""
+
+    kind: SegmentKind
+    start: int
+    end: int
+    stage: str
+    household: str | None = None
+
+
+@dataclass
+class _Slot:
+    """An availability interval of a dwelling (R11) and its uses so far."""
+
+    dwelling: Dwelling
+    start: int
+    end: int
+    vacated_by: str | None
+    daily: int
+    pclass: int  # Fits.place_class of the dwelling
+    uses: list[_Use] = field(default_factory=list)
+    last_end: int = 0  # end of the last use (the interval start before any use)
+    ready_at: int = 0  # first day a next use may start (R2 turnaround)
+    closed: bool = False  # let for good
+
+    def gap_cost(self, day: int) -> int:
+        """Rent lost holding the dwelling empty from its last use until ``day``."""
+        return self.daily * (day - self.last_end)
+
+    def add(self, use: _Use, *, turnaround: int) -> None:
+        self.uses.append(use)
+        self.last_end = use.end
+        self.ready_at = use.end + turnaround
+        self.closed = use.kind is SegmentKind.PERMANENT
+
+
+@dataclass
+class _Module:
+    """A rented pavilion module: its stays and spares, and its rental [start, end)."""
+
+    id: str
+    ptype: PavilionType
+    rent_start: int
+    rent_end: int
+    ready_at: int  # end of its last window plus the turnaround
+    uses: list[_Use] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _ModuleOption:
+    """A way to give a window [start, end) to a module of ``ptype``: reuse or rent."""
+
+    cost: int
+    ptype: PavilionType
+    module: _Module | None  # None: rent a new module
+    rent_end: int
+
+
+class _Planner:
+    """The state of one greedy run."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        sc = self.sc = scenario
+        self.fits = Fits(sc)
+        self.turn = sc.policy.turnaround_days
+        self.removed = sc.removed_dwellings()
+        self.slots: list[_Slot] = []
+        for a in rules.availabilities(sc):
+            d = sc.dwelling(a.dwelling)
+            daily = rules.daily_ore(d.monthly_rent)
+            pc = self.fits.place_class(d)
+            self.slots.append(
+                _Slot(d, a.start, a.end, a.vacated_by, daily, pc, last_end=a.start, ready_at=a.start)
+            )
+        self.slots.sort(key=lambda s: (s.start, s.dwelling.id))
+        self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
+        self.modules: list[_Module] = []
+        self.modes: dict[str, Mode] = {}
+        self.plans: list[HouseholdPlan] = []
+        self.won: dict[str, AfterDwelling] = {}
+
+    # -- R9 ----------------------------------------------------------------------------
+
+    def allocate_after_dwellings(self) -> None:
+        """R9: serial dictatorship by seniority among the households with wishes."""
+        sc = self.sc
+        taken: set[str] = set()
+        participants = [
+            h for h in sc.households if h.wishes and h.agreement is not Agreement.PERMANENT
+        ]
+        for h in sorted(participants, key=lambda h: rules.seniority_key(sc, h)):
+            for a in rules.wanted_after(sc, h):
+                if a.id not in taken:
+                    taken.add(a.id)
+                    self.won[h.id] = a
+                    break
+
+    # -- households --------------------------------------------------------------------
+
+    def moves_permanently(self, h: Household) -> bool:
+        """Permanent agreement, or undecided, merged away and without a won dwelling."""
+        return h.agreement is Agreement.PERMANENT or (
+            h.agreement is Agreement.UNDECIDED
+            and h.dwelling in self.removed
+            and h.id not in self.won
+        )
+
+    def _usable(self, slot: _Slot, out: int) -> bool:
+        """Free by ``out`` and its condition (a permanent mover's home) holds."""
+        if slot.closed or slot.start > out or slot.ready_at > out:
+            return False
+        return slot.vacated_by is None or self.modes.get(slot.vacated_by) is Mode.PERMANENT
+
+    def _record(self, h: Household, stage: Stage, mode: Mode, **fields: object) -> None:
+        sc = self.sc
+        out = rules.move_out_day(sc, stage)
+        self.modes[h.id] = mode
+        ret = fields.pop("return_day", None)
+        return_date = sc.date_of(ret) if isinstance(ret, int) else None
+        self.plans.append(
+            HouseholdPlan.model_validate(
+                {
+                    "household": h.id,
+                    "stage": stage.id,
+                    "mode": mode,
+                    "notice_date": rules.notice_date(sc, stage),
+                    "move_out": sc.date_of(out),
+                    "return_date": return_date,
+                    "return_letter_date": rules.return_letter_date(return_date)
+                    if return_date
+                    else None,
+                    **fields,
+                }
+            )
+        )
+
+    def move_permanently(self, h: Household, stage: Stage) -> bool:
+        """R8: the cheapest fitting own-organisation dwelling free by the move-out day."""
+        out = rules.move_out_day(self.sc, stage)
+        hc, answer = self.fits.household_class(h), self.fits.answer
+        best: tuple[int, str, int] | None = None
+        pick: _Slot | None = None
+        for slot in self.slots:
+            if slot.start > out:
+                break
+            if slot.end != rules.FOREVER or not self._usable(slot, out):
+                continue
+            if not answer(hc, slot.pclass, True, h, slot.dwelling):
+                continue
+            pen = rules.penalty_ore(self.sc, h, slot.dwelling)
+            key = (slot.gap_cost(out) + pen, slot.dwelling.id, slot.start)
+            if best is None or key < best:
+                best, pick = key, slot
+        if pick is None:
+            return False
+        pick.add(_Use(SegmentKind.PERMANENT, out, out, stage.id, h.id), turnaround=self.turn)
+        self._record(h, stage, Mode.PERMANENT, permanent_dwelling=pick.dwelling.id)
+        return True
+
+    def stay_in_dwelling(self, h: Household, stage: Stage, ret: int) -> _Slot | None:
+        """The fitting free dwelling whose stay [out, ret) adds the least cost."""
+        out = rules.move_out_day(self.sc, stage)
+        hc, answer = self.fits.household_class(h), self.fits.answer
+        best: tuple[int, str, int] | None = None
+        pick: _Slot | None = None
+        for slot in self.slots:
+            if slot.start > out:
+                break
+            if slot.end < ret or not self._usable(slot, out):
+                continue
+            if not answer(hc, slot.pclass, False, h, slot.dwelling):
+                continue
+            pen = rules.penalty_ore(self.sc, h, slot.dwelling)
+            key = (slot.gap_cost(ret) + pen, slot.dwelling.id, slot.start)
+            if best is None or key < best:
+                best, pick = key, slot
+        if pick is not None:
+            pick.add(_Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id), turnaround=self.turn)
+        return pick
+
+    # -- pavilions ---------------------------------------------------------------------
+
+    def _rented(self, ptype: PavilionType, start: int, end: int, skip: _Module | None) -> int:
+        """Most modules of ``ptype`` (other than ``skip``) rented on one day of [start, end)."""
+        periods = [
+            (m.rent_start, m.rent_end) for m in self.fleet[ptype.id] if m is not skip
+        ]
+        days = [start, *(a for a, _ in periods if start < a < end)]
+        return max((sum(1 for a, b in periods if a <= t < b) for t in days), default=0)
+
+    def module_options(self, ptype: PavilionType, start: int, end: int) -> list[_ModuleOption]:
+        """Ways to give the window [start, end) to a module of ``ptype`` (R12)."""
+        if start < ptype.lead_days:
+            return []
+        daily = rules.daily_ore(ptype.monthly_rent)
+        out: list[_ModuleOption] = []
+        for m in self.fleet[ptype.id]:
+            if m.ready_at > start:
+                continue
+            rent_end = max(m.rent_end, end)
+            if rent_end > m.rent_end and (
+                self._rented(ptype, m.rent_end, rent_end, m) >= ptype.max_count
+            ):
+                continue
+            out.append(_ModuleOption(daily * (rent_end - m.rent_end), ptype, m, rent_end))
+        rent_end = max(end, start + rules.months_to_days(ptype.min_months))
+        if self._rented(ptype, start, rent_end, None) < ptype.max_count:
+            fixed = rules.ore(ptype.setup_cost) + rules.ore(ptype.removal_cost)
+            out.append(_ModuleOption(fixed + daily * (rent_end - start), ptype, None, rent_end))
+        return out
+
+    def take_module(self, option: _ModuleOption, start: int, window_end: int, use: _Use) -> str:
+        """Book ``option`` for a window [start, window_end) with ``use``; the module id."""
+        m = option.module
+        if m is None:
+            p = option.ptype
+            m = _Module(f"{p.id}-{len(self.fleet[p.id]) + 1:02d}", p, start, option.rent_end, 0)
+            self.fleet[p.id].append(m)
+            self.modules.append(m)
+        m.rent_end = option.rent_end
+        m.ready_at = window_end + self.turn
+        m.uses.append(use)
+        return m.id
+
+    def stay_in_pavilion(self, h: Household, stage: Stage, ret: int) -> str | None:
+        """The cheapest module (reused or new) of a fitting type for the stay."""
+        out = rules.move_out_day(self.sc, stage)
+        options: list[tuple[int, str, _ModuleOption]] = []
+        for p in self.sc.pavilions:
+            if not self.fits(h, p):
+                continue
+            pen = rules.penalty_ore(self.sc, h, p)
+            for o in self.module_options(p, out, ret):
+                options.append((o.cost + pen, o.module.id if o.module else "~", o))
+        if not options:
+            return None
+        option = min(options, key=lambda t: t[:2])[2]
+        use = _Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id)
+        return self.take_module(option, out, ret, use)
+
+    # -- R10 ---------------------------------------------------------------------------
+
+    def add_spares(self, stage: Stage, windows: list[tuple[int, Household]], count: int) -> int:
+        """Add up to ``count`` spare places of ``stage`` at its move-out day (R10).
+
+        Each time the cheapest: a free dwelling (held empty until the
+        move-out day) or a pavilion module (reused or new, rented across a
+        stay window of the stage). ``windows`` are the stays (end day,
+        household) the stage could have: a spare must be a place that could
+        house one of them. Returns how many it added.
+        """
+        out = rules.move_out_day(self.sc, stage)
+        fits = self.fits
+        kinds: dict[tuple[int, int], tuple[int, Household]] = {}
+        for end, h in windows:
+            kinds.setdefault((end, fits.household_class(h)), (end, h))
+        needs = [(end, hc, h) for (end, hc), (_, h) in kinds.items()]
+        dwellings = sorted(
+            (
+                (slot.gap_cost(out), f"{slot.dwelling.id}@{slot.start}", slot)
+                for slot in self.slots
+                if slot.start <= out
+                and self._usable(slot, out)
+                and any(
+                    end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
+                    for end, hc, h in needs
+                )
+            ),
+            key=lambda t: t[:2],
+        )
+        module_ends = {
+            p.id: min((end for end, _, h in needs if fits(h, p)), default=None)
+            for p in self.sc.pavilions
+        }
+        added = 0
+        while added < count:
+            best: tuple[int, int, str] | None = None
+            pick: _ModuleOption | None = None
+            if dwellings:
+                best = (dwellings[0][0], 0, dwellings[0][1])
+            for p in self.sc.pavilions:
+                end = module_ends[p.id]
+                if end is None:
+                    continue
+                for o in self.module_options(p, out, end):
+                    key = (o.cost, 1, o.module.id if o.module else f"{p.id}~")
+                    if best is None or key < best:
+                        best, pick = key, o
+            if best is None:
+                break
+            use = _Use(SegmentKind.SPARE, out, out, stage.id)
+            if pick is None:
+                dwellings.pop(0)[2].add(use, turnaround=self.turn)
+            else:
+                end = module_ends[pick.ptype.id]
+                assert end is not None
+                self.take_module(pick, out, end, use)
+            added += 1
+        return added
+
+    # -- a stage -----------------------------------------------------------------------
+
+    def plan_stage(self, stage: Stage, members: list[Household]) -> StageOutcome:
+        sc = self.sc
+        out, back = rules.move_out_day(sc, stage), rules.back_day(sc, stage)
+        st = StageOutcome(stage.id, out, back)
+        when = f"{sc.date_of(out)}"
+        order = sorted(members, key=lambda h: (-need_tier(h), rules.seniority_key(sc, h)))
+        st.winners = sum(1 for h in members if h.id in self.won)
+
+        stays: list[tuple[Household, int]] = []
+        for h in order:
+            if self.moves_permanently(h):
+                if self.move_permanently(h, stage):
+                    st.permanent += 1
+                else:
+                    st.problems.append(
+                        f"household {h.id}: R8: no fitting own-organisation dwelling is free "
+                        f"by the move-out day {when} for a permanent move"
+                    )
+                continue
+            win = self.won.get(h.id)
+            if win is not None and rules.ready_day(sc, win) <= out:
+                self._record(h, stage, Mode.DIRECT, after_dwelling=win.id)
+                st.direct += 1
+            elif win is None and h.dwelling in self.removed:
+                st.problems.append(
+                    f"household {h.id}: R8: its dwelling {h.dwelling} is merged away, it wins "
+                    "no after-renovation dwelling and its agreement rules out a permanent move"
+                )
+            else:
+                stays.append((h, rules.ready_day(sc, win) if win is not None else back))
+
+        pending: list[tuple[Household, int]] = []
+        for h, ret in stays:  # dwellings first, in order
+            slot = self.stay_in_dwelling(h, stage, ret)
+            if slot is None:
+                pending.append((h, ret))
+                continue
+            self._temporary(h, stage, ret, slot.dwelling.id, slot.dwelling.source)
+            st.stays += 1
+        for h, ret in pending:  # pavilion modules for the rest
+            module = self.stay_in_pavilion(h, stage, ret)
+            if module is None:
+                st.problems.append(
+                    f"household {h.id}: no fitting dwelling or pavilion module is free for "
+                    f"its stay {when} to {sc.date_of(ret)}"
+                )
+                continue
+            self._temporary(h, stage, ret, module, Source.PAVILION)
+            st.stays += 1
+            st.pavilion_stays += 1
+
+        st.pool_needed = rules.required_pool(sc, st.stays)
+        if st.pool < st.pool_needed:
+            windows = self._windows(members, out, back)
+            st.spares = self.add_spares(stage, windows, st.pool_needed - st.pool)
+        if st.pool < st.pool_needed:
+            st.problems.append(
+                f"stage {stage.id}: R10: a pool of {st.pool} places for {st.stays} displaced "
+                f"households; it needs {st.pool_needed} and no further place is free on {when}"
+            )
+        return st
+
+    def _temporary(
+        self, h: Household, stage: Stage, ret: int, place: str, source: Source
+    ) -> None:
+        win = self.won.get(h.id)
+        self._record(
+            h,
+            stage,
+            Mode.TEMPORARY,
+            return_day=ret,
+            place=place,
+            place_source=source,
+            after_dwelling=win.id if win else None,
+        )
+
+    def _windows(self, members: list[Household], out: int, back: int) -> list[tuple[int, Household]]:
+        """Every stay (end day, household) a household of the stage could have."""
+        windows = []
+        for h in members:
+            if h.agreement is Agreement.PERMANENT:
+                continue
+            if h.dwelling not in self.removed:
+                windows.append((back, h))
+            for a in rules.wanted_after(self.sc, h):
+                ready = rules.ready_day(self.sc, a)
+                if ready > out:
+                    windows.append((ready, h))
+        return windows
+
+    # -- the plan ----------------------------------------------------------------------
+
+    def timelines(self) -> list[PlaceTimeline]:
+        """Dwelling timelines (held empty between uses), then pavilion modules."""
+        sc = self.sc
+        out: list[PlaceTimeline] = []
+        order = {d.id: i for i, d in enumerate(sc.dwellings)}
+        for slot in sorted(self.slots, key=lambda s: (order[s.dwelling.id], s.start)):
+            if not slot.uses:
+                continue
+            segments: list[Segment] = []
+            t = slot.start
+            for use in slot.uses:
+                if use.start > t:
+                    segments.append(
+                        Segment(
+                            kind=SegmentKind.HELD_EMPTY,
+                            start=sc.date_of(t),
+                            end=sc.date_of(use.start),
+                            stage=use.stage,
+                        )
+                    )
+                segments.append(self._segment(use))
+                t = use.end
+            out.append(
+                PlaceTimeline(
+                    place=slot.dwelling.id,
+                    source=slot.dwelling.source,
+                    collected_from=sc.date_of(slot.start),
+                    released=sc.date_of(t),
+                    segments=segments,
+                )
+            )
+        for m in self.modules:
+            out.append(
+                PlaceTimeline(
+                    place=m.id,
+                    source=Source.PAVILION,
+                    pavilion_type=m.ptype.id,
+                    collected_from=sc.date_of(m.rent_start),
+                    released=sc.date_of(m.rent_end),
+                    segments=[self._segment(u) for u in m.uses],
+                )
+            )
+        return out
+
+    def _segment(self, use: _Use) -> Segment:
+        return Segment(
+            kind=use.kind,
+            start=self.sc.date_of(use.start),
+            end=self.sc.date_of(use.end),
+            household=use.household,
+            stage=use.stage,
+        )
+
+
+# -- public API -------------------------------------------------------------------------
+
+
+def greedy_run(scenario: Scenario) -> GreedyRun:
+    """Run the greedy planner and report what it managed, stage by stage.
+
+    It never raises for a household it cannot place or a pool it cannot
+    fill: such problems are listed in the stage's :class:`StageOutcome` and
+    the household is left out of ``households``. See the module docstring
+    for the rules it follows.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+
+    Returns
+    -------
+    GreedyRun
+        Household plans, place timelines and one outcome per stage in
+        move-out order (ties by stage id).
+
+    """
+    sc = scenario
+    planner = _Planner(sc)
+    planner.allocate_after_dwellings()
+    members: dict[str, list[Household]] = defaultdict(list)
+    for h in sc.households:
+        members[sc.stage_of(h).id].append(h)
+    stages = sorted(sc.stages, key=lambda s: (rules.move_out_day(sc, s), s.id))
+    outcomes = [planner.plan_stage(s, members[s.id]) for s in stages]
+    households = sorted(planner.plans, key=lambda p: p.household)
+    return GreedyRun(households, planner.timelines(), outcomes)
+
+
+def greedy_plan(scenario: Scenario) -> Plan:
+    """A complete, priced plan built the way a planner with a spreadsheet would.
+
+    The plan passes :func:`allocator.check.check_plan` without violations
+    and can seed the solver: ``solve(scenario, initial_plan=greedy_plan(scenario))``.
+    The same scenario always gives the same plan.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+
+    Returns
+    -------
+    Plan
+        Household plans, place timelines, costs, penalties and KPIs
+        (:func:`allocator.cost.build_plan`).
+
+    Raises
+    ------
+    GreedyFailed
+        If some household cannot be housed (no fitting place free for its
+        stay or permanent move, or a merged-away dwelling and nothing won)
+        or a stage's R10 pool cannot be filled; ``reasons`` lists them all.
+        A failure does not prove the scenario infeasible: the greedy never
+        revisits a choice.
+
+    """
+    run = greedy_run(scenario)
+    if not run.ok:
+        raise GreedyFailed(run.problems)
+    return build_plan(scenario, run.households, run.places)
