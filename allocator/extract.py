@@ -52,10 +52,11 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
         elif opt.kind is OptionKind.PERMANENT:
             movers[(info.stage, info.signature)].append(hi)
 
+    occupant = _occupants(model, value, stays, movers)
     where: dict[int, tuple[str, Source]] = {}  # household -> (place, source)
     places: list[PlaceTimeline] = []
     for u, unit in enumerate(inst.units):
-        timeline = _unit_timeline(model, u, unit, value, stays, movers, where)
+        timeline = _unit_timeline(model, u, unit, value, occupant, where)
         if timeline is not None:
             places.append(timeline)
     places.extend(_pavilion_timelines(model, value, stays, where))
@@ -71,13 +72,53 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
     return households, places
 
 
+def _occupants(
+    model: RehousingModel,
+    value: Value,
+    stays: dict[tuple[int, int], deque[int]],
+    movers: dict[tuple[str, int], deque[int]],
+) -> dict[tuple[int, int], int]:
+    """Hand the used stays and lettings of each dwelling type to households.
+
+    The model counts places per type and class; any matching of the used
+    dwellings of a type to the households of its classes is equivalent.
+    """
+    occupant: dict[tuple[int, int], int] = {}
+    arcs = model.vars.arc
+    groups: list[
+        tuple[
+            object,
+            list[tuple[int, int, tuple[int, ...]]],
+            dict[int, cp_model.IntVar],
+            dict[int, deque[int]],
+        ]
+    ] = []
+    for (w, t), nodes in model.stay_nodes.items():
+        queues = {c: stays[(w, c)] for c in model.vars.stay[(w, t)]}
+        groups.append(((w, t), nodes, model.vars.stay[(w, t)], queues))
+    for (stage, t), nodes in model.move_nodes.items():
+        queues = {c: movers[(stage, c)] for c in model.vars.move[(stage, t)]}
+        groups.append(((stage, t), nodes, model.vars.move[(stage, t)], queues))
+    for _, nodes, counts, queues in groups:
+        used = deque(
+            (u, j)
+            for u, j, _ in nodes
+            if any(value(var) for (_, jj), var in arcs[u].items() if jj == j)
+        )
+        for c, var in counts.items():
+            for _ in range(value(var)):
+                occupant[used.popleft()] = queues[c].popleft()
+        if used:
+            raise ExtractionError(f"{len(used)} used places of a type without a household")
+    return occupant
+
+
 def _unit_timeline(
     model: RehousingModel,
     u: int,
     unit: Unit,
     value: Value,
-    stays: dict[tuple[int, int], deque[int]],
-    movers: dict[tuple[str, int], deque[int]],
+    occupant: dict[tuple[int, int], int],
     where: dict[int, tuple[str, Source]],
 ) -> PlaceTimeline | None:
     inst = model.instance
@@ -114,15 +155,8 @@ def _unit_timeline(
                 )
             )
         else:
-            (c,) = [c for c, var in model.vars.place[u][j].items() if value(var)]
-            if node.kind is NodeKind.STAY:
-                assert node.window is not None
-                hi = stays[(node.window, c)].popleft()
-                kind = SegmentKind.OCCUPIED
-            else:
-                assert stage is not None
-                hi = movers[(stage, c)].popleft()
-                kind = SegmentKind.PERMANENT
+            hi = occupant[(u, j)]
+            kind = SegmentKind.OCCUPIED if node.kind is NodeKind.STAY else SegmentKind.PERMANENT
             where[hi] = (unit.dwelling, source)
             segments.append(
                 Segment(

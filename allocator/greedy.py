@@ -225,9 +225,7 @@ class Fits:
             c = self._places[key] = self._class(self.place_key(p))
         return c
 
-    def __call__(
-        self, h: Household, p: Dwelling | PavilionType, permanent: bool = False
-    ) -> bool:
+    def __call__(self, h: Household, p: Dwelling | PavilionType, permanent: bool = False) -> bool:
         """Whether ``p`` can house ``h`` (for a permanent move if ``permanent``)."""
         return self.answer(self.household_class(h), self.place_class(p), permanent, h, p)
 
@@ -326,7 +324,9 @@ class _Planner:
             daily = rules.daily_ore(d.monthly_rent)
             pc = self.fits.place_class(d)
             self.slots.append(
-                _Slot(d, a.start, a.end, a.vacated_by, daily, pc, last_end=a.start, ready_at=a.start)
+                _Slot(
+                    d, a.start, a.end, a.vacated_by, daily, pc, last_end=a.start, ready_at=a.start
+                )
             )
         self.slots.sort(key=lambda s: (s.start, s.dwelling.id))
         self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
@@ -438,9 +438,7 @@ class _Planner:
 
     def _rented(self, ptype: PavilionType, start: int, end: int, skip: _Module | None) -> int:
         """Most modules of ``ptype`` (other than ``skip``) rented on one day of [start, end)."""
-        periods = [
-            (m.rent_start, m.rent_end) for m in self.fleet[ptype.id] if m is not skip
-        ]
+        periods = [(m.rent_start, m.rent_end) for m in self.fleet[ptype.id] if m is not skip]
         days = [start, *(a for a, _ in periods if start < a < end)]
         return max((sum(1 for a, b in periods if a <= t < b) for t in days), default=0)
 
@@ -618,9 +616,7 @@ class _Planner:
             )
         return st
 
-    def _temporary(
-        self, h: Household, stage: Stage, ret: int, place: str, source: Source
-    ) -> None:
+    def _temporary(self, h: Household, stage: Stage, ret: int, place: str, source: Source) -> None:
         win = self.won.get(h.id)
         self._record(
             h,
@@ -632,7 +628,9 @@ class _Planner:
             after_dwelling=win.id if win else None,
         )
 
-    def _windows(self, members: list[Household], out: int, back: int) -> list[tuple[int, Household]]:
+    def _windows(
+        self, members: list[Household], out: int, back: int
+    ) -> list[tuple[int, Household]]:
         """Every stay (end day, household) a household of the stage could have."""
         windows = []
         for h in members:

@@ -119,6 +119,7 @@ class Unit:
     end: int
     vacated_by: str | None
     daily: int
+    kind: int  # dwelling type: units of one type fit the same classes alike
     nodes: list[Node] = field(default_factory=list)
     # arcs[(i, j)] = cost of the gap; i == -1 is the source.
     arcs: dict[tuple[int, int], rules.GapUse] = field(default_factory=dict)
@@ -153,6 +154,7 @@ class Instance:
     signatures: list[Signature]
     households: list[HouseholdInfo]
     units: list[Unit]
+    kinds: int  # number of dwelling types
     pavilions: list[PavilionInfo]
     constant_cost: int  # household costs that do not depend on decisions
     warnings: list[str]
@@ -262,6 +264,7 @@ def build_instance(scenario: Scenario) -> Instance:
         signatures=signatures,
         households=infos,
         units=[],
+        kinds=0,
         pavilions=[],
         constant_cost=constant,
         warnings=warnings,
@@ -336,8 +339,31 @@ def _build_units(inst: Instance) -> None:
         if any(o.kind is OptionKind.PERMANENT for o in info.options):
             perm_sigs[info.stage].add(info.signature)
 
+    # Dwellings equal in everything the rules and penalties look at form a
+    # type; places are counted per type, not per dwelling (a smaller model).
+    kinds: dict[tuple[object, ...], tuple[int, set[int], set[int]]] = {}
     for avail in rules.availabilities(scenario):
         dwelling = scenario.dwelling(avail.dwelling)
+        key = (
+            dwelling.rooms,
+            dwelling.wheelchair,
+            dwelling.step_free,
+            dwelling.floor,
+            dwelling.source,
+            dwelling.municipality,
+            dwelling.municipal_referral,
+        )
+        if key not in kinds:
+            temp = {
+                sig for sig, h in reps.items() if not rules.place_problems(scenario, h, dwelling)
+            }
+            perm = {
+                sig
+                for sig, h in reps.items()
+                if not rules.place_problems(scenario, h, dwelling, permanent=True)
+            }
+            kinds[key] = (len(kinds), temp, perm)
+        kind, temp_fit, perm_fit = kinds[key]
         unit = Unit(
             index=len(inst.units),
             dwelling=dwelling.id,
@@ -345,15 +371,8 @@ def _build_units(inst: Instance) -> None:
             end=avail.end,
             vacated_by=avail.vacated_by,
             daily=rules.daily_ore(dwelling.monthly_rent),
+            kind=kind,
         )
-        temp_fit = {
-            sig for sig, h in reps.items() if not rules.place_problems(scenario, h, dwelling)
-        }
-        perm_fit = {
-            sig
-            for sig, h in reps.items()
-            if not rules.place_problems(scenario, h, dwelling, permanent=True)
-        }
         stays_by_stage: dict[str, list[Node]] = defaultdict(list)
         for w in inst.windows:
             fits = tuple(s for s in window_sigs[w.index] if s in temp_fit)
@@ -397,6 +416,7 @@ def _build_units(inst: Instance) -> None:
                         before_occupant=True,
                     )
         inst.units.append(unit)
+    inst.kinds = len(kinds)
 
 
 def _build_pavilions(inst: Instance) -> None:

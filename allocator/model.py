@@ -31,8 +31,10 @@ class Variables:
     option: list[list[cp_model.IntVar]] = field(default_factory=list)
     # arc[u][(i, j)]: unit u goes from node i (-1: source) to node j
     arc: list[dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=list)
-    # place[u][j][c]: node j of unit u houses a household of class c
-    place: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
+    # stay[(w, t)][c]: dwellings of type t housing class c in window w
+    stay: dict[tuple[int, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
+    # move[(s, t)][c]: dwellings of type t let for good to class c of stage s
+    move: dict[tuple[str, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
     # chain[p][k]: modules of pavilion type p rented for chain k
     chain: list[list[cp_model.IntVar]] = field(default_factory=list)
     # pav_place[p][w][c]: modules of type p housing class c in window w
@@ -74,6 +76,14 @@ class RehousingModel:
             for k, opt in enumerate(info.options):
                 self._objective.append(opt.cost * v.option[hi][k])
         self._household_index = {info.household.id: hi for hi, info in enumerate(inst.households)}
+        # the (unit, node, classes) of each window and type, and of each stage's
+        # permanent lettings and type
+        self.stay_nodes: dict[tuple[int, int], list[tuple[int, int, tuple[int, ...]]]] = (
+            defaultdict(list)
+        )
+        self.move_nodes: dict[tuple[str, int], list[tuple[int, int, tuple[int, ...]]]] = (
+            defaultdict(list)
+        )
         self._incoming: list[dict[int, list[cp_model.IntVar]]] = []
         self._outgoing: list[dict[int, list[cp_model.IntVar]]] = []
         for unit in inst.units:
@@ -86,13 +96,21 @@ class RehousingModel:
                 outgoing[i].append(var)
             self._incoming.append(incoming)
             self._outgoing.append(outgoing)
-            v.place.append(
-                {
-                    j: {c: m.new_bool_var(f"plc_{unit.index}_{j}_{c}") for c in node.classes}
-                    for j, node in enumerate(unit.nodes)
-                    if node.kind is not NodeKind.SPARE
-                }
-            )
+            for j, node in enumerate(unit.nodes):
+                if node.kind is NodeKind.STAY:
+                    assert node.window is not None
+                    self.stay_nodes[(node.window, unit.kind)].append((unit.index, j, node.classes))
+                elif node.kind is NodeKind.PERMANENT:
+                    assert node.stage is not None
+                    self.move_nodes[(node.stage, unit.kind)].append((unit.index, j, node.classes))
+        for (w, t), nodes in self.stay_nodes.items():
+            classes = sorted({c for _, _, cs in nodes for c in cs})
+            v.stay[(w, t)] = {c: m.new_int_var(0, len(nodes), f"stay_{w}_{t}_{c}") for c in classes}
+        for (stage, t), nodes in self.move_nodes.items():
+            classes = sorted({c for _, _, cs in nodes for c in cs})
+            v.move[(stage, t)] = {
+                c: m.new_int_var(0, len(nodes), f"move_{stage}_{t}_{c}") for c in classes
+            }
         for p, pav in enumerate(inst.pavilions):
             cap = pav.pavilion.max_count
             v.chain.append(
@@ -147,22 +165,30 @@ class RehousingModel:
                 m.add(start <= 1)
             else:
                 m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
-            for j, node in enumerate(unit.nodes):
-                inflow = self.inflow(u, j)
-                m.add(sum(self._outgoing[u][j]) <= inflow)
-                if node.kind is not NodeKind.SPARE:
-                    # every stay or permanent letting houses exactly one household
-                    m.add(sum(self.vars.place[u][j].values()) == inflow)
+            for j in range(len(unit.nodes)):
+                m.add(sum(self._outgoing[u][j]) <= self.inflow(u, j))
             for (i, j), var in arcs.items():
                 node = unit.nodes[j]  # its stay days are paid on the way in
                 occupied = unit.daily * (node.end - node.start)
                 self._objective.append((unit.arcs[(i, j)].cost + occupied) * var)
-            dwelling = inst.scenario.dwelling(unit.dwelling)
-            for by_class in self.vars.place[u].values():
-                for c, var in by_class.items():
-                    pen = rules.penalty_ore(inst.scenario, self.reps[c], dwelling)
-                    if pen:
-                        self._objective.append(pen * var)
+        # every stay or permanent letting of a type houses exactly one household
+        for (w, t), nodes in self.stay_nodes.items():
+            self._one_household_per_use(nodes, self.vars.stay[(w, t)])
+        for (stage, t), nodes in self.move_nodes.items():
+            self._one_household_per_use(nodes, self.vars.move[(stage, t)])
+
+    def _one_household_per_use(
+        self, nodes: list[tuple[int, int, tuple[int, ...]]], counts: dict[int, cp_model.IntVar]
+    ) -> None:
+        """Used nodes of one type equal the households placed there; penalise wishes."""
+        inst = self.instance
+        used = sum(self.inflow(u, j) for u, j, _ in nodes)
+        self.model.add(sum(counts.values()) == used)
+        dwelling = inst.scenario.dwelling(inst.units[nodes[0][0]].dwelling)
+        for c, var in counts.items():
+            pen = rules.penalty_ore(inst.scenario, self.reps[c], dwelling)
+            if pen:
+                self._objective.append(pen * var)
 
     def r8_one_outcome_per_household(self) -> None:
         """R8: every household gets exactly one outcome its agreement allows."""
@@ -178,12 +204,9 @@ class RehousingModel:
                 if opt.window is not None:
                     demand[(opt.window, info.signature)].append(v.option[hi][k])
         supply: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-        for u, unit in enumerate(inst.units):
-            for j, by_class in v.place[u].items():
-                w = unit.nodes[j].window
-                if w is not None:
-                    for c, var in by_class.items():
-                        supply[(w, c)].append(var)
+        for (w, _), by_class in v.stay.items():
+            for c, var in by_class.items():
+                supply[(w, c)].append(var)
         for p in range(len(inst.pavilions)):
             for w, by_class in v.pav_place[p].items():
                 for c, var in by_class.items():
@@ -200,13 +223,9 @@ class RehousingModel:
                 if opt.kind is OptionKind.PERMANENT:
                     demand[(info.stage, info.signature)].append(v.option[hi][k])
         supply: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-        for u, unit in enumerate(inst.units):
-            for j, by_class in v.place[u].items():
-                node = unit.nodes[j]
-                if node.kind is NodeKind.PERMANENT:
-                    assert node.stage is not None
-                    for c, var in by_class.items():
-                        supply[(node.stage, c)].append(var)
+        for (stage, _), by_class in v.move.items():
+            for c, var in by_class.items():
+                supply[(stage, c)].append(var)
         for key in set(demand) | set(supply):
             self.model.add(sum(supply.get(key, [])) == sum(demand.get(key, [])))
 
