@@ -1,11 +1,11 @@
-"""The MILP peer: the very same model, solved by HiGHS instead of CP-SAT.
+"""The MILP peer and the LP relaxation: the very same model, solved by HiGHS.
 
 The CP-SAT model of :mod:`allocator.model` is purely linear (Boolean and
 integer variables, linear constraints, exactly-one and at-most-one), so
 its proto translates one to one into a mixed-integer program. Solving that
-with HiGHS (through OR-Tools' linear solver wrapper) compares the two
-solvers on identical decisions and cost; solving its LP relaxation gives a
-lower bound and a warm start.
+with HiGHS (``highspy``) compares the two solvers on identical decisions and
+cost; solving its LP relaxation gives the lower bound, the reduced costs
+and the warm start of the LP-guided search (:mod:`allocator.solver`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ortools.linear_solver import pywraplp
+import highspy
+import numpy as np
 from ortools.sat.python import cp_model
 
-_INF = pywraplp.Solver.infinity()
 _KINDS = ("linear", "exactly_one", "at_most_one", "bool_or", "bool_and")
+#: CP-SAT writes "unbounded" as +-(2**63 - 1).
+_HUGE = 2**62
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,9 @@ class MilpOutcome:
     """What HiGHS found.
 
     ``objective`` and ``bound`` are in the CP-SAT objective's unit (øre),
-    ``values`` the variable values by CP-SAT variable index (rounded for
-    the MILP, fractional for the LP relaxation).
+    ``values`` the variable values by CP-SAT variable index (integral for the
+    MILP, fractional for the LP relaxation), ``reduced_costs`` the LP's
+    reduced costs (relaxation only).
     """
 
     status: str
@@ -46,7 +49,7 @@ def solve_proto(
     time_limit: float = 60.0,
     relax: bool = False,
     threads: int = 1,
-    backend: str | None = None,
+    gap_limit: float = 0.0,
 ) -> MilpOutcome:
     """Solve the CP-SAT model ``proto`` as a MILP (or its LP relaxation) with HiGHS.
 
@@ -59,37 +62,74 @@ def solve_proto(
     relax
         Solve the LP relaxation instead of the MILP.
     threads
-        Solver threads.
-    backend
-        OR-Tools linear solver name; default HiGHS for the MILP and GLOP for
-        the relaxation (the wrapper's HiGHS duals are not usable for reduced
-        costs; GLOP's are).
+        HiGHS threads.
+    gap_limit
+        Relative MIP gap at which HiGHS may stop (MILP only).
     """
-    solver = pywraplp.Solver.CreateSolver(backend or ("GLOP" if relax else "HIGHS"))
-    if solver is None:  # pragma: no cover - OR-Tools built without HiGHS
-        return MilpOutcome("UNAVAILABLE", None, None, 0.0, None)
-    solver.SuppressOutput()
-    solver.SetTimeLimit(int(time_limit * 1000))
-    solver.SetNumThreads(threads)
-    xs = []
+    lp = _to_highs(proto, integral=not relax)
+    with _stdout_to_stderr():  # HiGHS prints its banner on C-level stdout
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", 0)
+    if not relax:
+        h.setOptionValue("mip_rel_gap", float(gap_limit))
+    h.passModel(lp)
+    started = time.perf_counter()
+    with _stdout_to_stderr():
+        h.run()
+    runtime = time.perf_counter() - started
+
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return MilpOutcome("INFEASIBLE", None, None, runtime, None)
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        status = "OPTIMAL"
+    elif has_solution:
+        status = "FEASIBLE"
+    elif model_status == highspy.HighsModelStatus.kTimeLimit:
+        return MilpOutcome("NO_SOLUTION_IN_TIME", None, None, runtime, None)
+    else:
+        error = f"ERROR ({h.modelStatusToString(model_status)})"
+        return MilpOutcome(error, None, None, runtime, None)
+    if not has_solution:
+        return MilpOutcome("NO_SOLUTION_IN_TIME", None, None, runtime, None)
+    solution = h.getSolution()
+    objective = float(info.objective_function_value)
+    if relax:
+        bound = objective if status == "OPTIMAL" else None
+        reduced = list(solution.col_dual) if status == "OPTIMAL" else None
+        return MilpOutcome(status, objective, bound, runtime, list(solution.col_value), reduced)
+    bound = objective if status == "OPTIMAL" else float(info.mip_dual_bound)
+    return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))
+
+
+def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsLp:
+    """The HiGHS model of a linear CP-SAT proto (minimisation)."""
+    n = len(proto.variables)
+    lower = np.empty(n)
+    upper = np.empty(n)
     for i, var in enumerate(proto.variables):
         domain = list(var.domain)  # the proto wrapper has no negative indexing
-        lo, hi = domain[0], domain[-1]
-        if relax:
-            xs.append(solver.NumVar(lo, hi, f"x{i}"))
-        else:
-            xs.append(solver.IntVar(lo, hi, f"x{i}"))
+        lower[i], upper[i] = _finite(domain[0]), _finite(domain[-1])
 
-    rows: list[tuple[pywraplp.Constraint, dict[int, float]]] = []
+    starts: list[int] = [0]
+    index: list[int] = []
+    value: list[float] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
     for c in proto.constraints:
         kind = next((k for k in _KINDS if getattr(c, f"has_{k}")()), "other")
         if kind == "linear":
-            bounds = list(c.linear.domain)  # no negative indexing on the wrapper
+            bounds = list(c.linear.domain)
             terms = list(zip(c.linear.vars, c.linear.coeffs, strict=True))
-            lo, hi = float(bounds[0]), float(bounds[-1])
+            lo, hi = _finite(bounds[0]), _finite(bounds[-1])
         elif kind in ("exactly_one", "at_most_one"):
             terms = [(ref, 1) for ref in getattr(c, kind).literals]
-            lo, hi = (1.0 if kind == "exactly_one" else -_INF), 1.0
+            lo, hi = (1.0 if kind == "exactly_one" else -highspy.kHighsInf), 1.0
         else:
             raise ValueError(f"constraint type {kind} has no MILP translation")
         coeffs: dict[int, float] = {}
@@ -99,50 +139,31 @@ def solve_proto(
                 lo, hi = lo - coeff, hi - coeff
                 coeff = -coeff
             coeffs[ref] = coeffs.get(ref, 0.0) + coeff
-        row = solver.Constraint(_finite(lo), _finite(hi))
-        for ref, coeff in coeffs.items():
-            row.SetCoefficient(xs[ref], coeff)
-        rows.append((row, coeffs))
+        index.extend(coeffs)
+        value.extend(coeffs.values())
+        starts.append(len(index))
+        row_lo.append(lo)
+        row_hi.append(hi)
 
-    obj = solver.Objective()
-    cost = [0.0] * len(xs)
+    cost = np.zeros(n)
     for ref, coeff in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
         cost[ref] += coeff
-    for x, c_j in zip(xs, cost, strict=True):
-        if c_j:
-            obj.SetCoefficient(x, c_j)
-    obj.SetOffset(proto.objective.offset)
-    obj.SetMinimization()
-
-    started = time.perf_counter()
-    with _stdout_to_stderr():  # HiGHS prints its banner on C-level stdout
-        code = solver.Solve()
-    runtime = time.perf_counter() - started
-    names = {
-        pywraplp.Solver.OPTIMAL: "OPTIMAL",
-        pywraplp.Solver.FEASIBLE: "FEASIBLE",
-        pywraplp.Solver.INFEASIBLE: "INFEASIBLE",
-        pywraplp.Solver.NOT_SOLVED: "NO_SOLUTION_IN_TIME",
-    }
-    status = names.get(code, "ERROR")
-    if status not in ("OPTIMAL", "FEASIBLE"):
-        return MilpOutcome(status, None, None, runtime, None)
     scale = proto.objective.scaling_factor or 1.0
-    objective = obj.Value() * scale
-    bound = objective if status == "OPTIMAL" else obj.BestBound() * scale
-    values = [x.solution_value() for x in xs]
-    reduced = None
-    if relax:
-        # The wrapper does not pass HiGHS's reduced costs on; derive them
-        # from the row duals: d_j = c_j - sum_r a_rj y_r.
-        reduced = cost[:]
-        for row, coeffs in rows:
-            y = row.dual_value()
-            if y:
-                for j, a in coeffs.items():
-                    reduced[j] -= a * y
-        reduced = [d * scale for d in reduced]
-    return MilpOutcome(status, objective, bound, runtime, values, reduced)
+    if scale != 1.0:
+        raise ValueError("only minimisation models with unit scaling translate to HiGHS")
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, len(row_lo)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+    lp.row_lower_, lp.row_upper_ = np.array(row_lo), np.array(row_hi)
+    lp.offset_ = float(proto.objective.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value, dtype=np.float64)
+    if integral:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    return lp
 
 
 @contextmanager
@@ -162,5 +183,4 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _finite(v: float) -> float:
-    # CP-SAT domains use +-2**63-1 for "unbounded"
-    return _INF if v >= 2**62 else (-_INF if v <= -(2**62) else float(v))
+    return highspy.kHighsInf if v >= _HUGE else (-highspy.kHighsInf if v <= -_HUGE else float(v))
