@@ -148,7 +148,9 @@ def _unit_timeline(
         segments += [
             Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a
         ]
-        if node.kind is NodeKind.SPARE:
+        if node.kind is NodeKind.HUB:
+            pass  # only where the gap before a stage's uses is priced
+        elif node.kind is NodeKind.SPARE:
             segments.append(
                 Segment(
                     kind=SegmentKind.SPARE, start=date(node.start), end=date(node.end), stage=stage

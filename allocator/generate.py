@@ -11,8 +11,8 @@ the same size and seed give a bit-identical scenario.
 
 :func:`supply_report` checks that a scenario is plausibly feasible: per stage
 it counts households by need against the places that fit them, and it builds
-a greedy witness plan (every household housed, every stage's R10 pool met)
-using the predicates of :mod:`allocator.rules`.
+a witness plan with the greedy planner of :mod:`allocator.greedy` (every
+household housed, every stage's R10 pool met).
 
 Run ``python -m allocator.generate example --seed 0 --out scenarios/example.yaml``
 to write the bundled example.
@@ -35,6 +35,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
+from allocator.greedy import Fits, greedy_run
 from models.scenario import (
     AfterDwelling,
     Agreement,
@@ -949,13 +950,16 @@ class StageSupply:
         can be temporary places in the municipality, in all and by access.
     permanent_supply
         Own-organisation dwellings vacant by the move-out day.
+    fitting
+        Per household, the covering dwellings that fit it.
     no_dwelling
         Households with no fitting covering dwelling (pavilions only).
     no_place
         Households with neither a fitting covering dwelling nor a pavilion type.
     stays, pavilion_stays, direct, permanent, spares, winners
-        What the witness plan does for the stage (``winners``: households
-        that win an after-renovation dwelling).
+        What the witness plan (:func:`allocator.greedy.greedy_run`) does for
+        the stage (``winners``: households that win an after-renovation
+        dwelling).
     pool_needed
         R10 pool: displaced households plus overcapacity.
     problems
@@ -992,64 +996,17 @@ class StageSupply:
         return not self.problems and self.pool >= self.pool_needed
 
 
-class _Fits:
-    """``rules.place_problems`` cached by the attributes it reads."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.cache: dict[tuple[object, ...], bool] = {}
-
-    @staticmethod
-    def household_key(scenario: Scenario, h: Household) -> tuple[object, ...]:
-        return (
-            scenario.min_rooms(h),
-            h.rooms_max,
-            h.wheelchair,
-            h.step_free,
-            h.max_floor,
-            tuple(sorted(h.excluded_sources)),
-        )
-
-    @staticmethod
-    def place_key(p: Dwelling | PavilionType) -> tuple[object, ...]:
-        if isinstance(p, PavilionType):
-            return ("pavilion", p.rooms, p.wheelchair)
-        return (
-            p.rooms,
-            p.wheelchair,
-            p.step_free,
-            p.floor,
-            p.source,
-            p.municipal_referral,
-            p.municipality,
-        )
-
-    def __call__(self, h: Household, p: Dwelling | PavilionType, permanent: bool) -> bool:
-        key = (self.household_key(self.scenario, h), self.place_key(p), permanent)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = not rules.place_problems(self.scenario, h, p, permanent=permanent)
-            self.cache[key] = hit
-        return hit
-
-
-def _capability(d: Dwelling) -> int:
-    return 2 if d.wheelchair else 1 if d.step_free else 0
-
-
 def supply_check(scenario: Scenario) -> list[StageSupply]:
-    """Count supply per stage and build a greedy witness plan.
+    """Count supply per stage and build a witness plan with the greedy planner.
 
-    The witness goes through the stages by move-out day. Permanent movers
-    (agreement permanent, or undecided and merged away) get an
-    own-organisation dwelling vacant by the move-out day; the others stay in
-    a fitting place whose availability covers their stay (a dwelling, else a
-    pavilion module within ``max_count``), the stay ending at the return day
-    or, for a winner of an after-renovation dwelling (serial dictatorship by
-    seniority among the participants), when that dwelling is ready. Then it
-    counts spare places free at the move-out day towards the R10 pool. It
-    ignores dwellings vacated by permanent movers, so it is conservative;
-    success means the scenario is feasible for the rules it models.
+    The counts describe each stage: households by agreement and need,
+    candidate dwellings whose availability covers the whole stay (not
+    counting homes vacated by permanent movers), own-organisation dwellings
+    vacant by the move-out day, and how many covering dwellings fit each
+    household. The witness is :func:`allocator.greedy.greedy_run`, the
+    planner a spreadsheet user would follow; if it houses everyone and
+    fills every R10 pool (its plans pass the plan checker), the scenario is
+    feasible. Its failure does not prove the opposite.
 
     Parameters
     ----------
@@ -1062,146 +1019,63 @@ def supply_check(scenario: Scenario) -> list[StageSupply]:
         One entry per stage, in move-out order.
     """
     sc = scenario
-    fits = _Fits(sc)
-    stages = sorted(sc.stages, key=lambda s: (rules.move_out_day(sc, s), s.id))
+    fits = Fits(sc)
     removed = sc.removed_dwellings()
     slots = [a for a in rules.availabilities(sc) if a.vacated_by is None]
-    dw = [sc.dwelling(a.dwelling) for a in slots]
-    start = np.array([a.start for a in slots], dtype=np.int64)
-    end = np.array([a.end for a in slots], dtype=np.int64)
-    free = start.copy()
-    closed = np.zeros(len(slots), dtype=bool)
-    own_org = np.array([d.source is Source.OWN_ORGANISATION for d in dw], dtype=bool)
-    same_muni = np.array(
-        [
-            not sc.policy.same_municipality
-            or sc.municipality is None
-            or d.municipality in (None, sc.municipality)
-            for d in dw
-        ],
-        dtype=bool,
-    )
-    cap = np.array([_capability(d) for d in dw], dtype=np.int64)
-    rooms = np.array([d.rooms for d in dw], dtype=np.int64)
-    classes: dict[tuple[object, ...], int] = {}
-    reps: list[Dwelling] = []
-    cls = np.empty(len(slots), dtype=np.int64)
-    for i, d in enumerate(dw):
-        key = _Fits.place_key(d)
-        if key not in classes:
-            classes[key] = len(reps)
-            reps.append(d)
-        cls[i] = classes[key]
-    turn = sc.policy.turnaround_days
-
-    def fit_vector(h: Household, permanent: bool) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        return np.array([fits(h, r, permanent) for r in reps], dtype=bool)[cls]
-
-    # who moves permanently in the witness, and who wins what (R9)
-    def witness_permanent(h: Household) -> bool:
-        return h.agreement is Agreement.PERMANENT or (
-            h.agreement is Agreement.UNDECIDED and h.dwelling in removed
-        )
-
-    won: dict[str, AfterDwelling] = {}
-    taken: set[str] = set()
-    participants = [h for h in sc.households if h.wishes and not witness_permanent(h)]
-    for h in sorted(participants, key=lambda h: rules.seniority_key(sc, h)):
-        for a in rules.wanted_after(sc, h):
-            if a.id not in taken:
-                taken.add(a.id)
-                won[h.id] = a
-                break
-
-    modules: dict[str, list[int]] = {p.id: [] for p in sc.pavilions}
-    pavilions = sorted(sc.pavilions, key=lambda p: (p.wheelchair, p.rooms, p.id))
     by_stage: dict[str, list[Household]] = {s.id: [] for s in sc.stages}
     for h in sc.households:
         by_stage[sc.stage_of(h).id].append(h)
+    stages = {s.id: s for s in sc.stages}
+
+    def in_municipality(d: Dwelling) -> bool:
+        return (
+            not sc.policy.same_municipality
+            or sc.municipality is None
+            or d.municipality in (None, sc.municipality)
+        )
 
     report = []
-    for stage in stages:
-        out, back = rules.move_out_day(sc, stage), rules.back_day(sc, stage)
-        st = StageSupply(stage.id, out, back)
-        members = by_stage[stage.id]
+    for outcome in greedy_run(sc).stages:
+        out, back = outcome.out_day, outcome.back_day
+        st = StageSupply(
+            outcome.stage,
+            out,
+            back,
+            stays=outcome.stays,
+            pavilion_stays=outcome.pavilion_stays,
+            direct=outcome.direct,
+            permanent=outcome.permanent,
+            spares=outcome.spares,
+            winners=outcome.winners,
+            pool_needed=outcome.pool_needed,
+            problems=list(outcome.problems),
+        )
+        members = by_stage[stages[outcome.stage].id]
         for h in members:
             st.households[h.agreement.value] += 1
             st.households["merged_away"] += h.dwelling in removed
             st.needs["wheelchair"] += h.wheelchair
             st.needs["step_free"] += h.step_free
             st.needs["max_floor"] += h.max_floor is not None
-        cover = (start <= out) & (end >= back) & same_muni
-        st.covering["all"] = int(np.count_nonzero(cover))
-        st.covering["step_free"] = int(np.count_nonzero(cover & (cap >= 1)))
-        st.covering["wheelchair"] = int(np.count_nonzero(cover & (cap >= 2)))
-        st.permanent_supply = int(np.count_nonzero((start <= out) & own_org))
+        # covering dwellings by class of place: one fit look-up per household and class
+        covering: dict[int, tuple[Dwelling, int]] = {}
+        for a in slots:
+            d = sc.dwelling(a.dwelling)
+            if a.start <= out and a.end >= back and in_municipality(d):
+                st.covering["all"] += 1
+                st.covering["step_free"] += d.step_free
+                st.covering["wheelchair"] += d.wheelchair
+                pc = fits.place_class(d)
+                covering[pc] = (d, covering.get(pc, (d, 0))[1] + 1)
+            if a.start <= out and d.source is Source.OWN_ORGANISATION:
+                st.permanent_supply += 1
         for h in members:
-            n = int(np.count_nonzero(cover & fit_vector(h, False)))
+            hc = fits.household_class(h)
+            n = sum(k for pc, (d, k) in covering.items() if fits.answer(hc, pc, False, h, d))
             st.fitting.append(n)
             if n == 0:
                 st.no_dwelling += 1
-                if not any(fits(h, p, False) for p in sc.pavilions):
-                    st.no_place += 1
-
-        def constrained(h: Household) -> tuple[int, int, str]:
-            width = (h.rooms_max or 9) - sc.min_rooms(h)
-            return (-2 * h.wheelchair - h.step_free - len(h.excluded_sources), width, h.id)
-
-        temporary: list[tuple[Household, int]] = []
-        for h in sorted(members, key=constrained):
-            if witness_permanent(h):
-                mask = (start <= out) & own_org & ~closed & (free <= out)
-                mask &= fit_vector(h, True)
-                if mask.any():
-                    i = int(np.flatnonzero(mask)[np.argmin((cap * 100 + rooms)[mask])])
-                    closed[i] = True
-                    st.permanent += 1
-                    continue
-                if h.agreement is Agreement.PERMANENT or h.dwelling in removed:
-                    st.problems.append(f"{h.id}: no own-organisation dwelling for a permanent move")
-                    continue
-            win = won.get(h.id)
-            st.winners += win is not None
-            if win is not None and rules.ready_day(sc, win) <= out:
-                st.direct += 1
-                continue
-            if win is None and h.dwelling in removed:
-                st.problems.append(f"{h.id}: its dwelling is merged away and it wins nothing")
-                continue
-            temporary.append((h, rules.ready_day(sc, win) if win is not None else back))
-
-        temporary.sort(key=lambda t: (constrained(t[0])[:2], -t[1], t[0].id))
-        for h, r in temporary:
-            mask = (start <= out) & (end >= r) & (free <= out) & ~closed & fit_vector(h, False)
-            if mask.any():
-                idx = np.flatnonzero(mask)
-                excess = rooms[idx] - sc.min_rooms(h)
-                slack = np.minimum(end[idx] - r, 10**5)
-                i = int(idx[np.lexsort((slack, excess, cap[idx]))[0]])
-                free[i] = r + turn
-                st.stays += 1
-                continue
-            for p in pavilions:
-                if not fits(h, p, False):
-                    continue
-                mods = modules[p.id]
-                reuse = [k for k, f in enumerate(mods) if f <= out]
-                if reuse:
-                    mods[reuse[0]] = r + turn
-                elif len(mods) < p.max_count and out >= p.lead_days:
-                    mods.append(r + turn)
-                else:
-                    continue
-                st.stays += 1
-                st.pavilion_stays += 1
-                break
-            else:
-                st.problems.append(f"{h.id}: no place for the stay [{out}, {r})")
-
-        st.pool_needed = rules.required_pool(sc, st.stays)
-        idle = (start <= out) & (end > out) & (free <= out) & ~closed & same_muni
-        idle_modules = sum(1 for mods in modules.values() for f in mods if f <= out)
-        st.spares = min(st.pool_needed - st.stays, int(np.count_nonzero(idle)) + idle_modules)
+                st.no_place += not any(fits(h, p) for p in sc.pavilions)
         report.append(st)
     return report
 

@@ -51,6 +51,7 @@ for a household it cannot place but records the problem per stage.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -264,8 +265,9 @@ class _Use:
 
 @dataclass
 class _Slot:
-    """An availability interval of a dwelling (R11) and its uses so far."""
+    """An availability interval of a dwelling (R11) and its uses so far, in time order."""
 
+    index: int
     dwelling: Dwelling
     start: int
     end: int
@@ -273,19 +275,29 @@ class _Slot:
     daily: int
     pclass: int  # Fits.place_class of the dwelling
     uses: list[_Use] = field(default_factory=list)
-    last_end: int = 0  # end of the last use (the interval start before any use)
-    ready_at: int = 0  # first day a next use may start (R2 turnaround)
-    closed: bool = False  # let for good
 
-    def gap_cost(self, day: int) -> int:
-        """Rent lost holding the dwelling empty from its last use until ``day``."""
-        return self.daily * (day - self.last_end)
+    def room(self, start: int, end: int, turn: int, *, terminal: bool) -> tuple[int, int] | None:
+        """Where a use [start, end) fits among the uses, and the rent loss it adds.
 
-    def add(self, use: _Use, *, turnaround: int) -> None:
-        self.uses.append(use)
-        self.last_end = use.end
-        self.ready_at = use.end + turnaround
-        self.closed = use.kind is SegmentKind.PERMANENT
+        Returns ``(position, cost)`` or ``None``. Uses are ``turn`` days
+        apart (R2; after a spare too, as in the model); nothing follows a
+        permanent letting (``terminal``). The days of the interval are held
+        empty until its last use, so a use before a later one adds nothing
+        (an empty day and an occupied day cost the same rent); a new last
+        use adds the rent from the end of the previous one until ``end``.
+        """
+        if start < self.start or end > self.end:
+            return None
+        i = 0
+        while i < len(self.uses) and self.uses[i].start < start:
+            i += 1
+        prev = self.uses[i - 1] if i else None
+        nxt = self.uses[i] if i < len(self.uses) else None
+        if prev is not None and (prev.kind is SegmentKind.PERMANENT or prev.end + turn > start):
+            return None
+        if nxt is not None:
+            return None if terminal or end + turn > nxt.start else (i, 0)
+        return i, self.daily * (end - (prev.end if prev else self.start))
 
 
 @dataclass
@@ -310,6 +322,10 @@ class _ModuleOption:
     rent_end: int
 
 
+#: A free dwelling for a use: (added cost, dwelling id, interval start, slot index).
+_Candidate = tuple[int, str, int, int]
+
+
 class _Planner:
     """The state of one greedy run."""
 
@@ -323,17 +339,16 @@ class _Planner:
             d = sc.dwelling(a.dwelling)
             daily = rules.daily_ore(d.monthly_rent)
             pc = self.fits.place_class(d)
-            self.slots.append(
-                _Slot(
-                    d, a.start, a.end, a.vacated_by, daily, pc, last_end=a.start, ready_at=a.start
-                )
-            )
+            self.slots.append(_Slot(0, d, a.start, a.end, a.vacated_by, daily, pc))
         self.slots.sort(key=lambda s: (s.start, s.dwelling.id))
+        for i, slot in enumerate(self.slots):
+            slot.index = i
         self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
         self.modules: list[_Module] = []
         self.modes: dict[str, Mode] = {}
         self.plans: list[HouseholdPlan] = []
         self.won: dict[str, AfterDwelling] = {}
+        self._buckets_of: dict[tuple[int, int, bool], dict[int, list[_Candidate]]] = {}
 
     # -- R9 ----------------------------------------------------------------------------
 
@@ -361,11 +376,18 @@ class _Planner:
             and h.id not in self.won
         )
 
-    def _usable(self, slot: _Slot, out: int) -> bool:
-        """Free by ``out`` and its condition (a permanent mover's home) holds."""
-        if slot.closed or slot.start > out or slot.ready_at > out:
-            return False
-        return slot.vacated_by is None or self.modes.get(slot.vacated_by) is Mode.PERMANENT
+    def _room(
+        self, slot: _Slot, start: int, end: int, *, terminal: bool = False
+    ) -> tuple[int, int] | None:
+        """:meth:`_Slot.room`, if the interval's condition (a permanent mover's home) holds."""
+        if slot.vacated_by is not None and self.modes.get(slot.vacated_by) is not Mode.PERMANENT:
+            return None
+        return slot.room(start, end, self.turn, terminal=terminal)
+
+    def _use(self, slot: _Slot, use: _Use) -> None:
+        room = self._room(slot, use.start, use.end, terminal=use.kind is SegmentKind.PERMANENT)
+        assert room is not None, (slot.dwelling.id, use)
+        slot.uses.insert(room[0], use)
 
     def _record(self, h: Household, stage: Stage, mode: Mode, **fields: object) -> None:
         sc = self.sc
@@ -390,48 +412,76 @@ class _Planner:
             )
         )
 
-    def move_permanently(self, h: Household, stage: Stage) -> bool:
-        """R8: the cheapest fitting own-organisation dwelling free by the move-out day."""
-        out = rules.move_out_day(self.sc, stage)
+    def _buckets(self, out: int, ret: int, permanent: bool) -> dict[int, list[_Candidate]]:
+        """Dwellings with room for a use [out, ret), by place class, as cost heaps.
+
+        Built once per phase, stay and kind of use: the added cost of a
+        dwelling changes only when it gets a use, and then it is checked
+        again when it comes up (:meth:`_best_dwelling`).
+        """
+        key = (out, ret, permanent)
+        buckets = self._buckets_of.get(key)
+        if buckets is None:
+            buckets = defaultdict(list)
+            for slot in self.slots:
+                if slot.start > out:
+                    break
+                if permanent and slot.end != rules.FOREVER:
+                    continue
+                room = self._room(slot, out, ret, terminal=permanent)
+                if room is not None:
+                    item = (room[1], slot.dwelling.id, slot.start, slot.index)
+                    buckets[slot.pclass].append(item)
+            for heap in buckets.values():
+                heapq.heapify(heap)
+            self._buckets_of[key] = buckets
+        return buckets
+
+    def _best_dwelling(self, h: Household, out: int, ret: int, permanent: bool) -> _Slot | None:
+        """The fitting dwelling with room for [out, ret) whose use adds the least cost.
+
+        The cost is the rent lost from its previous use (or collection)
+        until ``ret`` if this becomes its last use, else nothing, plus the
+        soft-wish penalty; ties by dwelling id.
+        """
         hc, answer = self.fits.household_class(h), self.fits.answer
         best: tuple[int, str, int] | None = None
         pick: _Slot | None = None
-        for slot in self.slots:
-            if slot.start > out:
-                break
-            if slot.end != rules.FOREVER or not self._usable(slot, out):
+        for pc, heap in self._buckets(out, ret, permanent).items():
+            if not heap or not answer(hc, pc, permanent, h, self.slots[heap[0][3]].dwelling):
                 continue
-            if not answer(hc, slot.pclass, True, h, slot.dwelling):
+            while heap:
+                cost, did, start, i = heap[0]
+                room = self._room(self.slots[i], out, ret, terminal=permanent)
+                if room is not None and room[1] == cost:
+                    break
+                heapq.heappop(heap)
+                if room is not None:  # its cost changed: back in at the new one
+                    heapq.heappush(heap, (room[1], did, start, i))
+            if not heap:
                 continue
-            pen = rules.penalty_ore(self.sc, h, slot.dwelling)
-            key = (slot.gap_cost(out) + pen, slot.dwelling.id, slot.start)
+            cost, did, start, i = heap[0]
+            key = (cost + rules.penalty_ore(self.sc, h, self.slots[i].dwelling), did, start)
             if best is None or key < best:
-                best, pick = key, slot
+                best, pick = key, self.slots[i]
+        return pick
+
+    def move_permanently(self, h: Household, stage: Stage) -> bool:
+        """R8: the cheapest fitting own-organisation dwelling free by the move-out day."""
+        out = rules.move_out_day(self.sc, stage)
+        pick = self._best_dwelling(h, out, out, permanent=True)
         if pick is None:
             return False
-        pick.add(_Use(SegmentKind.PERMANENT, out, out, stage.id, h.id), turnaround=self.turn)
+        self._use(pick, _Use(SegmentKind.PERMANENT, out, out, stage.id, h.id))
         self._record(h, stage, Mode.PERMANENT, permanent_dwelling=pick.dwelling.id)
         return True
 
     def stay_in_dwelling(self, h: Household, stage: Stage, ret: int) -> _Slot | None:
-        """The fitting free dwelling whose stay [out, ret) adds the least cost."""
+        """The fitting dwelling with room for the stay [out, ret) that adds the least cost."""
         out = rules.move_out_day(self.sc, stage)
-        hc, answer = self.fits.household_class(h), self.fits.answer
-        best: tuple[int, str, int] | None = None
-        pick: _Slot | None = None
-        for slot in self.slots:
-            if slot.start > out:
-                break
-            if slot.end < ret or not self._usable(slot, out):
-                continue
-            if not answer(hc, slot.pclass, False, h, slot.dwelling):
-                continue
-            pen = rules.penalty_ore(self.sc, h, slot.dwelling)
-            key = (slot.gap_cost(ret) + pen, slot.dwelling.id, slot.start)
-            if best is None or key < best:
-                best, pick = key, slot
+        pick = self._best_dwelling(h, out, ret, permanent=False)
         if pick is not None:
-            pick.add(_Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id), turnaround=self.turn)
+            self._use(pick, _Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id))
         return pick
 
     # -- pavilions ---------------------------------------------------------------------
@@ -522,10 +572,11 @@ class _Planner:
             ),
             key=lambda t: t[:2],
         )
-        module_ends = {
-            p.id: min((end for end, _, h in needs if fits(h, p)), default=None)
-            for p in self.sc.pavilions
-        }
+        module_ends: dict[str, int] = {}  # per usable type: its shortest stay window
+        for p in self.sc.pavilions:
+            ends = [end for end, _, h in needs if fits(h, p)]
+            if ends:
+                module_ends[p.id] = min(ends)
         added = 0
         while added < count:
             best: tuple[int, int, str] | None = None
@@ -533,10 +584,9 @@ class _Planner:
             if dwellings:
                 best = (dwellings[0][0], 0, dwellings[0][1])
             for p in self.sc.pavilions:
-                end = module_ends[p.id]
-                if end is None:
+                if p.id not in module_ends:
                     continue
-                for o in self.module_options(p, out, end):
+                for o in self.module_options(p, out, module_ends[p.id]):
                     key = (o.cost, 1, o.module.id if o.module else f"{p.id}~")
                     if best is None or key < best:
                         best, pick = key, o
@@ -546,9 +596,7 @@ class _Planner:
             if pick is None:
                 dwellings.pop(0)[2].add(use, turnaround=self.turn)
             else:
-                end = module_ends[pick.ptype.id]
-                assert end is not None
-                self.take_module(pick, out, end, use)
+                self.take_module(pick, out, module_ends[pick.ptype.id], use)
             added += 1
         return added
 
@@ -558,6 +606,7 @@ class _Planner:
         sc = self.sc
         out, back = rules.move_out_day(sc, stage), rules.back_day(sc, stage)
         st = StageOutcome(stage.id, out, back)
+        self._bucket_cache.clear()  # costs change from stage to stage
         when = f"{sc.date_of(out)}"
         order = sorted(members, key=lambda h: (-need_tier(h), rules.seniority_key(sc, h)))
         st.winners = sum(1 for h in members if h.id in self.won)

@@ -15,7 +15,8 @@ model needs and what the plan extraction reads back:
   a path source → uses in time order → end. Its **nodes** are the uses it
   can make (a stay of a window, a spare hold at a stage's move-out day, a
   permanent letting) and its **arcs** the allowed successions, each priced
-  with the cheaper of holding empty or time-limited letting of the gap;
+  with the cheaper of holding empty or time-limited letting of the gap
+  (routed through one hub per stage, which keeps the arcs few);
 - **chains**: the sequences of windows one pavilion module can serve (R12).
 
 See docs/MODEL.md for the rules behind every number.
@@ -95,6 +96,7 @@ class NodeKind(Enum):
     STAY = "stay"  # a household of a window lives there
     SPARE = "spare"  # held ready at a stage's move-out day (R10)
     PERMANENT = "permanent"  # let for good to a permanent mover (terminal)
+    HUB = "hub"  # a stage's move-out day, where the gap before its uses is priced
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,6 @@ def _representative(inst: Instance) -> dict[int, Household]:
 def _build_units(inst: Instance) -> None:
     scenario = inst.scenario
     reps = _representative(inst)
-    turn = scenario.policy.turnaround_days
     window_sigs = {w.index: sorted(inst.window_classes(w.index)) for w in inst.windows}
     perm_sigs: dict[str, set[int]] = defaultdict(set)
     out_of: dict[str, int] = {}
@@ -393,8 +394,29 @@ def _build_units(inst: Instance) -> None:
                 unit.nodes.append(Node(NodeKind.PERMANENT, t, t, stage=stage, classes=fits))
         if not unit.nodes:
             continue
-        unit.nodes.sort(key=lambda n: (n.start, n.end, n.kind.value))
-        for j, n in enumerate(unit.nodes):
+        _link(inst, unit)
+        inst.units.append(unit)
+    inst.kinds = len(kinds)
+
+
+def _link(inst: Instance, unit: Unit) -> None:
+    """Add a hub per stage to ``unit`` and its arcs (R2 turnaround, R11 gap prices).
+
+    Every use of stage s starts on out(s), and the price of the gap before
+    it depends only on where the previous use ended: so each use leads to
+    the hub of a later stage (gap priced there) and the hub to the uses of
+    its stage (free). The paths and their prices are those of direct arcs
+    between uses, with far fewer arcs.
+    """
+    scenario = inst.scenario
+    turn = scenario.policy.turnaround_days
+    starts = sorted({(n.start, n.stage) for n in unit.nodes if n.stage is not None})
+    unit.nodes += [Node(NodeKind.HUB, t, t, stage=stage) for t, stage in starts]
+    unit.nodes.sort(key=lambda n: (n.start, n.kind is not NodeKind.HUB, n.end, n.kind.value))
+    hubs = {n.stage: j for j, n in enumerate(unit.nodes) if n.kind is NodeKind.HUB}
+    free = rules.GapUse(0, None)
+    for j, n in enumerate(unit.nodes):
+        if n.kind is NodeKind.HUB:
             unit.arcs[(-1, j)] = rules.gap_use(
                 scenario,
                 unit.daily,
@@ -403,20 +425,21 @@ def _build_units(inst: Instance) -> None:
                 after_occupant=False,
                 before_occupant=True,
             )
-            for i, m in enumerate(unit.nodes):
-                if m.kind is NodeKind.PERMANENT or i == j:
-                    continue
-                if n.start >= m.end + turn:
-                    unit.arcs[(i, j)] = rules.gap_use(
-                        scenario,
-                        unit.daily,
-                        m.end,
-                        n.start,
-                        after_occupant=m.kind is NodeKind.STAY,
-                        before_occupant=True,
-                    )
-        inst.units.append(unit)
-    inst.kinds = len(kinds)
+            continue
+        assert n.stage is not None
+        unit.arcs[(hubs[n.stage], j)] = free
+        if n.kind is NodeKind.PERMANENT:
+            continue  # a permanent letting ends the path
+        for h, hub in enumerate(unit.nodes):
+            if hub.kind is NodeKind.HUB and hub.start >= n.end + turn:
+                unit.arcs[(j, h)] = rules.gap_use(
+                    scenario,
+                    unit.daily,
+                    n.end,
+                    hub.start,
+                    after_occupant=n.kind is NodeKind.STAY,
+                    before_occupant=True,
+                )
 
 
 def _build_pavilions(inst: Instance) -> None:

@@ -165,8 +165,12 @@ class RehousingModel:
                 m.add(start <= 1)
             else:
                 m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
-            for j in range(len(unit.nodes)):
-                m.add(sum(self._outgoing[u][j]) <= self.inflow(u, j))
+            for j, node in enumerate(unit.nodes):
+                outflow = sum(self._outgoing[u][j])
+                if node.kind is NodeKind.HUB:  # a hub leads on to a use of its stage
+                    m.add(outflow == self.inflow(u, j))
+                else:
+                    m.add(outflow <= self.inflow(u, j))
             for (i, j), var in arcs.items():
                 node = unit.nodes[j]  # its stay days are paid on the way in
                 occupied = unit.daily * (node.end - node.start)

@@ -217,7 +217,10 @@ def _cp_sat(
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         notes = [f"CP-SAT: {model.validate()}"] if status is Status.MODEL_INVALID else []
         return _Search(status, notes=notes)
-    return _Search(status, solver, round(solver.objective_value), solver.best_objective_bound)
+    objective, bound = round(solver.objective_value), solver.best_objective_bound
+    if status is Status.OPTIMAL and objective > math.ceil(bound - 1e-6):
+        status = Status.FEASIBLE  # CP-SAT says OPTIMAL when it stops at relative_gap_limit
+    return _Search(status, solver, objective, bound)
 
 
 def _lp_guided(
@@ -274,7 +277,8 @@ def _lp_guided(
     ]
     gap_limit = float(params.get("relative_gap_limit", 0.0))
     if upper - lower <= gap_limit * upper or upper <= math.ceil(lower - 1e-6):
-        return _with_bound(first, lower)
+        # the restricted search's own bound says nothing about the full model
+        return _with_bound(_Search(Status.FEASIBLE, first.solver, upper), lower)
 
     # 2. Reduced-cost fixing against the incumbent, then CP-SAT on the rest.
     reduced_model = model.model.clone()
