@@ -547,8 +547,8 @@ class _Planner:
     def add_spares(self, stage: Stage, windows: list[tuple[int, Household]], count: int) -> int:
         """Add up to ``count`` spare places of ``stage`` at its move-out day (R10).
 
-        Each time the cheapest: a free dwelling (held empty until the
-        move-out day) or a pavilion module (reused or new, rented across a
+        Each time the cheapest: a dwelling with room for it (held empty
+        until the move-out day) or a pavilion module (reused or new, rented across a
         stay window of the stage). ``windows`` are the stays (end day,
         household) the stage could have: a spare must be a place that could
         house one of them. Returns how many it added.
@@ -559,19 +559,17 @@ class _Planner:
         for end, h in windows:
             kinds.setdefault((end, fits.household_class(h)), (end, h))
         needs = [(end, hc, h) for (end, hc), (_, h) in kinds.items()]
-        dwellings = sorted(
-            (
-                (slot.gap_cost(out), f"{slot.dwelling.id}@{slot.start}", slot)
-                for slot in self.slots
-                if slot.start <= out
-                and self._usable(slot, out)
-                and any(
-                    end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
-                    for end, hc, h in needs
-                )
-            ),
-            key=lambda t: t[:2],
-        )
+        dwellings: list[tuple[int, str, _Slot]] = []
+        for slot in self.slots:
+            if slot.start > out:
+                break
+            room = self._room(slot, out, out)
+            if room is not None and any(
+                end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
+                for end, hc, h in needs
+            ):
+                dwellings.append((room[1], f"{slot.dwelling.id}@{slot.start}", slot))
+        dwellings.sort(key=lambda t: t[:2])
         module_ends: dict[str, int] = {}  # per usable type: its shortest stay window
         for p in self.sc.pavilions:
             ends = [end for end, _, h in needs if fits(h, p)]
@@ -594,7 +592,7 @@ class _Planner:
                 break
             use = _Use(SegmentKind.SPARE, out, out, stage.id)
             if pick is None:
-                dwellings.pop(0)[2].add(use, turnaround=self.turn)
+                self._use(dwellings.pop(0)[2], use)
             else:
                 self.take_module(pick, out, module_ends[pick.ptype.id], use)
             added += 1
@@ -602,11 +600,42 @@ class _Planner:
 
     # -- a stage -----------------------------------------------------------------------
 
-    def plan_stage(self, stage: Stage, members: list[Household]) -> StageOutcome:
+    def permanent_moves(
+        self,
+        stages: list[Stage],
+        members: dict[str, list[Household]],
+        outcomes: dict[str, StageOutcome],
+    ) -> None:
+        """R8: every permanent mover of every stage, before any temporary stay.
+
+        Permanent moves are arranged in the planning phase, ahead of the
+        stays: accessible movers first, then by move-out day and seniority.
+        """
         sc = self.sc
-        out, back = rules.move_out_day(sc, stage), rules.back_day(sc, stage)
-        st = StageOutcome(stage.id, out, back)
-        self._bucket_cache.clear()  # costs change from stage to stage
+        movers = [(s, h) for s in stages for h in members[s.id] if self.moves_permanently(h)]
+        movers.sort(
+            key=lambda m: (
+                -need_tier(m[1]),
+                rules.move_out_day(sc, m[0]),
+                rules.seniority_key(sc, m[1]),
+            )
+        )
+        for stage, h in movers:
+            st = outcomes[stage.id]
+            if self.move_permanently(h, stage):
+                st.permanent += 1
+            else:
+                st.problems.append(
+                    f"household {h.id}: R8: no fitting own-organisation dwelling is free "
+                    f"by the move-out day {sc.date_of(st.out_day)} for a permanent move"
+                )
+        self._buckets_of.clear()
+
+    def plan_stage(self, stage: Stage, members: list[Household], st: StageOutcome) -> None:
+        """Direct moves, temporary stays and spares of one stage."""
+        sc = self.sc
+        out, back = st.out_day, st.back_day
+        self._buckets_of.clear()  # costs change from stage to stage
         when = f"{sc.date_of(out)}"
         order = sorted(members, key=lambda h: (-need_tier(h), rules.seniority_key(sc, h)))
         st.winners = sum(1 for h in members if h.id in self.won)
@@ -614,13 +643,6 @@ class _Planner:
         stays: list[tuple[Household, int]] = []
         for h in order:
             if self.moves_permanently(h):
-                if self.move_permanently(h, stage):
-                    st.permanent += 1
-                else:
-                    st.problems.append(
-                        f"household {h.id}: R8: no fitting own-organisation dwelling is free "
-                        f"by the move-out day {when} for a permanent move"
-                    )
                 continue
             win = self.won.get(h.id)
             if win is not None and rules.ready_day(sc, win) <= out:
@@ -663,7 +685,6 @@ class _Planner:
                 f"stage {stage.id}: R10: a pool of {st.pool} places for {st.stays} displaced "
                 f"households; it needs {st.pool_needed} and no further place is free on {when}"
             )
-        return st
 
     def _temporary(self, h: Household, stage: Stage, ret: int, place: str, source: Source) -> None:
         win = self.won.get(h.id)
@@ -779,9 +800,14 @@ def greedy_run(scenario: Scenario) -> GreedyRun:
     for h in sc.households:
         members[sc.stage_of(h).id].append(h)
     stages = sorted(sc.stages, key=lambda s: (rules.move_out_day(sc, s), s.id))
-    outcomes = [planner.plan_stage(s, members[s.id]) for s in stages]
+    outcomes = {
+        s.id: StageOutcome(s.id, rules.move_out_day(sc, s), rules.back_day(sc, s)) for s in stages
+    }
+    planner.permanent_moves(stages, members, outcomes)
+    for s in stages:
+        planner.plan_stage(s, members[s.id], outcomes[s.id])
     households = sorted(planner.plans, key=lambda p: p.household)
-    return GreedyRun(households, planner.timelines(), outcomes)
+    return GreedyRun(households, planner.timelines(), list(outcomes.values()))
 
 
 def greedy_plan(scenario: Scenario) -> Plan:

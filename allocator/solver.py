@@ -152,7 +152,7 @@ def solve(
         search = _lp_guided(model, params, time_limit, log, watch)
     runtime = time.perf_counter() - search_start
     warnings += search.notes
-    return _result(scenario, search, runtime, warnings, params, model, build_seconds)
+    return _result(scenario, search, runtime, warnings, params, model, build_seconds, strategy)
 
 
 def _configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_model.CpSolver:
@@ -332,10 +332,17 @@ def _with_bound(search: _Search, lower: float) -> _Search:
     return _Search(status, search.solver, search.objective, bound, search.notes)
 
 
-def _info(params: dict[str, Any], model: RehousingModel, build_seconds: float) -> SolverInfo:
+def _info(
+    params: dict[str, Any],
+    model: RehousingModel,
+    build_seconds: float,
+    strategy: Strategy = Strategy.LP_GUIDED,
+) -> SolverInfo:
     proto = model.model.proto
     return SolverInfo(
         ortools_version=version("ortools"),
+        highs_version=version("highspy") if strategy is Strategy.LP_GUIDED else None,
+        strategy=strategy.value,
         seed=int(params["random_seed"]),
         num_workers=int(params["num_workers"]),
         time_limit=float(params["max_time_in_seconds"]),
@@ -354,6 +361,7 @@ def _result(
     params: dict[str, Any],
     model: RehousingModel,
     build_seconds: float,
+    strategy: Strategy = Strategy.LP_GUIDED,
 ) -> Result:
     plan = None
     objective = bound = gap = None
@@ -376,5 +384,5 @@ def _result(
         runtime=runtime,
         plan=plan,
         warnings=warnings,
-        solver=_info(params, model, build_seconds),
+        solver=_info(params, model, build_seconds, strategy),
     )

@@ -169,6 +169,8 @@ class SolverInfo(_Frozen):
     """How the result was obtained (for reproducibility)."""
 
     ortools_version: str
+    highs_version: str | None = Field(default=None, description="LP relaxation (lp-guided).")
+    strategy: str = "lp-guided"
     seed: int
     num_workers: int
     time_limit: float
