@@ -38,11 +38,15 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
 
     """
     inst, v = model.instance, model.vars
+
+    def rounded(var: cp_model.IntVar) -> int:
+        return round(value(var))  # the MILP peer gives floats such as 0.9999999
+
     chosen: list[Option] = []
     stays: dict[tuple[int, int], deque[int]] = defaultdict(deque)
     movers: dict[tuple[str, int], deque[int]] = defaultdict(deque)
     for hi, info in enumerate(inst.households):
-        picked = [o for o, var in zip(info.options, v.option[hi], strict=True) if value(var)]
+        picked = [o for o, var in zip(info.options, v.option[hi], strict=True) if rounded(var)]
         if len(picked) != 1:
             raise ExtractionError(f"household {info.household.id}: {len(picked)} outcomes")
         opt = picked[0]
@@ -52,14 +56,14 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
         elif opt.kind is OptionKind.PERMANENT:
             movers[(info.stage, info.signature)].append(hi)
 
-    occupant = _occupants(model, value, stays, movers)
+    occupant = _occupants(model, rounded, stays, movers)
     where: dict[int, tuple[str, Source]] = {}  # household -> (place, source)
     places: list[PlaceTimeline] = []
     for u, unit in enumerate(inst.units):
-        timeline = _unit_timeline(model, u, unit, value, occupant, where)
+        timeline = _unit_timeline(model, u, unit, rounded, occupant, where)
         if timeline is not None:
             places.append(timeline)
-    places.extend(_pavilion_timelines(model, value, stays, where))
+    places.extend(_pavilion_timelines(model, rounded, stays, where))
 
     left = [hi for queue in (*stays.values(), *movers.values()) for hi in queue]
     if left:
