@@ -1025,7 +1025,6 @@ def supply_check(scenario: Scenario) -> list[StageSupply]:
     by_stage: dict[str, list[Household]] = {s.id: [] for s in sc.stages}
     for h in sc.households:
         by_stage[sc.stage_of(h).id].append(h)
-    stages = {s.id: s for s in sc.stages}
 
     def in_municipality(d: Dwelling) -> bool:
         return (
@@ -1050,7 +1049,7 @@ def supply_check(scenario: Scenario) -> list[StageSupply]:
             pool_needed=outcome.pool_needed,
             problems=list(outcome.problems),
         )
-        members = by_stage[stages[outcome.stage].id]
+        members = by_stage[outcome.stage]
         for h in members:
             st.households[h.agreement.value] += 1
             st.households["merged_away"] += h.dwelling in removed

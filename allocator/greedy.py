@@ -1,7 +1,7 @@
 """A greedy rehousing planner: what a planner with a spreadsheet does.
 
-:func:`greedy_plan` builds a complete plan without CP-SAT, stage by stage in
-move-out order, with the rule predicates of :mod:`allocator.rules`:
+:func:`greedy_plan` builds a complete plan without CP-SAT, with the rule
+predicates of :mod:`allocator.rules`, in the order a planner works:
 
 1. **R9 first.** After-renovation dwellings go by serial dictatorship: the
    households with a wish list (not those with a permanent agreement), most
@@ -11,38 +11,47 @@ move-out order, with the rule predicates of :mod:`allocator.rules`:
    others stay in a rehousing place until it is ready.
 2. **Permanent movers** (agreement permanent; an undecided household only if
    its dwelling is merged away and it won nothing, otherwise it is treated
-   as temporary) take, on the move-out day, a fitting own-organisation
-   dwelling (``rules.place_problems(..., permanent=True)``) that is free by
-   then and open-ended.
-3. **Temporary stays.** Dwellings are collected as they fall vacant and held
-   empty (no time-limited letting: gaps are ``held_empty``). Each displaced
-   household gets a fitting dwelling (``rules.place_problems``) whose
-   availability interval (:func:`rules.availabilities`) covers its whole
-   stay and that is free by the move-out day, turnaround (R2) included; a
-   dwelling serves later stages again once free. A renovated home of a
-   permanent mover is available after its stage only if that household did
-   move out for good.
-4. **Pavilions** for the rest: one module per stay, reusing a module of the
-   type once it is free (turnaround included) or renting a new one, within
-   ``max_count`` at all times, ``lead_days`` and ``min_months``.
-5. **R10.** Each stage's pool is topped up to :func:`rules.required_pool`
-   with spare places at its move-out day: free dwellings that could house
-   the stage (a zero-length ``spare`` segment) or pavilion modules rented
-   across the stage's stay window.
+   as temporary) each take, on their move-out day, a fitting
+   own-organisation dwelling (``rules.place_problems(..., permanent=True)``)
+   that is vacant by then and open-ended. They are arranged for all stages
+   before any stay (the guide plans permanent moves ahead), movers with
+   accessibility needs first, then by move-out day and seniority.
+3. **Temporary stays**, stage by stage in move-out order. Dwellings are
+   collected as they fall vacant and held empty (no time-limited letting:
+   every gap is ``held_empty``). Each displaced household gets a fitting
+   dwelling (``rules.place_problems``) whose availability interval
+   (:func:`rules.availabilities`) covers its whole stay and that is free
+   then, turnaround (R2) included; a dwelling serves later stages again
+   once free, and one already held for a later permanent letting can house
+   a stay that ends a turnaround before it. A renovated home of a permanent
+   mover is available after its stage only if that household did move out
+   for good.
+4. **Pavilions** for the rest of the stage: one module per stay, reusing a
+   module of the type once it is free (turnaround included) or renting a
+   new one, within ``max_count`` at all times, ``lead_days`` and
+   ``min_months``. Only if no module is left either does an undecided
+   household that won nothing move for good instead (its agreement allows
+   it); such households get the last modules.
+5. **R10.** Each stage's pool is then topped up to
+   :func:`rules.required_pool` with spare places at its move-out day:
+   dwellings with room for a zero-length ``spare`` segment that could house
+   a household of the stage, or pavilion modules rented across the stage's
+   stay window.
 
 Where the spreadsheet leaves a choice the greedy takes the cheapest option
-at that moment: among fitting free dwellings the one whose use adds the
-least rent loss (the one that has stood empty the shortest, cheaper rent
-first; soft-wish penalties included), reuse or a new module by price.
-Within a stage, households that need wheelchair access go first, then
-those needing step-free access or a low floor, then the rest; each group in
-seniority order (a planner places those with the fewest options first).
+at that moment: among fitting dwellings the one whose use adds the least
+rent loss (the one that has stood empty the shortest, cheaper rent first;
+soft-wish penalties included), reuse or a new module by price. A planner
+places those with the fewest options first: within a stage, households no
+pavilion module fits (excluded by their agreement, or by size) go first,
+then those needing wheelchair access, then those needing step-free access
+or a low floor, then the rest, each group in seniority order.
 
-Timelines follow the conventions of :mod:`allocator.extract` (and the
-model's: a spare is followed by a use only after the turnaround, a spare
-pavilion module stays rented across the stage's stay window), so every
-greedy plan is also a plan of the CP-SAT model, and is priced by
-:func:`allocator.cost.build_plan`.
+Timelines follow the conventions of :mod:`allocator.extract` and the
+model's (uses a turnaround apart, after a spare too; a spare pavilion
+module stays rented across a stay window of its stage), so a greedy plan
+is one the CP-SAT model can represent and its cost is never below the
+optimum. Plans are priced by :func:`allocator.cost.build_plan`.
 
 The same run serves the scenario generator as its feasibility witness
 (:func:`allocator.generate.supply_check`): :func:`greedy_run` never raises
@@ -242,7 +251,7 @@ class Fits:
         return hit
 
 
-def need_tier(h: Household) -> int:
+def _need_tier(h: Household) -> int:
     """2 for wheelchair users, 1 for step-free or maximum-floor needs, else 0."""
     if h.wheelchair:
         return 2
@@ -375,6 +384,10 @@ class _Planner:
             and h.dwelling in self.removed
             and h.id not in self.won
         )
+
+    def _may_move_permanently(self, h: Household) -> bool:
+        """Undecided and without a won dwelling: a permanent move is open to it (R8, R9)."""
+        return h.agreement is Agreement.UNDECIDED and h.id not in self.won
 
     def _room(
         self, slot: _Slot, start: int, end: int, *, terminal: bool = False
@@ -564,7 +577,9 @@ class _Planner:
             if slot.start > out:
                 break
             room = self._room(slot, out, out)
-            if room is not None and any(
+            if room is None or any(u.stage == stage.id for u in slot.uses):
+                continue  # a place counts once in the pool
+            if any(
                 end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
                 for end, hc, h in needs
             ):
@@ -615,7 +630,7 @@ class _Planner:
         movers = [(s, h) for s in stages for h in members[s.id] if self.moves_permanently(h)]
         movers.sort(
             key=lambda m: (
-                -need_tier(m[1]),
+                -_need_tier(m[1]),
                 rules.move_out_day(sc, m[0]),
                 rules.seniority_key(sc, m[1]),
             )
@@ -637,7 +652,14 @@ class _Planner:
         out, back = st.out_day, st.back_day
         self._buckets_of.clear()  # costs change from stage to stage
         when = f"{sc.date_of(out)}"
-        order = sorted(members, key=lambda h: (-need_tier(h), rules.seniority_key(sc, h)))
+        order = sorted(
+            members,
+            key=lambda h: (
+                any(self.fits(h, p) for p in sc.pavilions),  # no module fits: first
+                -_need_tier(h),
+                rules.seniority_key(sc, h),
+            ),
+        )
         st.winners = sum(1 for h in members if h.id in self.won)
 
         stays: list[tuple[Household, int]] = []
@@ -664,17 +686,22 @@ class _Planner:
                 continue
             self._temporary(h, stage, ret, slot.dwelling.id, slot.dwelling.source)
             st.stays += 1
-        for h, ret in pending:  # pavilion modules for the rest
+        # pavilion modules for the rest; households that could still move for good
+        # (undecided, nothing won) come last and do so if no module is left
+        pending.sort(key=lambda p: self._may_move_permanently(p[0]))
+        for h, ret in pending:
             module = self.stay_in_pavilion(h, stage, ret)
-            if module is None:
+            if module is not None:
+                self._temporary(h, stage, ret, module, Source.PAVILION)
+                st.stays += 1
+                st.pavilion_stays += 1
+            elif self._may_move_permanently(h) and self.move_permanently(h, stage):
+                st.permanent += 1
+            else:
                 st.problems.append(
                     f"household {h.id}: no fitting dwelling or pavilion module is free for "
                     f"its stay {when} to {sc.date_of(ret)}"
                 )
-                continue
-            self._temporary(h, stage, ret, module, Source.PAVILION)
-            st.stays += 1
-            st.pavilion_stays += 1
 
         st.pool_needed = rules.required_pool(sc, st.stays)
         if st.pool < st.pool_needed:

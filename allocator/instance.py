@@ -430,8 +430,11 @@ def _link(inst: Instance, unit: Unit) -> None:
         unit.arcs[(hubs[n.stage], j)] = free
         if n.kind is NodeKind.PERMANENT:
             continue  # a permanent letting ends the path
+        # a zero-length use (spare) is over only the day after: with no
+        # turnaround it must not also start the next use that same day
+        gap = max(turn, 1 if n.end == n.start else 0)
         for h, hub in enumerate(unit.nodes):
-            if hub.kind is NodeKind.HUB and hub.start >= n.end + turn:
+            if hub.kind is NodeKind.HUB and hub.start >= n.end + gap:
                 unit.arcs[(j, h)] = rules.gap_use(
                     scenario,
                     unit.daily,

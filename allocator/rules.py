@@ -219,10 +219,12 @@ def availabilities(scenario: Scenario) -> list[Availability]:
             if stage is None:
                 out.append(Availability(d.id, start, end))
                 continue
-            if start < move_out_day(scenario, stage):
-                out.append(Availability(d.id, start, move_out_day(scenario, stage)))
-            if d.id not in removed:
-                out.append(Availability(d.id, max(start, back_day(scenario, stage)), end))
+            before = min(end, move_out_day(scenario, stage))
+            if start < before:
+                out.append(Availability(d.id, start, before))
+            after = max(start, back_day(scenario, stage))
+            if d.id not in removed and after < end:
+                out.append(Availability(d.id, after, end))
         elif stage is not None and d.id not in removed:
             resident = residents.get(d.id)
             if resident is not None and resident.agreement.value != "temporary":

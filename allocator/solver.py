@@ -254,19 +254,22 @@ def _lp_guided(
     values, reduced = lp.values, lp.reduced_costs
     domains = [list(v.domain) for v in proto.variables]
 
+    hinted = set(proto.solution_hint.vars)  # from initial_plan, if any
     # 1. A first plan: CP-SAT on the variables the LP uses (others fixed at 0).
     restricted = model.model.clone()
     for i, (x, d) in enumerate(zip(values, reduced, strict=True)):
         var = restricted.get_int_var_from_proto_index(i)
         if x < 1e-6 and d > 1e-9 and domains[i][0] == 0:
             restricted.add(var == 0)
-        restricted.add_hint(var, round(x))
+        if i not in hinted:  # a caller's warm start wins over the LP's rounding
+            restricted.add_hint(var, round(x))
     budget = (deadline - time.perf_counter()) * RESTRICTED_SHARE
     first = _cp_sat(restricted, params, budget, log, bound=lower, watch=watch)
     if first.solver is None or first.objective is None:
         full = model.model.clone()
         for i, x in enumerate(values):
-            full.add_hint(full.get_int_var_from_proto_index(i), round(x))
+            if i not in hinted:
+                full.add_hint(full.get_int_var_from_proto_index(i), round(x))
         search = _cp_sat(
             full, params, deadline - time.perf_counter(), log, bound=lower, watch=watch
         )
@@ -282,6 +285,7 @@ def _lp_guided(
 
     # 2. Reduced-cost fixing against the incumbent, then CP-SAT on the rest.
     reduced_model = model.model.clone()
+    reduced_model.clear_hints()  # type: ignore[no-untyped-call]
     slack = (upper - lower) * (1 + 1e-9) + 1e-6
     fixed = 0
     for i, d in enumerate(reduced):
@@ -297,7 +301,7 @@ def _lp_guided(
             if new_lo > lo:
                 reduced_model.add(var >= new_lo)
                 fixed += 1
-        reduced_model.add_hint(var, incumbent[i])
+        reduced_model.add_hint(var, incumbent[i])  # the first plan: a complete hint
     if log:
         print(
             f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
