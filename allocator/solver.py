@@ -183,7 +183,13 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
-    """Reports each better plan; stops once it is within ``gap_limit`` of ``bound``."""
+    """Reports each better plan; stops once it is within ``gap_limit`` of ``bound``.
+
+    With a known ``bound`` (the LP bound of the whole model) that is the
+    bound reported: CP-SAT's own bound on a restricted or reduced model is
+    no bound on the whole model. Without one, the model is the whole model
+    and CP-SAT's bound is reported.
+    """
 
     def __init__(
         self, bound: float | None, gap_limit: float, on_progress: ProgressCallback | None, t0: float
@@ -193,7 +199,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         objective = self.objective_value
-        bound = max(self.best_objective_bound, self.bound or -math.inf)
+        bound = self.best_objective_bound if self.bound is None else self.bound
         if self.on_progress is not None:
             elapsed = time.perf_counter() - self.t0
             self.on_progress(Progress(elapsed, objective / 100, bound / 100))

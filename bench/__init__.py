@@ -1,0 +1,1 @@
+"""The genhus benchmark harness: ``python -m bench.run --help``."""
