@@ -287,7 +287,7 @@ def main() -> None:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=2**31 - 1),
     default=0,
     show_default=True,
     metavar="K",

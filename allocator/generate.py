@@ -104,6 +104,9 @@ SIZES: dict[str, SizeSpec] = {
     "M": SizeSpec(households=300, stages=4, org_stock=3_000, merges=24),
     "L": SizeSpec(households=1_000, stages=8, org_stock=6_200, merges=64),
     "XL": SizeSpec(households=3_000, stages=12, org_stock=10_000, merges=180),
+    # a portfolio: 25 departments of one organisation renovated at once,
+    # sharing its vacancies, partner dwellings and pavilions
+    "P": SizeSpec(households=7_000, stages=50, org_stock=40_000, merges=400, departments=25),
 }
 
 
@@ -121,6 +124,25 @@ _DEPARTMENTS = (
     _Department("Fjordparken", "FJP", "Fjordparken"),
     _Department("Egelunden", "EGL", "Egelundsvej"),
     _Department("Bakkegården", "BAK", "Bakkegårdsvej"),
+    _Department("Skovbrynet", "SKB", "Skovbrynet"),
+    _Department("Engtoften", "ENG", "Engtoften"),
+    _Department("Havgløtten", "HAV", "Havgløttvej"),
+    _Department("Bøgeparken", "BGP", "Bøgeparken"),
+    _Department("Mølleløkken", "MOL", "Mølleløkken"),
+    _Department("Rosenhaven", "ROS", "Rosenhavevej"),
+    _Department("Vesterbo", "VES", "Vesterbovej"),
+    _Department("Nørrevang", "NOR", "Nørrevang"),
+    _Department("Søndergården", "SON", "Søndergårdsvej"),
+    _Department("Åbakken", "ABK", "Åbakken"),
+    _Department("Lindely", "LIN", "Lindelyvej"),
+    _Department("Hyldegården", "HYL", "Hyldegårdsvej"),
+    _Department("Tranehøj", "TRA", "Tranehøjvej"),
+    _Department("Kastanjegården", "KAS", "Kastanjevej"),
+    _Department("Strandparken", "STR", "Strandparksvej"),
+    _Department("Toftegården", "TOF", "Toftegårdsvej"),
+    _Department("Ahornlunden", "AHO", "Ahornvej"),
+    _Department("Pilegården", "PIL", "Pilegårdsvej"),
+    _Department("Granhøj", "GRA", "Granhøjvej"),
 )
 
 

@@ -87,6 +87,12 @@ def notice_warnings(scenario: Scenario) -> list[str]:
     out = []
     today = scenario.policy.planning_date
     for stage in scenario.stages:
+        if move_out_day(scenario, stage) < 0:
+            out.append(
+                f"stage {stage.id}: its move-out day (start minus "
+                f"{scenario.policy.clearing_days} days) is before the planning date {today}; "
+                "no plan can keep R1"
+            )
         recommended = notice_date(scenario, stage)
         legal = legal_notice_date(scenario, stage)
         if legal < today:

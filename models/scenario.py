@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -329,6 +330,16 @@ class Scenario(_Strict):
     def household(self, household_id: str) -> Household:
         """Look a household up by id."""
         return self._households[household_id]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated again like a loaded scenario.
+
+        Plain pydantic copies skip validation and would keep stale id
+        look-ups; what-if studies copy scenarios, so this one does not.
+        """
+        data = self.model_dump()
+        data.update(update or {})
+        return type(self).model_validate(data)
 
     def model_post_init(self, context: object, /) -> None:
         """Build the id look-up tables once."""

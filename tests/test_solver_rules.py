@@ -51,7 +51,6 @@ S2 = stage("S2", "2025-11-01", "2026-01-01")
 #: Price in øre of 136 days (a stay of S1) at 12,000 minus 6,000 øre a day.
 DEARER_STAY = 136 * (12_000 - 6_000)
 
-
 # -- helpers ---------------------------------------------------------------------------
 
 
@@ -173,6 +172,22 @@ def test_r2_two_stays_closer_than_the_turnaround_cannot_share_a_dwelling() -> No
     infeasible(r2_case(turnaround=8))
 
 
+@pytest.mark.parametrize("strategy", ["lp-guided", "cp-sat"])
+def test_r2_with_no_turnaround_stays_may_follow_each_other_on_the_same_day(
+    strategy: str,
+) -> None:
+    # S2 moves out on back(S1): with turnaround_days=0 O1 can house H1 and then H2
+    scn = case(
+        [home("A1"), home("B1", stage="S2"), vacant("O1", day_date(0))],
+        [household("H1", "A1"), household("H2", "B1")],
+        stages=[stage(), stage_days("S2", BACK_S1, BACK_S1 + 100)],
+        policy={"turnaround_days": 0},
+    )
+    # (a regression test: extract used to raise ValueError here with cp-sat)
+    result = planned(scn, strategy=strategy)
+    assert (of(result, "H1").place, of(result, "H2").place) == ("O1", "O1")
+
+
 def test_r2_the_turnaround_forces_a_dearer_second_dwelling() -> None:
     # O2 (13,000 øre a day, free from S2's move-out) is dearer than O1 for H2's stay
     o2 = vacant("O2", day_date(BACK_S1 + 7), monthly_rent=dkk_month(13_000))
@@ -264,12 +279,13 @@ def test_r7_the_municipality_rule_can_be_switched_off() -> None:
 
 def r8_case(agreement: str, temp_rent: float, source: str = "own_organisation") -> Scenario:
     """H1 with ``agreement``; T1 a partner dwelling at ``temp_rent`` (only for a stay),
-    P1 a dwelling of ``source`` (12,000 øre a day)."""
+    P1 a dwelling of ``source`` (12,000 øre a day) in another municipality (only for
+    a permanent move, R7)."""
     return case(
         [
             home("A1"),
             vacant("T1", day_date(OUT_S1), "partner", monthly_rent=temp_rent),
-            vacant("P1", day_date(OUT_S1), source),
+            vacant("P1", day_date(OUT_S1), source, municipality="Odder"),
         ],
         [household("H1", "A1", agreement=agreement)],
     )
@@ -351,6 +367,17 @@ def test_r9_seniority_decides_not_the_household_id() -> None:
     result = planned(scenario(data))
     assert of(result, "H2").after_dwelling == "N1"
     assert of(result, "H1").after_dwelling is None
+
+
+@pytest.mark.parametrize(("tie_break", "winner"), [("birth_date", "H2"), ("household_id", "H1")])
+def test_r9_equal_seniority_is_broken_by_the_documented_rule(tie_break: str, winner: str) -> None:
+    # same seniority date; H2's main tenant is older
+    data = changed(two_stage_data(), "households", "H1", birth_date="1980-01-01")
+    data = changed(data, "households", "H2", seniority_date="2005-01-01", birth_date="1950-01-01")
+    result = planned(scenario(data, policy={"overcapacity": 0.0, "tie_break": tie_break}))
+    loser = {"H1": "H2", "H2": "H1"}[winner]
+    assert of(result, winner).after_dwelling == "N1"
+    assert of(result, loser).after_dwelling is None
 
 
 def contested(senior: str) -> Scenario:
@@ -500,6 +527,37 @@ def test_r10_no_possible_spare_makes_the_scenario_infeasible() -> None:
     infeasible(r10_case(0.2, spare=False))
 
 
+# turnaround 0: a regression test (a spare at out(s) could also be lived in from out(s))
+@pytest.mark.parametrize("turnaround", [7, 0])
+def test_r10_the_spare_is_not_the_home_of_a_displaced_household(turnaround: int) -> None:
+    # one household, one dwelling: a pool of 2 cannot be collected
+    scn = case(
+        [home("A1"), vacant("O1", day_date(OUT_S1))],
+        [household("H1", "A1")],
+        policy={"overcapacity": 0.2, "turnaround_days": turnaround},
+    )
+    infeasible(scn)
+
+
+# turnaround 0: a regression test (a spare at out(s) could also be lived in from out(s))
+@pytest.mark.parametrize("turnaround", [7, 0])
+def test_r10_a_dwelling_let_for_good_is_not_a_spare(turnaround: int) -> None:
+    # H1 stays in O1, H2 moves for good to P1: no third place can be the spare
+    # (with no turnaround a plan once held P1 as a spare and let it to H2 on day 121,
+    # and O1 as a spare that H1 moved into on day 121: the checker counts a pool of 2)
+    scn = case(
+        [
+            home("A1"),
+            home("A2"),
+            vacant("O1", day_date(OUT_S1), "partner"),
+            vacant("P1", day_date(OUT_S1)),
+        ],
+        [household("H1", "A1"), household("H2", "A2", agreement="permanent")],
+        policy={"overcapacity": 0.2, "turnaround_days": turnaround},
+    )
+    infeasible(scn)
+
+
 def test_r10_a_pavilion_module_completes_the_pool() -> None:
     # no second dwelling: a module (lead 90 days, rented [121, 304)) joins the pool.
     # It houses H1 and O1 (free from 121) is the spare at no cost: cheaper than H1
@@ -615,6 +673,27 @@ def test_r11_a_vacant_department_dwelling_houses_a_later_stage_after_its_own_wor
 
 def test_r11_a_vacant_department_dwelling_cannot_house_its_own_stage() -> None:
     infeasible(department_case("S1"))
+
+
+def early_stage_case(**v1: Any) -> Scenario:
+    """V1, a vacant department dwelling of S1 (out 121), could house H0 of an earlier
+    stage S0 (stay [40, 100)) before its own works; it is the only place."""
+    return case(
+        [home("A1"), home("B0", stage="S0"), home("V1", vacant_from=day_date(0), **v1)],
+        [household("H0", "B0")],
+        stages=[stage(), stage_days("S0", 40, 100)],
+    )
+
+
+def test_r11_a_vacant_department_dwelling_houses_an_earlier_stage_before_its_works() -> None:
+    scn = early_stage_case()
+    result = planned(scn)
+    assert of(result, "H0").place == "V1"
+
+
+def test_r11_a_department_dwelling_is_not_used_after_its_hand_back() -> None:
+    # a regression test: hand_back was ignored before a department dwelling's own works
+    infeasible(early_stage_case(hand_back=day_date(30)))
 
 
 # -- R12: pavilions -------------------------------------------------------------------
