@@ -32,6 +32,14 @@ from rich.console import Console
 from allocator.activities import activity_plan, write_activities_csv, write_ical
 from allocator.check import check_plan
 from allocator.excel import write_result_workbook, write_template
+from allocator.generate import (
+    SIZES,
+    generate,
+    scenario_yaml,
+    supply_check,
+    supply_report,
+    write_example,
+)
 from allocator.io import (
     InputError,
     load_plan_and_objective,
@@ -508,3 +516,35 @@ def template_command(workbook: Path, source: Path | None) -> None:
         click.echo(f"{workbook}: cannot write the workbook: {exc}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     click.echo(f"wrote {workbook}", err=True)
+
+
+@main.command("generate", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--size",
+    type=click.Choice(sorted(SIZES)),
+    default="example",
+    show_default=True,
+    help="Preset: S (60 households), example (240), M (300), L (1,000), XL (3,000).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML file to write (default: print to stdout).",
+)
+@click.option("--report", is_flag=True, help="Print the supply check (a greedy witness plan).")
+def generate_command(size: str, seed: int, out_file: Path | None, report: bool) -> None:
+    """Generate a realistic fictional scenario (the same for the same size and seed)."""
+    if out_file is not None:
+        scenario = write_example(out_file, size, seed)
+        click.echo(f"wrote {out_file}", err=True)
+    else:
+        scenario = generate(size, seed)
+        if not report:
+            click.echo(scenario_yaml(scenario), nl=False)
+    if report:
+        click.echo(supply_report(scenario))
+        if not all(stage.ok for stage in supply_check(scenario)):
+            sys.exit(ExitCode.INFEASIBLE)

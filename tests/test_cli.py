@@ -455,3 +455,20 @@ def test_template_from_a_scenario_round_trips(tmp_path: Path) -> None:
     source = scenario_file(tmp_path)
     assert run("template", str(book), "--from", str(source)).exit_code == 0
     assert load_scenario(book) == load_scenario(source)
+
+
+def test_generate_writes_the_bundled_example_bit_for_bit(tmp_path: Path) -> None:
+    out = tmp_path / "example.yaml"
+    res = run("generate", "--size", "example", "--seed", "0", "--out", str(out))
+    assert res.exit_code == 0
+    bundled = Path(__file__).parent.parent / "scenarios" / "example.yaml"
+    written = out.read_text(encoding="utf-8").splitlines()
+    expected = bundled.read_text(encoding="utf-8").splitlines()
+    assert written[0] == expected[0].replace("scenarios/example.yaml", str(out))  # the command
+    assert written[1:] == expected[1:]
+
+
+def test_generate_report_exit_code(tmp_path: Path) -> None:
+    res = run("generate", "--size", "S", "--seed", "1", "--report")
+    assert res.exit_code == 0
+    assert "E1" in res.stdout
