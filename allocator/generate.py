@@ -35,7 +35,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
-from allocator.greedy import Fits, greedy_run
+from allocator.greedy import Fits, StageOutcome, greedy_run
 from allocator.io import write_atomic
 from models.scenario import (
     AfterDwelling,
@@ -957,10 +957,9 @@ class StageSupply:
 
     Attributes
     ----------
-    stage
-        Stage id.
-    out_day, back_day
-        Move-out and return days (R1).
+    witness
+        What the witness plan (:func:`allocator.greedy.greedy_run`) does for
+        the stage: stays, spares, winners, the R10 pool needed, problems.
     households
         Households of the stage by agreement (and ``merged_away``).
     needs
@@ -976,19 +975,9 @@ class StageSupply:
         Households with no fitting covering dwelling (pavilions only).
     no_place
         Households with neither a fitting covering dwelling nor a pavilion type.
-    stays, pavilion_stays, direct, permanent, spares, winners
-        What the witness plan (:func:`allocator.greedy.greedy_run`) does for
-        the stage (``winners``: households that win an after-renovation
-        dwelling).
-    pool_needed
-        R10 pool: displaced households plus overcapacity.
-    problems
-        Why the witness failed (empty: it found a plan).
     """
 
-    stage: str
-    out_day: int
-    back_day: int
+    witness: StageOutcome
     households: Counter[str] = field(default_factory=Counter)
     needs: Counter[str] = field(default_factory=Counter)
     covering: Counter[str] = field(default_factory=Counter)
@@ -996,24 +985,17 @@ class StageSupply:
     fitting: list[int] = field(default_factory=list)
     no_dwelling: int = 0
     no_place: int = 0
-    stays: int = 0
-    pavilion_stays: int = 0
-    direct: int = 0
-    permanent: int = 0
-    spares: int = 0
-    winners: int = 0
-    pool_needed: int = 0
-    problems: list[str] = field(default_factory=list)
 
     @property
-    def pool(self) -> int:
-        """Places in the witness's R10 pool: stays plus spares."""
-        return self.stays + self.spares
+    def stage(self) -> str:
+        """Stage id."""
+        return self.witness.stage
 
     @property
     def ok(self) -> bool:
         """Whether the witness housed everyone and met the pool."""
-        return not self.problems and self.pool >= self.pool_needed
+        w = self.witness
+        return not w.problems and w.pool >= w.pool_needed
 
 
 def supply_check(scenario: Scenario) -> list[StageSupply]:
@@ -1056,19 +1038,7 @@ def supply_check(scenario: Scenario) -> list[StageSupply]:
     report = []
     for outcome in greedy_run(sc).stages:
         out, back = outcome.out_day, outcome.back_day
-        st = StageSupply(
-            outcome.stage,
-            out,
-            back,
-            stays=outcome.stays,
-            pavilion_stays=outcome.pavilion_stays,
-            direct=outcome.direct,
-            permanent=outcome.permanent,
-            spares=outcome.spares,
-            winners=outcome.winners,
-            pool_needed=outcome.pool_needed,
-            problems=list(outcome.problems),
-        )
+        st = StageSupply(outcome)
         members = by_stage[outcome.stage]
         for h in members:
             st.households[h.agreement.value] += 1
@@ -1126,13 +1096,13 @@ def supply_report(scenario: Scenario) -> str:
     ]
     stages = {s.id: s for s in sc.stages}
     for st in checks:
-        s = stages[st.stage]
+        s, w = stages[st.stage], st.witness
         hh = st.households
         total = hh["temporary"] + hh["undecided"] + hh["permanent"]
         fitting = sorted(st.fitting) or [0]
         lines += [
-            f"stage {st.stage}: works {s.start} to {s.end}; out {sc.date_of(st.out_day)} "
-            f"(day {st.out_day}), back {sc.date_of(st.back_day)} (day {st.back_day})",
+            f"stage {st.stage}: works {s.start} to {s.end}; out {sc.date_of(w.out_day)} "
+            f"(day {w.out_day}), back {sc.date_of(w.back_day)} (day {w.back_day})",
             f"  households {total}: temporary {hh['temporary']}, undecided {hh['undecided']}, "
             f"permanent {hh['permanent']} (merged away {hh['merged_away']}); "
             f"wheelchair {st.needs['wheelchair']}, step-free {st.needs['step_free']}, "
@@ -1143,12 +1113,12 @@ def supply_report(scenario: Scenario) -> str:
             f"  fitting covering dwellings per household: min {fitting[0]}, "
             f"median {fitting[len(fitting) // 2]}; pavilion only {st.no_dwelling}, "
             f"no place {st.no_place}",
-            f"  witness: {st.stays} stays ({st.pavilion_stays} in pavilions), "
-            f"{st.direct} direct, {st.permanent} permanent, {st.spares} spare; "
-            f"{st.winners} win an after-renovation dwelling; "
-            f"pool {st.pool} of {st.pool_needed} needed: {'OK' if st.ok else 'SHORT'}",
+            f"  witness: {w.stays} stays ({w.pavilion_stays} in pavilions), "
+            f"{w.direct} direct, {w.permanent} permanent, {w.spares} spare; "
+            f"{w.winners} win an after-renovation dwelling; "
+            f"pool {w.pool} of {w.pool_needed} needed: {'OK' if st.ok else 'SHORT'}",
         ]
-        lines += [f"  problem: {p}" for p in st.problems]
+        lines += [f"  problem: {p}" for p in w.problems]
     verdict = all(st.ok for st in checks)
     lines.append("plausibly feasible" if verdict else "NOT shown feasible")
     return "\n".join(lines)

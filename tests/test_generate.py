@@ -233,10 +233,11 @@ def test_supply_witness_is_feasible(size: str) -> None:
         key=lambda sid: next(s.start for s in scenario.stages if s.id == sid),
     )
     for c in checks:
-        assert c.ok, (c.stage, c.problems, c.pool, c.pool_needed)
+        w = c.witness
+        assert c.ok, (c.stage, w.problems, w.pool, w.pool_needed)
         assert c.no_place == 0
-        assert c.pool >= rules.required_pool(scenario, c.stays)
-        assert c.pool_needed == c.stays + math.ceil(0.2 * c.stays)
+        assert w.pool >= rules.required_pool(scenario, w.stays)
+        assert w.pool_needed == w.stays + math.ceil(0.2 * w.stays)
 
 
 @pytest.mark.parametrize("seed", range(1, 9))
