@@ -42,6 +42,8 @@ class MilpOutcome:
     runtime: float
     values: list[float] | None
     reduced_costs: list[float] | None = None
+    lower_bounds: list[float] | None = None  # of the variables, as translated
+    upper_bounds: list[float] | None = None
 
 
 def solve_proto(
@@ -102,7 +104,16 @@ def solve_proto(
     if relax:
         bound = objective if status == "OPTIMAL" else None
         reduced = list(solution.col_dual) if status == "OPTIMAL" else None
-        return MilpOutcome(status, objective, bound, runtime, list(solution.col_value), reduced)
+        return MilpOutcome(
+            status,
+            objective,
+            bound,
+            runtime,
+            list(solution.col_value),
+            reduced,
+            list(lp.col_lower_),
+            list(lp.col_upper_),
+        )
     bound = objective if status == "OPTIMAL" else float(info.mip_dual_bound)
     return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))
 

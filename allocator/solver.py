@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib.metadata import version
@@ -254,36 +254,40 @@ def _lp_guided(
         )
     if lp.status == "INFEASIBLE":
         return _Search(Status.INFEASIBLE, notes=["the LP relaxation is infeasible"])
-    if lp.status != "OPTIMAL" or lp.values is None or lp.reduced_costs is None:
+    if (
+        lp.status != "OPTIMAL"
+        or lp.values is None
+        or lp.reduced_costs is None
+        or lp.lower_bounds is None
+        or lp.upper_bounds is None
+    ):
         return _cp_sat(model.model, params, deadline - time.perf_counter(), log, watch=watch)
     lower = lp.objective or 0.0
     values, reduced = lp.values, lp.reduced_costs
-    domains = [list(v.domain) for v in proto.variables]
+    # every variable of the model has finite bounds
+    domains = [(int(lo), int(hi)) for lo, hi in zip(lp.lower_bounds, lp.upper_bounds, strict=True)]
 
     hinted = set(proto.solution_hint.vars)  # from initial_plan, if any
+    rounded = [round(x) for x in values]
+    unhinted = [i for i in range(len(values)) if i not in hinted]
     # 1. A first plan: CP-SAT on the variables the LP uses (others fixed at 0).
     restricted = model.model.clone()
     for i, (x, d) in enumerate(zip(values, reduced, strict=True)):
-        var = restricted.get_int_var_from_proto_index(i)
         if x < 1e-6 and d > 1e-9 and domains[i][0] == 0:
-            restricted.add(var == 0)
-        if i not in hinted:  # a caller's warm start wins over the LP's rounding
-            restricted.add_hint(var, round(x))
+            _set_domain(restricted, i, 0, 0)
+    # a caller's warm start wins over the LP's rounding
+    _add_hints(restricted, unhinted, [rounded[i] for i in unhinted])
     budget = (deadline - time.perf_counter()) * RESTRICTED_SHARE
     first = _cp_sat(restricted, params, budget, log, bound=lower, watch=watch)
     if first.solver is None or first.objective is None:
         full = model.model.clone()
-        for i, x in enumerate(values):
-            if i not in hinted:
-                full.add_hint(full.get_int_var_from_proto_index(i), round(x))
+        _add_hints(full, unhinted, [rounded[i] for i in unhinted])
         search = _cp_sat(
             full, params, deadline - time.perf_counter(), log, bound=lower, watch=watch
         )
         return _with_bound(search, lower)
     upper = first.objective
-    incumbent = [
-        first.solver.value(restricted.get_int_var_from_proto_index(i)) for i in range(len(values))
-    ]
+    incumbent = [int(v) for v in first.solver.response_proto.solution]
     gap_limit = float(params.get("relative_gap_limit", 0.0))
     if upper - lower <= gap_limit * upper or upper <= math.ceil(lower - 1e-6):
         # the restricted search's own bound says nothing about the full model
@@ -295,19 +299,18 @@ def _lp_guided(
     slack = (upper - lower) * (1 + 1e-9) + 1e-6
     fixed = 0
     for i, d in enumerate(reduced):
-        var = reduced_model.get_int_var_from_proto_index(i)
         lo, hi = domains[i][0], domains[i][-1]
         if d > 1e-9 and values[i] - lo < 1e-6:
             new_hi = lo + math.floor(slack / d)
             if new_hi < hi:
-                reduced_model.add(var <= new_hi)
+                _set_domain(reduced_model, i, lo, new_hi)
                 fixed += 1
         elif d < -1e-9 and hi - values[i] < 1e-6:
             new_lo = hi - math.floor(slack / -d)
             if new_lo > lo:
-                reduced_model.add(var >= new_lo)
+                _set_domain(reduced_model, i, new_lo, hi)
                 fixed += 1
-        reduced_model.add_hint(var, incumbent[i])  # the first plan: a complete hint
+    _add_hints(reduced_model, range(len(incumbent)), incumbent)  # complete: the first plan
     if log:
         print(
             f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
@@ -329,6 +332,20 @@ def _lp_guided(
         else min(float(upper), final.bound or lower)
     )
     return _with_bound(_Search(final.status, final.solver, final.objective, bound), lower)
+
+
+def _set_domain(model: cp_model.CpModel, index: int, lo: int, hi: int) -> None:
+    """Narrow variable ``index`` of ``model`` to [lo, hi] in place (fast on large models)."""
+    domain = model.proto.variables[index].domain
+    domain.clear()
+    domain.extend([lo, hi])
+
+
+def _add_hints(model: cp_model.CpModel, indices: Iterable[int], values: Sequence[int]) -> None:
+    """Hint ``values`` for the variables at ``indices`` in one go."""
+    hint = model.proto.solution_hint
+    hint.vars.extend(list(indices))
+    hint.values.extend(values)
 
 
 def _with_bound(search: _Search, lower: float) -> _Search:
