@@ -69,7 +69,7 @@ def solve_proto(
         Relative MIP gap at which HiGHS may stop (MILP only).
     """
     lp = _to_highs(proto, integral=not relax)
-    with _stdout_to_stderr():  # HiGHS prints its banner on C-level stdout
+    with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
@@ -79,7 +79,7 @@ def solve_proto(
         h.setOptionValue("mip_rel_gap", float(gap_limit))
     h.passModel(lp)
     started = time.perf_counter()
-    with _stdout_to_stderr():
+    with _quiet_stdout():
         h.run()
     runtime = time.perf_counter() - started
 
@@ -178,19 +178,22 @@ def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsL
 
 
 @contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send what C code writes to standard output to standard error meanwhile.
+def _quiet_stdout() -> Iterator[None]:
+    """Discard what C code writes to standard output meanwhile.
 
-    Standard output stays clean for the summary table and ``--json``.
+    HiGHS prints its banner there even with ``output_flag`` off; standard
+    output stays clean for the summary table and ``--json``.
     """
     sys.stdout.flush()
     saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
 
 
 def _finite(v: float) -> float:
