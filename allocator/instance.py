@@ -160,10 +160,14 @@ class Instance:
     pavilions: list[PavilionInfo]
     constant_cost: int  # household costs that do not depend on decisions
     warnings: list[str]
+    # one household of each class: its fit and penalties stand for the class
+    representatives: dict[int, Household] = field(default_factory=dict)
+    # the classes of the households that may stay in each window
+    classes_by_window: dict[int, set[int]] = field(default_factory=dict)
 
     def window_classes(self, w: int) -> set[int]:
         """Signatures of households that may stay in window ``w``."""
-        return {h.signature for h in self.households for o in h.options if o.window == w}
+        return self.classes_by_window.get(w, set())
 
 
 def signature_of(scenario: Scenario, h: Household) -> Signature:
@@ -271,6 +275,11 @@ def build_instance(scenario: Scenario) -> Instance:
         constant_cost=constant,
         warnings=warnings,
     )
+    for info in infos:
+        inst.representatives.setdefault(info.signature, info.household)
+        for opt in info.options:
+            if opt.window is not None:
+                inst.classes_by_window.setdefault(opt.window, set()).add(info.signature)
     _build_units(inst)
     _build_pavilions(inst)
     _explain_unhoused(inst)
@@ -322,16 +331,9 @@ def _explain_unhoused(inst: Instance) -> None:
             inst.warnings.append(f"household {h.id}: {why}")
 
 
-def _representative(inst: Instance) -> dict[int, Household]:
-    reps: dict[int, Household] = {}
-    for info in inst.households:
-        reps.setdefault(info.signature, info.household)
-    return reps
-
-
 def _build_units(inst: Instance) -> None:
     scenario = inst.scenario
-    reps = _representative(inst)
+    reps = inst.representatives
     window_sigs = {w.index: sorted(inst.window_classes(w.index)) for w in inst.windows}
     perm_sigs: dict[str, set[int]] = defaultdict(set)
     out_of: dict[str, int] = {}
@@ -447,7 +449,7 @@ def _link(inst: Instance, unit: Unit) -> None:
 
 def _build_pavilions(inst: Instance) -> None:
     scenario = inst.scenario
-    reps = _representative(inst)
+    reps = inst.representatives
     for p in scenario.pavilions:
         fits = frozenset(sig for sig, h in reps.items() if not rules.place_problems(scenario, h, p))
         usable = sorted(

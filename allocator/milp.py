@@ -21,7 +21,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
-_KINDS = ("linear", "exactly_one", "at_most_one", "bool_or", "bool_and")
+_KINDS = ("linear", "exactly_one", "at_most_one")  # all the model uses
 #: CP-SAT writes "unbounded" as +-(2**63 - 1).
 _HUGE = 2**62
 

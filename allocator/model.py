@@ -20,7 +20,6 @@ from ortools.sat.python import cp_model
 from allocator import rules
 from allocator.instance import Instance, NodeKind, OptionKind
 from models.plan import Mode, Plan
-from models.scenario import Household
 
 
 @dataclass
@@ -56,7 +55,7 @@ class RehousingModel:
         self.model = cp_model.CpModel()
         self.vars = Variables()
         self._objective: list[cp_model.LinearExprT] = []
-        self.reps = self._representatives()
+        self.reps = instance.representatives
         self._add_variables()
         self.unit_paths()
         self.r8_one_outcome_per_household()
@@ -321,11 +320,3 @@ class RehousingModel:
                     opt.after == hp.after_dwelling
                 )
                 self.model.add_hint(var, same)
-
-    # -- misc ---------------------------------------------------------------------
-
-    def _representatives(self) -> dict[int, Household]:
-        reps: dict[int, Household] = {}
-        for info in self.instance.households:
-            reps.setdefault(info.signature, info.household)
-        return reps
