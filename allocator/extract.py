@@ -128,40 +128,43 @@ def _unit_timeline(
     inst = model.instance
     scenario = inst.scenario
     date = scenario.date_of
-    used = {ij for ij, var in model.vars.arc[u].items() if value(var)}
+    successor = {i: j for (i, j), var in model.vars.arc[u].items() if value(var)}
     source = scenario.dwelling(unit.dwelling).source
     segments: list[Segment] = []
-    i, t = -1, unit.start
-    while True:
-        nxt = [j for (a, j) in used if a == i]
-        if not nxt:
-            break
-        (j,) = nxt
-        node = unit.nodes[j]
-        gap = unit.arcs[(i, j)]
-        stage = node.stage
-        if gap.lease is None:
-            pieces = [(SegmentKind.HELD_EMPTY, t, node.start)]
-        else:
-            ls, le = gap.lease
+    i, t, leased, after_occupant = -1, unit.start, False, False
+    while i in successor:
+        i = successor[i]
+        node = unit.nodes[i]
+        if node.kind is NodeKind.LEASE:
+            leased = True  # the gap runs along the lease chain (instance._link)
+        if node.kind in (NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE):
+            continue
+        # the gap [t, node.start) before this use, priced for the use's stage
+        pieces = [(SegmentKind.HELD_EMPTY, t, node.start)]
+        if leased:
+            span = rules.lease_span(
+                scenario, t, node.start, after_occupant=after_occupant, before_occupant=True
+            )
+            if span is None:
+                raise ExtractionError(f"unit {u}: a lease too short from day {t}")
+            ls, le = span
             pieces = [
                 (SegmentKind.HELD_EMPTY, t, ls),
                 (SegmentKind.TIME_LIMITED, ls, le),
                 (SegmentKind.HELD_EMPTY, le, node.start),
             ]
+        stage = node.stage
         segments += [
             Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a
         ]
-        if node.kind is NodeKind.HUB:
-            pass  # only where the gap before a stage's uses is priced
-        elif node.kind is NodeKind.SPARE:
+        if node.kind is NodeKind.SPARE:
             segments.append(
                 Segment(
                     kind=SegmentKind.SPARE, start=date(node.start), end=date(node.end), stage=stage
                 )
             )
         else:
-            hi = occupant[(u, j)]
+            hi = occupant[(u, i)]
             kind = SegmentKind.OCCUPIED if node.kind is NodeKind.STAY else SegmentKind.PERMANENT
             where[hi] = (unit.dwelling, source)
             segments.append(
@@ -173,7 +176,7 @@ def _unit_timeline(
                     stage=stage,
                 )
             )
-        i, t = j, node.end
+        t, leased, after_occupant = node.end, False, node.kind is NodeKind.STAY
     if not segments:
         return None
     return PlaceTimeline(

@@ -14,9 +14,11 @@ model needs and what the plan extraction reads back:
 - **units**: an availability interval of a dwelling (R11); each unit follows
   a path source → uses in time order → end. Its **nodes** are the uses it
   can make (a stay of a window, a spare hold at a stage's move-out day, a
-  permanent letting) and its **arcs** the allowed successions, each priced
-  with the cheaper of holding empty or time-limited letting of the gap
-  (routed through one hub per stage, which keeps the arcs few);
+  permanent letting) and, per stage, three time points: the stage's hub
+  (leads on to its uses), a *wait* node (held empty through that day) and
+  a *lease* node (let time-limited through that day). Gaps between uses
+  run along the wait or the lease chain, so the arcs grow with uses plus
+  stages, not with uses times stages (see :func:`_link`);
 - **chains**: the sequences of windows one pavilion module can serve (R12).
 
 See docs/MODEL.md for the rules behind every number.
@@ -24,6 +26,7 @@ See docs/MODEL.md for the rules behind every number.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
@@ -96,7 +99,9 @@ class NodeKind(Enum):
     STAY = "stay"  # a household of a window lives there
     SPARE = "spare"  # held ready at a stage's move-out day (R10)
     PERMANENT = "permanent"  # let for good to a permanent mover (terminal)
-    HUB = "hub"  # a stage's move-out day, where the gap before its uses is priced
+    HUB = "hub"  # a stage's move-out day: leads on to the stage's uses
+    WAIT = "wait"  # held empty through a stage's move-out day (time-expanded chain)
+    LEASE = "lease"  # let on a time-limited lease through a stage's move-out day
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,8 @@ class Unit:
     daily: int
     kind: int  # dwelling type: units of one type fit the same classes alike
     nodes: list[Node] = field(default_factory=list)
-    # arcs[(i, j)] = cost of the gap; i == -1 is the source.
-    arcs: dict[tuple[int, int], rules.GapUse] = field(default_factory=dict)
+    # arcs[(i, j)] = price of the arc in øre (gap days, deposits); i == -1 is the source.
+    arcs: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -402,50 +407,87 @@ def _build_units(inst: Instance) -> None:
 
 
 def _link(inst: Instance, unit: Unit) -> None:
-    """Add a hub per stage to ``unit`` and its arcs (R2 turnaround, R11 gap prices).
+    """Add the time points of ``unit`` and its arcs (R2 turnaround, R11 gap prices).
 
-    Every use of stage s starts on out(s), and the price of the gap before
-    it depends only on where the previous use ended: so each use leads to
-    the hub of a later stage (gap priced there) and the hub to the uses of
-    its stage (free). The paths and their prices are those of direct arcs
-    between uses, with far fewer arcs.
+    Every use of stage s starts on out(s). A gap between two uses is either
+    held empty (the unit's rent every day) or let on one time-limited lease
+    (a deposit and the held turnaround days), whichever the solver finds
+    cheaper. Rather than one arc from every use to every later stage, the
+    gap runs along one of two chains over the stages' move-out days, in
+    time order:
+
+    - wait chain: use → wait(k) → wait(k+1) → … → hub(m): held empty,
+      priced day by day, so any span costs its days;
+    - lease chain: use → lease(k) → … → hub(m): the deposit and turnaround
+      days are paid on entering, at the first day k a lease can fit, so any
+      later m fits too.
+
+    The hub of a stage leads on to the stage's uses only, so a path cannot
+    leave the lease chain and then wait (a pattern no plan prices). The
+    paths and their prices are those of direct arcs between uses with the
+    cheaper gap use, with arcs growing as uses + stages.
     """
     scenario = inst.scenario
     turn = scenario.policy.turnaround_days
-    starts = sorted({(n.start, n.stage) for n in unit.nodes if n.stage is not None})
-    unit.nodes += [Node(NodeKind.HUB, t, t, stage=stage) for t, stage in starts]
-    unit.nodes.sort(key=lambda n: (n.start, n.kind is not NodeKind.HUB, n.end, n.kind.value))
-    hubs = {n.stage: j for j, n in enumerate(unit.nodes) if n.kind is NodeKind.HUB}
-    free = rules.GapUse(0, None)
+    deposit = rules.ore(scenario.costs.time_limited_deposit)
+    daily = unit.daily
+    points = sorted({(n.start, n.stage) for n in unit.nodes if n.stage is not None})
+    times = [t for t, _ in points]
+    for t, stage in points:
+        unit.nodes += [
+            Node(NodeKind.WAIT, t, t, stage=stage),
+            Node(NodeKind.LEASE, t, t, stage=stage),
+            Node(NodeKind.HUB, t, t, stage=stage),
+        ]
+    # Topological order (arcs always lead to a higher index, which pricing
+    # relies on): by day; on one day the chains, then hubs, then uses.
+    rank = {NodeKind.WAIT: 0, NodeKind.LEASE: 0, NodeKind.HUB: 1}
+    unit.nodes = [
+        n
+        for _, n in sorted(
+            enumerate(unit.nodes), key=lambda e: (e[1].start, rank.get(e[1].kind, 2), e[0])
+        )
+    ]
+    wait: list[int] = []
+    lease: list[int] = []
+    hub_of: dict[str | None, int] = {}
     for j, n in enumerate(unit.nodes):
-        if n.kind is NodeKind.HUB:
-            unit.arcs[(-1, j)] = rules.gap_use(
-                scenario,
-                unit.daily,
-                unit.start,
-                n.start,
-                after_occupant=False,
-                before_occupant=True,
-            )
-            continue
-        assert n.stage is not None
-        unit.arcs[(hubs[n.stage], j)] = free
-        if n.kind is NodeKind.PERMANENT:
-            continue  # a permanent letting ends the path
+        if n.kind is NodeKind.WAIT:
+            wait.append(j)
+        elif n.kind is NodeKind.LEASE:
+            lease.append(j)
+        elif n.kind is NodeKind.HUB:
+            hub_of[n.stage] = j
+    arcs = unit.arcs
+
+    def leave(i: int, end: int, *, occupant: bool, zero_length: bool) -> None:
+        """Arcs from node ``i`` (a use ending on ``end``, or the source) into the chains."""
         # a zero-length use (spare) is over only the day after: with no
         # turnaround it must not also start the next use that same day
-        gap = max(turn, 1 if n.end == n.start else 0)
-        for h, hub in enumerate(unit.nodes):
-            if hub.kind is NodeKind.HUB and hub.start >= n.end + gap:
-                unit.arcs[(j, h)] = rules.gap_use(
-                    scenario,
-                    unit.daily,
-                    n.end,
-                    hub.start,
-                    after_occupant=n.kind is NodeKind.STAY,
-                    before_occupant=True,
-                )
+        gap = max(turn, 1 if zero_length else 0) if i >= 0 else 0
+        k = bisect.bisect_left(times, end + gap)
+        if k < len(times):
+            arcs[(i, wait[k])] = daily * (times[k] - end)
+        first = rules.first_use_after_lease(scenario, end, after_occupant=occupant)
+        k = bisect.bisect_left(times, first)
+        if k < len(times):
+            held = (turn if occupant else 0) + turn
+            arcs[(i, lease[k])] = deposit + daily * held
 
+    leave(-1, unit.start, occupant=False, zero_length=False)
+    for k, (_, stage) in enumerate(points):
+        arcs[(wait[k], hub_of[stage])] = 0
+        arcs[(lease[k], hub_of[stage])] = 0
+        if k + 1 < len(points):
+            arcs[(wait[k], wait[k + 1])] = daily * (times[k + 1] - times[k])
+            arcs[(lease[k], lease[k + 1])] = 0
+    for j, n in enumerate(unit.nodes):
+        if n.kind in (NodeKind.WAIT, NodeKind.LEASE, NodeKind.HUB):
+            continue
+        arcs[(hub_of[n.stage], j)] = 0
+        if n.kind is not NodeKind.PERMANENT:  # a permanent letting ends the path
+            leave(j, n.end, occupant=n.kind is NodeKind.STAY, zero_length=n.end == n.start)
+    assert all(i < j for i, j in arcs), "unit arcs must follow the node order"
 
 def _build_pavilions(inst: Instance) -> None:
     scenario = inst.scenario

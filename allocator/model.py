@@ -22,6 +22,10 @@ from allocator.instance import Instance, NodeKind, OptionKind
 from models.plan import Mode, Plan
 
 
+#: Nodes of a unit that are points in time, not uses (see allocator.instance._link).
+_TIME_POINTS = frozenset({NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE})
+
+
 @dataclass
 class Variables:
     """The decision variables, indexed like the instance."""
@@ -166,14 +170,14 @@ class RehousingModel:
                 m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
             for j, node in enumerate(unit.nodes):
                 outflow = sum(self._outgoing[u][j])
-                if node.kind is NodeKind.HUB:  # a hub leads on to a use of its stage
+                if node.kind in _TIME_POINTS:  # a path passes time points, never ends there
                     m.add(outflow == self.inflow(u, j))
                 else:
                     m.add(outflow <= self.inflow(u, j))
             for (i, j), var in arcs.items():
                 node = unit.nodes[j]  # its stay days are paid on the way in
                 occupied = unit.daily * (node.end - node.start)
-                self._objective.append((unit.arcs[(i, j)].cost + occupied) * var)
+                self._objective.append((unit.arcs[(i, j)] + occupied) * var)
         # every stay or permanent letting of a type houses exactly one household
         for (w, t), nodes in self.stay_nodes.items():
             self._one_household_per_use(nodes, self.vars.stay[(w, t)])

@@ -241,45 +241,37 @@ def availabilities(scenario: Scenario) -> list[Availability]:
 # -- R11, R14: what a gap in a timeline costs ----------------------------------
 
 
-@dataclass(frozen=True)
-class GapUse:
-    """How a gap [start, end) between two uses of a dwelling is spent.
-
-    If ``lease`` is set the days [lease_start, lease_end) are let on a
-    time-limited lease and the rest is held empty; otherwise all is held empty.
-    """
-
-    cost: int
-    lease: tuple[int, int] | None
-
-
-def gap_use(
+def lease_span(
     scenario: Scenario,
-    daily: int,
     start: int,
     end: int,
     *,
     after_occupant: bool,
     before_occupant: bool,
-) -> GapUse:
-    """The cheaper of holding a gap empty or letting it on a time-limited lease (R11).
+) -> tuple[int, int] | None:
+    """The time-limited lease [lease_start, lease_end) a gap [start, end) allows (R2, R11).
 
     A time-limited tenant is an occupant too (R2): it needs a turnaround gap
     after a previous occupant and before the next one, and those days are
-    held empty. The lease must last ``time_limited_min_days``.
+    held empty. The lease must last ``time_limited_min_days`` (at least a
+    day). ``None`` if the gap is too short for a lease.
     """
-    days = end - start
-    empty = GapUse(daily * days, None)
     turn = scenario.policy.turnaround_days
     lease_start = start + (turn if after_occupant else 0)
     lease_end = end - (turn if before_occupant else 0)
     if lease_end - lease_start < max(1, scenario.policy.time_limited_min_days):
-        return empty
-    held = days - (lease_end - lease_start)
-    leased = GapUse(
-        daily * held + ore(scenario.costs.time_limited_deposit), (lease_start, lease_end)
-    )
-    return leased if leased.cost < empty.cost else empty
+        return None
+    return lease_start, lease_end
+
+
+def first_use_after_lease(scenario: Scenario, start: int, *, after_occupant: bool) -> int:
+    """The earliest day the next occupant can move in if the gap from ``start`` is leased.
+
+    The same arithmetic as :func:`lease_span`, solved for ``end``.
+    """
+    turn = scenario.policy.turnaround_days
+    lease = max(1, scenario.policy.time_limited_min_days)
+    return start + (turn if after_occupant else 0) + lease + turn
 
 
 # -- soft wishes ---------------------------------------------------------------
