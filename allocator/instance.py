@@ -489,6 +489,7 @@ def _link(inst: Instance, unit: Unit) -> None:
             leave(j, n.end, occupant=n.kind is NodeKind.STAY, zero_length=n.end == n.start)
     assert all(i < j for i, j in arcs), "unit arcs must follow the node order"
 
+
 def _build_pavilions(inst: Instance) -> None:
     scenario = inst.scenario
     reps = inst.representatives

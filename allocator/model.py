@@ -21,7 +21,6 @@ from allocator import rules
 from allocator.instance import Instance, NodeKind, OptionKind
 from models.plan import Mode, Plan
 
-
 #: Nodes of a unit that are points in time, not uses (see allocator.instance._link).
 _TIME_POINTS = frozenset({NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE})
 
