@@ -38,6 +38,18 @@ from models.scenario import Agreement, Household, PavilionType, Scenario, Source
 MAX_CHAINS = 4000
 
 
+class ModelTooLarge(ValueError):
+    """The unit networks would have more nodes than the caller allows."""
+
+    def __init__(self, nodes: int, estimate: int, limit: int) -> None:
+        super().__init__(
+            f"the model is too large to build: the candidate dwellings' networks would have "
+            f"about {estimate:,} nodes (stopped at {nodes:,}; the limit is {limit:,}). "
+            "Plan fewer departments or stages at once, or raise max_nodes"
+        )
+        self.nodes, self.estimate, self.limit = nodes, estimate, limit
+
+
 @dataclass(frozen=True)
 class Window:
     """A temporary stay [start, end) of households of ``stage``."""
@@ -197,8 +209,12 @@ def _stay(scenario: Scenario, h: Household, days: int) -> int:
     return sum(rules.stay_cost_ore(scenario, h, days).values())
 
 
-def build_instance(scenario: Scenario) -> Instance:
-    """Derive the integer instance of ``scenario``."""
+def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance:
+    """Derive the integer instance of ``scenario``.
+
+    Raises :class:`ModelTooLarge` as soon as the units' nodes pass
+    ``max_nodes`` (if given), before the time and memory go into building it.
+    """
     removed = scenario.removed_dwellings()
     windows: list[Window] = []
     window_index: dict[tuple[str, int], int] = {}
@@ -285,7 +301,7 @@ def build_instance(scenario: Scenario) -> Instance:
         for opt in info.options:
             if opt.window is not None:
                 inst.classes_by_window.setdefault(opt.window, set()).add(info.signature)
-    _build_units(inst)
+    _build_units(inst, max_nodes)
     _build_pavilions(inst)
     _explain_unhoused(inst)
     return inst
@@ -336,8 +352,9 @@ def _explain_unhoused(inst: Instance) -> None:
             inst.warnings.append(f"household {h.id}: {why}")
 
 
-def _build_units(inst: Instance) -> None:
+def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
     scenario = inst.scenario
+    nodes = 0
     reps = inst.representatives
     window_sigs = {w.index: sorted(inst.window_classes(w.index)) for w in inst.windows}
     perm_sigs: dict[str, set[int]] = defaultdict(set)
@@ -350,7 +367,8 @@ def _build_units(inst: Instance) -> None:
     # Dwellings equal in everything the rules and penalties look at form a
     # type; places are counted per type, not per dwelling (a smaller model).
     kinds: dict[tuple[object, ...], tuple[int, set[int], set[int]]] = {}
-    for avail in rules.availabilities(scenario):
+    availabilities = rules.availabilities(scenario)
+    for done, avail in enumerate(availabilities):
         dwelling = scenario.dwelling(avail.dwelling)
         key = (
             dwelling.rooms,
@@ -403,6 +421,10 @@ def _build_units(inst: Instance) -> None:
             continue
         _link(inst, unit)
         inst.units.append(unit)
+        nodes += len(unit.nodes)
+        if max_nodes is not None and nodes > max_nodes:
+            estimate = nodes * len(availabilities) // (done + 1)
+            raise ModelTooLarge(nodes, estimate, max_nodes)
     inst.kinds = len(kinds)
 
 

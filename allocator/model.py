@@ -261,26 +261,26 @@ class RehousingModel:
         pct = round(inst.scenario.policy.overcapacity * 100)
         if pct == 0:
             return
+        stage_of = {w.index: w.stage for w in inst.windows}
+        displaced: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for hi, info in enumerate(inst.households):
+            for k, opt in enumerate(info.options):
+                if opt.window is not None:
+                    displaced[stage_of[opt.window]].append(v.option[hi][k])
+        spares: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+        for u, unit in enumerate(inst.units):
+            for j, node in enumerate(unit.nodes):
+                if node.kind is NodeKind.SPARE and node.stage is not None:
+                    spares[node.stage].append(self.inflow(u, j))
         for stage, windows in inst.stage_windows.items():
-            displaced = [
-                v.option[hi][k]
-                for hi, info in enumerate(inst.households)
-                for k, opt in enumerate(info.options)
-                if opt.window in windows
-            ]
-            spare: list[cp_model.LinearExprT] = [
-                self.inflow(u, j)
-                for u, unit in enumerate(inst.units)
-                for j, node in enumerate(unit.nodes)
-                if node.kind is NodeKind.SPARE and node.stage == stage
-            ]
+            spare = spares[stage]
             for p in range(len(inst.pavilions)):
                 for w in windows:
                     if w in v.pav_place[p]:
                         housed = cp_model.LinearExpr.sum(list(v.pav_place[p][w].values()))
                         spare.append(self.pavilion_capacity(p, w) - housed)
             # spare >= ceil(pct * displaced / 100), spare being an integer
-            m.add(100 * sum(spare) >= pct * sum(displaced))
+            m.add(100 * sum(spare) >= pct * sum(displaced[stage]))
 
     def r9_seniority(self) -> None:
         """R9: after-renovation dwellings go by seniority (no justified envy, no waste).

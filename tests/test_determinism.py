@@ -8,6 +8,7 @@ limit: the runs then see the same work budget however loaded the machine is.
 
 from __future__ import annotations
 
+import time
 from importlib.metadata import version
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 
 from allocator.check import check_plan
 from allocator.generate import generate
+from allocator.instance import build_instance
 from allocator.solver import solve
 from models.plan import Result, Status
 from models.scenario import Scenario
@@ -96,3 +98,15 @@ def test_a_warm_start_from_its_own_plan_gives_the_same_optimum() -> None:
     again = solve7(scn, gap_limit=0.0, initial_plan=first.plan)
     assert again.status is Status.OPTIMAL, again.warnings
     assert again.objective == first.objective
+
+
+def test_a_model_over_the_node_limit_is_refused_quickly_with_a_reason() -> None:
+    scenario = generate("S", 0)
+    nodes = sum(len(u.nodes) for u in build_instance(scenario).units)
+    started = time.perf_counter()
+    result = solve(scenario, time_limit=30, max_nodes=nodes // 10)
+    assert time.perf_counter() - started < 5
+    assert result.status is Status.NO_SOLUTION_IN_TIME and result.plan is None
+    assert any("too large to build" in w and f"{nodes // 10:,}" in w for w in result.warnings)
+    # at the limit it builds and solves as usual
+    assert solve(scenario, time_limit=30, max_nodes=nodes).status is Status.OPTIMAL
