@@ -518,13 +518,26 @@ def template_command(workbook: Path, source: Path | None) -> None:
     click.echo(f"wrote {workbook}", err=True)
 
 
+def _size_help() -> str:
+    """``Preset: S (60 households), ..., P (7,000 in 25 departments).``, from SIZES."""
+    parts = []
+    for k, (name, spec) in enumerate(SIZES.items()):
+        what = f"{spec.households:,}"
+        if spec.departments > 1:
+            what += f" in {spec.departments} departments"
+        elif k == 0:
+            what += " households"
+        parts.append(f"{name} ({what})")
+    return f"Preset: {', '.join(parts)}."
+
+
 @main.command("generate", epilog=EXIT_CODES_HELP)
 @click.option(
     "--size",
     type=click.Choice(sorted(SIZES)),
     default="example",
     show_default=True,
-    help="Preset: S (60 households), example (240), M (300), L (1,000), XL (3,000).",
+    help=_size_help(),
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(

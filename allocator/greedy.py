@@ -61,8 +61,10 @@ for a household it cannot place but records the problem per stage.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from allocator import rules
 from allocator.cost import build_plan
@@ -284,6 +286,10 @@ class _Slot:
     daily: int
     pclass: int  # Fits.place_class of the dwelling
     uses: list[_Use] = field(default_factory=list)
+    version: int = 0  # counts the uses added: a cached room is stale when it changed
+    row: tuple[int, int] | None = None  # its entry in the stage shelf, if on a row
+    waiting: bool = False  # in the stage shelf's set of slots with a later use
+    token: int = 0  # counts its placements in the stage shelf (stale due entries)
 
     def room(self, start: int, end: int, turn: int, *, terminal: bool) -> tuple[int, int] | None:
         """Where a use [start, end) fits among the uses, and the rent loss it adds.
@@ -331,8 +337,89 @@ class _ModuleOption:
     rent_end: int
 
 
-#: A free dwelling for a use: (added cost, dwelling id, interval start, slot index).
-_Candidate = tuple[int, str, int, int]
+#: A free dwelling for a use: (added cost, dwelling id, interval start, slot index,
+#: the slot's version when its cost was worked out).
+_Candidate = tuple[int, str, int, int, int]
+
+
+@dataclass
+class _Cheapest:
+    """The cheapest free slots of one place class for one use [out, ret), found lazily.
+
+    ``rows`` lists the class's slots by the day their current empty spell
+    began, latest first, as ``(-base, slot index)``; the added cost of a
+    slot without a later use is ``daily * (ret - base)``, at least ``dmin *
+    (ret - base)``. Slots are taken off ``rows`` from ``ptr`` on into
+    ``heap`` only while that bound does not exceed the cheapest found, so a
+    look-up reads the recently emptied slots, not every slot of the class.
+    """
+
+    rows: list[tuple[int, int]]
+    ptr: int
+    dmin: int
+    heap: list[_Candidate] = field(default_factory=list)
+
+
+@dataclass
+class _Lookup:
+    """The look-ups of one use [out, ret) in one phase, one per place class.
+
+    ``tops`` is a heap of the classes by their cheapest slot, ``(cost,
+    dwelling id, start, class)``; an entry is never above the class's
+    current cheapest (slots only drop out), so it is checked when it comes up.
+    A class is looked up once some household that asks can live there.
+    """
+
+    clock: int  # Planner.clock when the phase first asked about the use
+    found: dict[int, _Cheapest] = field(default_factory=dict)
+    tops: list[tuple[int, str, int, int]] = field(default_factory=list)
+    asked: set[tuple[int, bool]] = field(default_factory=set)  # household classes asking
+
+
+@dataclass
+class _SpareQueue:
+    """Slots with room for a spare of a stage, cheapest first, read off the stage shelf.
+
+    Candidates are ``(added cost, "dwelling@start", slot index)``; ``frontier``
+    holds per place class the least cost its next unread row could add.
+    """
+
+    planner: _Planner
+    stage: str
+    out: int
+    shortest: dict[int, int]  # place class -> the shortest stay window it must serve
+    frontier: list[tuple[int, int, int]] = field(default_factory=list)  # (bound, class, row)
+    heap: list[tuple[int, str, int]] = field(default_factory=list)
+
+    def offer(self, i: int) -> None:
+        """Push slot ``i`` if it can be a spare place of the stage."""
+        p = self.planner
+        slot = p.slots[i]
+        if slot.end < self.shortest[slot.pclass]:
+            return
+        room = p._room(slot, self.out, self.out)
+        if room is None or any(u.stage == self.stage for u in slot.uses):
+            return  # a place counts once in the pool
+        heapq.heappush(self.heap, (room[1], f"{slot.dwelling.id}@{slot.start}", i))
+
+    def peek(self) -> tuple[int, str, int] | None:
+        """The cheapest candidate (ties by ``dwelling@start``), if any."""
+        heap, frontier, rows_of = self.heap, self.frontier, self.planner._rows
+        while frontier and (not heap or frontier[0][0] <= heap[0][0]):
+            _, pc, k = heapq.heappop(frontier)
+            rows = rows_of[pc]
+            if k + 1 < len(rows):
+                bound = self.planner._dmin[pc] * (self.out + rows[k + 1][0])
+                heapq.heappush(frontier, (bound, pc, k + 1))
+            self.offer(rows[k][1])
+        return heap[0] if heap else None
+
+    def pop(self) -> _Slot:
+        """Take the cheapest candidate's slot."""
+        top = self.peek()
+        assert top is not None
+        heapq.heappop(self.heap)
+        return self.planner.slots[top[2]]
 
 
 class _Planner:
@@ -355,9 +442,40 @@ class _Planner:
         self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
         self.modules: list[_Module] = []
         self.modes: dict[str, Mode] = {}
+        self.clock = 0  # households recorded so far
+        self._mode_set: dict[str, int] = {}  # household -> the clock when it got its mode
         self.plans: list[HouseholdPlan] = []
+        self._stage_dates: dict[str, tuple[date, date]] = {}  # stage -> notice, move-out
+        self._return_dates: dict[int, tuple[date, date]] = {}  # day -> return, letter
         self.won: dict[str, AfterDwelling] = {}
-        self._buckets_of: dict[tuple[int, int, bool], dict[int, list[_Candidate]]] = {}
+        # -- finding free dwellings (see _Cheapest and _advance) --
+        self._class_of: dict[int, Dwelling] = {}  # place class -> a dwelling of it
+        self._dmin: dict[int, int] = {}  # place class -> its lowest daily rent
+        self._vacated: dict[str, list[int]] = defaultdict(list)  # household -> its home's slots
+        # the permanent phase: open-ended slots without uses, latest start first
+        self._open_rows: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for slot in self.slots:
+            pc = slot.pclass
+            self._class_of.setdefault(pc, slot.dwelling)
+            self._dmin[pc] = min(self._dmin.get(pc, slot.daily), slot.daily)
+            if slot.vacated_by is not None:
+                self._vacated[slot.vacated_by].append(slot.index)
+            if slot.end == rules.FOREVER:
+                self._open_rows[pc].append((-slot.start, slot.index))
+        for rows in self._open_rows.values():
+            rows.sort()
+        self._fitting_of: dict[tuple[int, bool], list[int]] = {}
+        self._fitting_sets: dict[tuple[int, bool], frozenset[int]] = {}
+        # look-ups of one phase, stay and kind of use
+        self._lookups: dict[tuple[int, int, bool], _Lookup] = {}
+        # the stage shelf (stage by stage): slots by class, as of the move-out day _out
+        self._staged = False
+        self._out = -1
+        self._next = 0  # slots before this index have started by _out
+        self._rows: dict[int, list[tuple[int, int]]] = defaultdict(list)  # free, no later use
+        self._later: dict[int, dict[int, None]] = defaultdict(dict)  # free before a later use
+        self._due: list[tuple[int, int, int]] = []  # (day, slot index, token): look again
+        self._touched: set[int] = set()  # slots with a use added since _advance
 
     # -- R9 ----------------------------------------------------------------------------
 
@@ -401,54 +519,179 @@ class _Planner:
         room = self._room(slot, use.start, use.end, terminal=use.kind is SegmentKind.PERMANENT)
         assert room is not None, (slot.dwelling.id, use)
         slot.uses.insert(room[0], use)
+        slot.version += 1
+        if self._staged:
+            self._touched.add(slot.index)
 
     def _record(self, h: Household, stage: Stage, mode: Mode, **fields: object) -> None:
         sc = self.sc
-        out = rules.move_out_day(sc, stage)
+        dates = self._stage_dates.get(stage.id)
+        if dates is None:  # the same for every household of the stage
+            out = rules.move_out_day(sc, stage)
+            dates = self._stage_dates[stage.id] = (rules.notice_date(sc, stage), sc.date_of(out))
         self.modes[h.id] = mode
+        self.clock += 1
+        self._mode_set[h.id] = self.clock
+        if self._staged and mode is Mode.PERMANENT:  # its home's slots may open up
+            self._touched.update(i for i in self._vacated.get(h.id, ()) if i < self._next)
         ret = fields.pop("return_day", None)
-        return_date = sc.date_of(ret) if isinstance(ret, int) else None
+        return_date: date | None = None
+        letter_date: date | None = None
+        if isinstance(ret, int):
+            returns = self._return_dates.get(ret)
+            if returns is None:
+                back = sc.date_of(ret)
+                returns = self._return_dates[ret] = (back, rules.return_letter_date(back))
+            return_date, letter_date = returns
         self.plans.append(
             HouseholdPlan.model_validate(
                 {
                     "household": h.id,
                     "stage": stage.id,
                     "mode": mode,
-                    "notice_date": rules.notice_date(sc, stage),
-                    "move_out": sc.date_of(out),
+                    "notice_date": dates[0],
+                    "move_out": dates[1],
                     "return_date": return_date,
-                    "return_letter_date": rules.return_letter_date(return_date)
-                    if return_date
-                    else None,
+                    "return_letter_date": letter_date,
                     **fields,
                 }
             )
         )
 
-    def _buckets(self, out: int, ret: int, permanent: bool) -> dict[int, list[_Candidate]]:
-        """Dwellings with room for a use [out, ret), by place class, as cost heaps.
+    # -- finding free dwellings --------------------------------------------------------
+    #
+    # The planner asks for the cheapest fitting dwelling with room for a use
+    # [out, ret) many times per stage. Its answer is the one of a cost heap
+    # per place class, built when a phase (the permanent moves, or a stage)
+    # first asks about that use and popped lazily: within a phase a use only
+    # ever takes a slot out of the running for the phase's other look-ups
+    # (it starts on the phase's move-out day), and costs do not change. The
+    # heaps are filled lazily too: the added cost of a slot with no later
+    # use is its daily rent times the days from the start of its empty spell
+    # (``base``) to ``ret``, so the class's slots are read latest spell first
+    # (:class:`_Cheapest`), never more than can beat the cheapest found.
+    #
+    # Stage by stage the move-out day only grows, and :meth:`_advance` keeps
+    # the slots that have started by it on a shelf: on a row of their class
+    # by ``base`` if free with no later use, in ``_later`` if free before a
+    # later use (they add nothing), else out until the day they may be
+    # free again (``_due``). A slot gets a use only on the current move-out
+    # day, and is put back where it belongs at the next stage.
 
-        Built once per phase, stay and kind of use: the added cost of a
-        dwelling changes only when it gets a use, and then it is checked
-        again when it comes up (:meth:`_best_dwelling`).
-        """
-        key = (out, ret, permanent)
-        buckets = self._buckets_of.get(key)
-        if buckets is None:
-            buckets = defaultdict(list)
-            for slot in self.slots:
-                if slot.start > out:
-                    break
-                if permanent and slot.end != rules.FOREVER:
-                    continue
-                room = self._room(slot, out, ret, terminal=permanent)
-                if room is not None:
-                    item = (room[1], slot.dwelling.id, slot.start, slot.index)
-                    buckets[slot.pclass].append(item)
-            for heap in buckets.values():
-                heapq.heapify(heap)
-            self._buckets_of[key] = buckets
-        return buckets
+    def _advance(self, out: int) -> None:
+        """Bring the stage shelf to move-out day ``out`` (never earlier than before)."""
+        assert out >= self._out, (out, self._out)
+        self._staged = True
+        self._out = out
+        slots = self.slots
+        while self._next < len(slots) and slots[self._next].start <= out:
+            self._place(slots[self._next])
+            self._next += 1
+        due = self._due
+        while due and due[0][0] <= out:
+            _, i, token = heapq.heappop(due)
+            if slots[i].token == token:
+                self._place(slots[i])
+        for i in sorted(self._touched):
+            self._place(slots[i])
+        self._touched.clear()
+
+    def _place(self, slot: _Slot) -> None:
+        """Put ``slot`` where it belongs on the stage shelf as of its move-out day."""
+        out, pc = self._out, slot.pclass
+        if slot.row is not None:
+            rows = self._rows[pc]
+            del rows[bisect_left(rows, slot.row)]
+            slot.row = None
+        if slot.waiting:
+            del self._later[pc][slot.index]
+            slot.waiting = False
+        slot.token += 1
+        if slot.end < out:
+            return  # over for good
+        if slot.vacated_by is not None and self.modes.get(slot.vacated_by) is not Mode.PERMANENT:
+            # the household's stage came first (it returns after it moves out), so its
+            # mode is final; _record puts the slot back should it move out for good
+            return
+        uses = slot.uses
+        i = 0
+        while i < len(uses) and uses[i].start < out:
+            i += 1
+        prev = uses[i - 1] if i else None
+        if prev is not None:
+            if prev.kind is SegmentKind.PERMANENT:
+                return  # let for good
+            if prev.end + self.turn > out:
+                heapq.heappush(self._due, (prev.end + self.turn, slot.index, slot.token))
+                return
+        if i < len(uses):
+            self._later[pc][slot.index] = None
+            slot.waiting = True
+            heapq.heappush(self._due, (uses[i].start + 1, slot.index, slot.token))
+            return
+        slot.row = (-(prev.end if prev is not None else slot.start), slot.index)
+        insort(self._rows[pc], slot.row)
+        if slot.end != rules.FOREVER:
+            heapq.heappush(self._due, (slot.end + 1, slot.index, slot.token))
+
+    def _fitting(self, hc: int, h: Household, permanent: bool) -> list[int]:
+        """Place classes of dwellings that can house households of class ``hc``."""
+        key = (hc, permanent)
+        got = self._fitting_of.get(key)
+        if got is None:
+            answer = self.fits.answer
+            got = [pc for pc, d in self._class_of.items() if answer(hc, pc, permanent, h, d)]
+            self._fitting_of[key] = got
+        return got
+
+    def _offer(
+        self, heap: list[_Candidate], i: int, out: int, ret: int, permanent: bool, clock: int
+    ) -> None:
+        """Push slot ``i`` if it has room for [out, ret) and had it at ``clock``."""
+        slot = self.slots[i]
+        if permanent and slot.end != rules.FOREVER:
+            return
+        vacated_by = slot.vacated_by
+        if vacated_by is not None and self._mode_set.get(vacated_by, clock + 1) > clock:
+            return  # its condition came true after the look-up began
+        room = self._room(slot, out, ret, terminal=permanent)
+        if room is not None:
+            heapq.heappush(heap, (room[1], slot.dwelling.id, slot.start, i, slot.version))
+
+    def _cheapest(self, pc: int, out: int, ret: int, permanent: bool, clock: int) -> _Cheapest:
+        """A look-up of class ``pc`` for a use [out, ret) begun at ``clock``."""
+        if not self._staged:  # the permanent phase: no slot has a use but a permanent one
+            assert permanent
+            rows = self._open_rows.get(pc, [])
+            return _Cheapest(rows, bisect_left(rows, (-out, -1)), self._dmin[pc])
+        assert out == self._out, (out, self._out)
+        found = _Cheapest(self._rows[pc], 0, self._dmin[pc])
+        for i in self._later.get(pc, ()):
+            self._offer(found.heap, i, out, ret, permanent, clock)
+        return found
+
+    def _top(
+        self, found: _Cheapest, out: int, ret: int, permanent: bool, clock: int
+    ) -> _Candidate | None:
+        """The cheapest slot of a look-up still with room (ties by dwelling id, start)."""
+        heap, rows, dmin = found.heap, found.rows, found.dmin
+        while True:
+            while found.ptr < len(rows) and (
+                not heap or dmin * (ret + rows[found.ptr][0]) <= heap[0][0]
+            ):
+                i = rows[found.ptr][1]
+                found.ptr += 1
+                self._offer(heap, i, out, ret, permanent, clock)
+            if not heap:
+                return None
+            top = heap[0]
+            slot = self.slots[top[3]]
+            if slot.version == top[4]:
+                return top
+            heapq.heappop(heap)
+            room = self._room(slot, out, ret, terminal=permanent)
+            if room is not None:  # its cost changed: back in at the new one
+                heapq.heappush(heap, (room[1], top[1], top[2], top[3], slot.version))
 
     def _best_dwelling(self, h: Household, out: int, ret: int, permanent: bool) -> _Slot | None:
         """The fitting dwelling with room for [out, ret) whose use adds the least cost.
@@ -457,26 +700,44 @@ class _Planner:
         until ``ret`` if this becomes its last use, else nothing, plus the
         soft-wish penalty; ties by dwelling id.
         """
-        hc, answer = self.fits.household_class(h), self.fits.answer
+        lookup = self._lookups.get((out, ret, permanent))
+        if lookup is None:
+            lookup = self._lookups[out, ret, permanent] = _Lookup(self.clock)
+        clock, found, tops = lookup.clock, lookup.found, lookup.tops
+        key = (self.fits.household_class(h), permanent)
+        fitting = self._fitting_sets.get(key)
+        if fitting is None:
+            fitting = self._fitting_sets[key] = frozenset(self._fitting(key[0], h, permanent))
+        if key not in lookup.asked:
+            lookup.asked.add(key)
+            for pc in self._fitting(key[0], h, permanent):
+                if pc not in found:
+                    f = found[pc] = self._cheapest(pc, out, ret, permanent, clock)
+                    top = self._top(f, out, ret, permanent, clock)
+                    if top is not None:
+                        heapq.heappush(tops, (top[0], top[1], top[2], pc))
         best: tuple[int, str, int] | None = None
         pick: _Slot | None = None
-        for pc, heap in self._buckets(out, ret, permanent).items():
-            if not heap or not answer(hc, pc, permanent, h, self.slots[heap[0][3]].dwelling):
-                continue
-            while heap:
-                cost, did, start, i = heap[0]
-                room = self._room(self.slots[i], out, ret, terminal=permanent)
-                if room is not None and room[1] == cost:
-                    break
-                heapq.heappop(heap)
-                if room is not None:  # its cost changed: back in at the new one
-                    heapq.heappush(heap, (room[1], did, start, i))
-            if not heap:
-                continue
-            cost, did, start, i = heap[0]
-            key = (cost + rules.penalty_ore(self.sc, h, self.slots[i].dwelling), did, start)
-            if best is None or key < best:
-                best, pick = key, self.slots[i]
+        seen: list[tuple[int, str, int, int]] = []
+        while tops:
+            entry = tops[0]
+            if best is not None and entry[:3] > best:
+                break  # a penalty only adds
+            pc = entry[3]
+            top = self._top(found[pc], out, ret, permanent, clock)
+            if top is None:
+                heapq.heappop(tops)
+            elif top[:3] != entry[:3]:
+                heapq.heapreplace(tops, (top[0], top[1], top[2], pc))
+            else:
+                seen.append(heapq.heappop(tops))
+                if pc in fitting:
+                    pen = rules.penalty_ore(self.sc, h, self._class_of[pc])
+                    k = (top[0] + pen, top[1], top[2])
+                    if best is None or k < best:
+                        best, pick = k, self.slots[top[3]]
+        for entry in seen:
+            heapq.heappush(tops, entry)
         return pick
 
     def move_permanently(self, h: Household, stage: Stage) -> bool:
@@ -572,19 +833,7 @@ class _Planner:
         for end, h in windows:
             kinds.setdefault((end, fits.household_class(h)), (end, h))
         needs = [(end, hc, h) for (end, hc), (_, h) in kinds.items()]
-        dwellings: list[tuple[int, str, _Slot]] = []
-        for slot in self.slots:
-            if slot.start > out:
-                break
-            room = self._room(slot, out, out)
-            if room is None or any(u.stage == stage.id for u in slot.uses):
-                continue  # a place counts once in the pool
-            if any(
-                end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
-                for end, hc, h in needs
-            ):
-                dwellings.append((room[1], f"{slot.dwelling.id}@{slot.start}", slot))
-        dwellings.sort(key=lambda t: t[:2])
+        dwellings = self._spare_dwellings(stage, out, needs)
         module_ends: dict[str, int] = {}  # per usable type: its shortest stay window
         for p in self.sc.pavilions:
             ends = [end for end, _, h in needs if fits(h, p)]
@@ -594,8 +843,9 @@ class _Planner:
         while added < count:
             best: tuple[int, int, str] | None = None
             pick: _ModuleOption | None = None
-            if dwellings:
-                best = (dwellings[0][0], 0, dwellings[0][1])
+            first = dwellings.peek()
+            if first is not None:
+                best = (first[0], 0, first[1])
             for p in self.sc.pavilions:
                 if p.id not in module_ends:
                     continue
@@ -607,11 +857,36 @@ class _Planner:
                 break
             use = _Use(SegmentKind.SPARE, out, out, stage.id)
             if pick is None:
-                self._use(dwellings.pop(0)[2], use)
+                self._use(dwellings.pop(), use)
             else:
                 self.take_module(pick, out, module_ends[pick.ptype.id], use)
             added += 1
         return added
+
+    def _spare_dwellings(
+        self, stage: Stage, out: int, needs: list[tuple[int, int, Household]]
+    ) -> _SpareQueue:
+        """Dwellings that could be spare places of ``stage``, cheapest first (lazily).
+
+        A dwelling with room for a spare at the move-out day, with no use of
+        the stage yet (a place counts once in the pool), that could house a
+        need (end of its stay window, household class, a household of it):
+        it fits the household and is available until the window ends.
+        """
+        shortest: dict[int, int] = {}  # place class -> the shortest window it could serve
+        for end, hc, h in needs:
+            for pc in self._fitting(hc, h, False):
+                if end < shortest.get(pc, rules.FOREVER + 1):
+                    shortest[pc] = end
+        queue = _SpareQueue(self, stage.id, out, shortest)
+        for pc in shortest:
+            rows = self._rows.get(pc)
+            if rows:
+                queue.frontier.append((self._dmin[pc] * (out + rows[0][0]), pc, 0))
+            for i in self._later.get(pc, ()):
+                queue.offer(i)
+        heapq.heapify(queue.frontier)
+        return queue
 
     # -- a stage -----------------------------------------------------------------------
 
@@ -644,13 +919,14 @@ class _Planner:
                     f"household {h.id}: R8: no fitting own-organisation dwelling is free "
                     f"by the move-out day {sc.date_of(st.out_day)} for a permanent move"
                 )
-        self._buckets_of.clear()
+        self._lookups.clear()
 
     def plan_stage(self, stage: Stage, members: list[Household], st: StageOutcome) -> None:
         """Direct moves, temporary stays and spares of one stage."""
         sc = self.sc
         out, back = st.out_day, st.back_day
-        self._buckets_of.clear()  # costs change from stage to stage
+        self._lookups.clear()  # costs change from stage to stage
+        self._advance(out)
         when = f"{sc.date_of(out)}"
         order = sorted(
             members,

@@ -18,13 +18,15 @@ from __future__ import annotations
 import copy
 import difflib
 import enum
+import gc
 import json
 import os
 import re
 import tempfile
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -141,6 +143,19 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+if typing.TYPE_CHECKING:
+    _YamlLoader: typing.TypeAlias = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+
+#: :class:`_Loader` with libyaml's parser if PyYAML was built with it (else None).
+_FastLoader: _YamlLoader | None = None
+if yaml.__with_libyaml__:
+
+    class _CLoader(yaml.CSafeLoader):
+        """:class:`_Loader` with libyaml's parser: the same dates-as-text resolvers."""
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader = _CLoader
+
 
 def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
     """One message for a YAML syntax error, with line and column."""
@@ -172,10 +187,12 @@ def _yaml_duplicates(path: Path, node: Node, loc: tuple[str | int, ...] = ()) ->
                         f"(line {key.start_mark.line + 1})"
                     )
                 seen.add(key.value)
-                out.extend(_yaml_duplicates(path, value, (*loc, key.value)))
+                if not isinstance(value, ScalarNode):  # a scalar has no keys
+                    out.extend(_yaml_duplicates(path, value, (*loc, key.value)))
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
-            out.extend(_yaml_duplicates(path, item, (*loc, i)))
+            if not isinstance(item, ScalarNode):
+                out.extend(_yaml_duplicates(path, item, (*loc, i)))
     return out
 
 
@@ -205,12 +222,95 @@ def _yaml_locator(root: Node) -> Locator:
     return locate
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a document is parsed and validated.
+
+    Parsing builds hundreds of thousands of nodes and values, none in a
+    cycle; with the collector running, it sets off a collection every few
+    hundred objects, and the older generations, scanned again and again,
+    hold all of them: on a 7,000-household scenario that took most of the
+    time. Code that builds them should return before this ends, so that
+    they are freed (by reference counting) before the collector runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _NotForLibyaml(Exception):
+    """The document uses YAML where libyaml and PyYAML's own parser may disagree."""
+
+
+def _libyaml_agrees(node: Node) -> bool:
+    """Whether libyaml's nodes are known to be what PyYAML's own parser makes.
+
+    The two parsers differ at the edges: libyaml takes ``?`` inside a
+    plain scalar in ``[...]`` or ``{...}``, a comment right after a ``|``
+    or ``>`` header, and tabs in more places, all of which PyYAML rejects;
+    and they mark empty scalars in flow collections or after a bare ``?``
+    on different lines. Documents with a non-empty flow collection, a
+    literal or folded block scalar or a key that is not a non-empty or
+    quoted scalar are left to PyYAML (tabs and inner byte order marks are
+    looked for in the text); a genhus-written scenario has none of them.
+    """
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ScalarNode):
+            if n.style in ("|", ">"):
+                return False
+        elif isinstance(n, MappingNode):
+            if n.flow_style and n.value:
+                return False
+            for key, value in n.value:
+                if not isinstance(key, ScalarNode) or not (key.value or key.style):
+                    return False
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(n, SequenceNode):
+            if n.flow_style and n.value:
+                return False
+            stack.extend(n.value)
+    return True
+
+
 def _parse_yaml(path: Path, text: str) -> tuple[object, Locator | None]:
-    loader = _Loader(text)
+    """Parse YAML text, with libyaml if PyYAML has it and the document allows.
+
+    On documents :func:`_libyaml_agrees` with, libyaml gives the same
+    nodes, lines and data as PyYAML's own parser, many times faster. Its
+    error messages and positions differ, though: on any problem, and on
+    any other document, the text is parsed in pure Python, whose messages
+    and results the tests and users know.
+    """
+    if _FastLoader is not None and "\t" not in text and "\ufeff" not in text:
+        try:
+            with _gc_paused():
+                return _parse_yaml_with(_FastLoader, path, text, vet=_libyaml_agrees)
+        except Exception:  # any problem: the pure-Python parser reports it
+            pass
+    with _gc_paused():
+        return _parse_yaml_with(_Loader, path, text)
+
+
+def _parse_yaml_with(
+    loader_class: _YamlLoader,
+    path: Path,
+    text: str,
+    vet: Callable[[Node], bool] | None = None,
+) -> tuple[object, Locator | None]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise InputError([f"{path}: {TOP}: the file is empty"])
+        if vet is not None and not vet(node):
+            raise _NotForLibyaml
         duplicates = _yaml_duplicates(path, node)
         if duplicates:
             raise InputError(duplicates)
@@ -626,8 +726,14 @@ def load_scenario(path: PathLike) -> Scenario:
     _check_kind(p, YAML_SUFFIXES + JSON_SUFFIXES + EXCEL_SUFFIXES)
     if p.suffix.lower() in EXCEL_SUFFIXES:
         return _load_workbook(p)
-    data, locate = load_yaml_or_json(p)
-    return validate_data(Scenario, data, str(p), locate)
+    with _gc_paused():
+        return _load_scenario_text(p)
+
+
+def _load_scenario_text(path: Path) -> Scenario:
+    """Parse and validate a YAML or JSON scenario (its parse is freed on return)."""
+    data, locate = load_yaml_or_json(path)
+    return validate_data(Scenario, data, str(path), locate)
 
 
 def _load_workbook(path: Path) -> Scenario:
@@ -659,7 +765,12 @@ def load_plan_and_objective(path: PathLike) -> tuple[Plan, float | None]:
     InputError
         Every problem found; also a result without a plan.
     """
-    p = Path(path)
+    with _gc_paused():
+        return _load_plan_text(Path(path))
+
+
+def _load_plan_text(p: Path) -> tuple[Plan, float | None]:
+    """:func:`load_plan_and_objective` (the parse is freed on return)."""
     data, locate = load_yaml_or_json(p)
     if isinstance(data, Mapping) and "status" in data and "plan" in data:
         result = validate_data(Result, data, str(p), locate)

@@ -300,9 +300,14 @@ class Scenario(_Strict):
     after_dwellings: list[AfterDwelling] = Field(default_factory=list)
     pavilions: list[PavilionType] = Field(default_factory=list)
 
+    # Id look-ups, built once by model_post_init. The helpers below read them
+    # through ``__pydantic_private__`` (a slot): ``self._dwellings`` would go
+    # through pydantic's ``__getattr__``, some 30 times slower, and the
+    # allocator looks dwellings up hundreds of thousands of times.
     _dwellings: dict[str, Dwelling] = PrivateAttr(default_factory=dict)
     _after: dict[str, AfterDwelling] = PrivateAttr(default_factory=dict)
     _households: dict[str, Household] = PrivateAttr(default_factory=dict)
+    _stages: dict[str, Stage] = PrivateAttr(default_factory=dict)
 
     # -- helpers used by the allocator, the checker and reports ------------
 
@@ -316,20 +321,34 @@ class Scenario(_Strict):
 
     def stage_of(self, household: Household) -> Stage:
         """The stage whose works displace ``household``."""
-        stage_id = self.dwelling(household.dwelling).stage
-        return next(s for s in self.stages if s.id == stage_id)
+        private = self.__pydantic_private__
+        assert private is not None
+        stage_id = private["_dwellings"][household.dwelling].stage
+        stage: Stage | None = private.get("_stages", {}).get(stage_id)
+        if stage is None:  # a dwelling in no stage: StopIteration, as it always raised
+            return next(s for s in self.stages if s.id == stage_id)
+        return stage
 
     def dwelling(self, dwelling_id: str) -> Dwelling:
         """Look a dwelling up by id."""
-        return self._dwellings[dwelling_id]
+        private = self.__pydantic_private__
+        assert private is not None
+        dwelling: Dwelling = private["_dwellings"][dwelling_id]
+        return dwelling
 
     def after_dwelling(self, after_id: str) -> AfterDwelling:
         """Look an after-renovation dwelling up by id."""
-        return self._after[after_id]
+        private = self.__pydantic_private__
+        assert private is not None
+        after: AfterDwelling = private["_after"][after_id]
+        return after
 
     def household(self, household_id: str) -> Household:
         """Look a household up by id."""
-        return self._households[household_id]
+        private = self.__pydantic_private__
+        assert private is not None
+        household: Household = private["_households"][household_id]
+        return household
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated again like a loaded scenario.
@@ -346,6 +365,10 @@ class Scenario(_Strict):
         self._dwellings = {d.id: d for d in self.dwellings}
         self._after = {a.id: a for a in self.after_dwellings}
         self._households = {h.id: h for h in self.households}
+        stages: dict[str, Stage] = {}
+        for s in self.stages:
+            stages.setdefault(s.id, s)  # the first, as stage_of always took
+        self._stages = stages
 
     def min_rooms(self, household: Household) -> int:
         """Smallest dwelling the occupancy rule allows (R5)."""

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from click.testing import Result as ClickResult
 
 from allocator import cli
+from allocator.generate import SIZES
 from allocator.io import load_plan, load_scenario, result_to_json
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
@@ -118,6 +119,15 @@ def test_help_documents_the_exit_codes() -> None:
         assert res.exit_code == 0
         assert "Exit codes" in res.stdout
         assert "3  no plan within the time limit" in res.stdout
+
+
+def test_generate_help_names_every_preset() -> None:
+    res = run("generate", "--help")
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    for name, spec in SIZES.items():
+        assert f"{name} ({spec.households:,}" in text
+    assert "P (7,000 in 25 departments)" in text
 
 
 def test_schema_is_the_scenario_json_schema() -> None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from typing import Any
 
 import pytest
 
-from allocator import rules
+from allocator import greedy, rules
 from allocator.check import check_plan
 from allocator.generate import SizeSpec, generate, supply_check
 from allocator.greedy import GreedyFailed, greedy_plan, greedy_run
 from allocator.solver import solve
 from models.plan import Mode, Plan, SegmentKind
-from models.scenario import Scenario
+from models.scenario import Household, Scenario
 from tests.tiny import (
     BACK_S1,
     OUT_S1,
@@ -298,3 +300,161 @@ def test_warm_start_with_the_default_strategy() -> None:
     result = solve(sc, time_limit=10, num_workers=1, initial_plan=greedy_plan(sc))
     assert result.plan is not None and result.objective is not None
     assert check_plan(sc, result.plan, objective=result.objective).ok
+
+
+# -- the lazy look-ups --------------------------------------------------------------------
+
+
+class _FullScan(greedy._Planner):
+    """The planner with its look-ups done the plain way: every slot, every time.
+
+    Per phase, stay and kind of use, a cost heap per place class of every
+    slot with room, built when first asked and popped lazily; spare places
+    from a sorted scan of every slot. The planner's shelf and bounded reads
+    must pick exactly what these pick.
+    """
+
+    def __init__(self, sc: Scenario) -> None:
+        super().__init__(sc)
+        self.heaps: dict[tuple[int, int, bool], dict[int, list[tuple[int, str, int, int]]]] = {}
+
+    def permanent_moves(self, *args: Any) -> None:
+        super().permanent_moves(*args)
+        self.heaps.clear()
+
+    def plan_stage(self, *args: Any) -> None:
+        self.heaps.clear()
+        super().plan_stage(*args)
+
+    def _buckets(self, out: int, ret: int, permanent: bool) -> dict[int, list[Any]]:
+        key = (out, ret, permanent)
+        if key not in self.heaps:
+            buckets: dict[int, list[Any]] = defaultdict(list)
+            for slot in self.slots:
+                if slot.start > out:
+                    break
+                if permanent and slot.end != rules.FOREVER:
+                    continue
+                room = self._room(slot, out, ret, terminal=permanent)
+                if room is not None:
+                    item = (room[1], slot.dwelling.id, slot.start, slot.index)
+                    buckets[slot.pclass].append(item)
+            for heap in buckets.values():
+                heapq.heapify(heap)
+            self.heaps[key] = buckets
+        return self.heaps[key]
+
+    def _best_dwelling(
+        self, h: Household, out: int, ret: int, permanent: bool
+    ) -> greedy._Slot | None:
+        hc, answer = self.fits.household_class(h), self.fits.answer
+        best: tuple[int, str, int] | None = None
+        pick = None
+        for pc, heap in self._buckets(out, ret, permanent).items():
+            if not heap or not answer(hc, pc, permanent, h, self.slots[heap[0][3]].dwelling):
+                continue
+            while heap:
+                cost, did, start, i = heap[0]
+                room = self._room(self.slots[i], out, ret, terminal=permanent)
+                if room is not None and room[1] == cost:
+                    break
+                heapq.heappop(heap)
+                if room is not None:
+                    heapq.heappush(heap, (room[1], did, start, i))
+            if not heap:
+                continue
+            cost, did, start, i = heap[0]
+            key = (cost + rules.penalty_ore(self.sc, h, self.slots[i].dwelling), did, start)
+            if best is None or key < best:
+                best, pick = key, self.slots[i]
+        return pick
+
+    def _spare_dwellings(self, stage: Any, out: int, needs: list[Any]) -> Any:
+        fits = self.fits
+        found = []
+        for slot in self.slots:
+            if slot.start > out:
+                break
+            room = self._room(slot, out, out)
+            if room is None or any(u.stage == stage.id for u in slot.uses):
+                continue
+            if any(
+                end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
+                for end, hc, h in needs
+            ):
+                found.append((room[1], f"{slot.dwelling.id}@{slot.start}", slot))
+        found.sort(key=lambda t: t[:2])
+
+        class Queue:
+            def peek(self) -> Any:
+                return found[0] if found else None
+
+            def pop(self) -> Any:
+                return found.pop(0)[2]
+
+        return Queue()
+
+
+def _before_a_permanent_letting() -> dict[str, Any]:
+    """H1 (S1, temporary) and H6 (S2, permanent); O1 and O2 alike, vacant from S1's move-out."""
+    return two_stage_case(
+        dwellings=[
+            home("A1"),
+            home("B2", stage="S2"),
+            vacant("O1", "2025-05-02"),
+            vacant("O2", "2025-05-02"),
+        ],
+        households=[
+            household("H1", "A1"),
+            household("H6", "B2", "2012-01-01", agreement="permanent"),
+        ],
+    )
+
+
+def test_a_stay_goes_before_a_later_permanent_letting_for_nothing() -> None:
+    sc = scenario(_before_a_permanent_letting())
+    plan = greedy_plan(sc)
+    valid(sc, plan)
+    plans = {hp.household: hp for hp in plan.households}
+    assert plans["H6"].permanent_dwelling == "O1"  # arranged first: the cheapest, by id
+    assert plans["H1"].place == "O1"  # it adds no rent loss there, unlike in O2
+    (o1,) = [t for t in plan.places if t.place == "O1"]
+    assert [(s.kind, sc.day(s.start), sc.day(s.end)) for s in o1.segments] == [
+        (SegmentKind.OCCUPIED, OUT_S1, BACK_S1),
+        (SegmentKind.HELD_EMPTY, BACK_S1, OUT_S2),
+        (SegmentKind.PERMANENT, OUT_S2, OUT_S2),
+    ]
+    assert not [t for t in plan.places if t.place == "O2"]
+
+
+def _policy_variants() -> list[Scenario]:
+    out = [
+        scenario(_before_a_permanent_letting()),
+        scenario(two_stage_case()),
+        two_stage(),
+        tiny(policy={"turnaround_days": 0, "overcapacity": 1.0}),
+    ]
+    for seed, changes in enumerate(
+        [
+            {},
+            {"turnaround_days": 0},
+            {"turnaround_days": 0, "overcapacity": 1.0},
+            {"turnaround_days": 60, "clearing_days": 0, "ready_days": 0},
+            {"overcapacity": 0.5, "same_municipality": False},
+        ]
+    ):
+        for sc in (generate("S", seed), generate(SMALL, seed)):
+            out.append(sc.model_copy(update={"policy": sc.policy.model_copy(update=changes)}))
+    return out
+
+
+@pytest.mark.parametrize("sc", _policy_variants())
+def test_lazy_lookups_pick_what_a_full_scan_picks(
+    sc: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = greedy_run(sc)
+    monkeypatch.setattr(greedy, "_Planner", _FullScan)
+    slow = greedy_run(sc)
+    assert repr(fast.households) == repr(slow.households)
+    assert repr(fast.places) == repr(slow.places)
+    assert fast.stages == slow.stages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -13,6 +14,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from allocator import io
 from allocator.io import (
     InputError,
     dump_scenario,
@@ -252,6 +254,101 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     path.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
     (message,) = problems(path).messages
     assert message.startswith(f"{path}: line 1")
+
+
+# -- libyaml and PyYAML's own parser ----------------------------------------------
+
+
+needs_libyaml = pytest.mark.skipif(io._FastLoader is None, reason="PyYAML without libyaml")
+
+
+def parsed(text: str, tmp_path: Path) -> tuple[str, object]:
+    """What reading ``text`` as a YAML file gives: the data, or the messages."""
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        data, locate = io.load_yaml_or_json(path)
+    except InputError as exc:
+        return "error", exc.messages
+    assert locate is not None
+    return "data", (data, [locate(loc) for loc in _locations(data)])
+
+
+def _locations(data: object, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [loc]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out.extend(_locations(value, (*loc, str(key))))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out.extend(_locations(value, (*loc, i)))
+    return out
+
+
+@needs_libyaml
+def test_a_genhus_scenario_is_read_with_libyaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = scenario_to_yaml(two_stage(), full=True)
+    used = []
+    real = io._parse_yaml_with
+
+    def spy(loader: Any, *args: Any, **kwargs: Any) -> Any:
+        used.append(loader)
+        return real(loader, *args, **kwargs)
+
+    monkeypatch.setattr(io, "_parse_yaml_with", spy)
+    fast = parsed(text, tmp_path)
+    assert used == [io._FastLoader]
+    monkeypatch.setattr(io, "_FastLoader", None)  # as without libyaml
+    assert parsed(text, tmp_path) == fast
+    assert used[-1] is io._Loader
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\npolicy:\n  planning_date: 2025-01-01\n stages: [\n",  # syntax error
+        "name: a\nname: b\n",  # duplicate key
+        "a: [1, 2?]\n",  # libyaml takes the ? as part of the scalar, PyYAML does not
+        "a: {b?: c}\n",
+        "a: >#\n  folded\n",  # a comment right after the header
+        "a:\t1\n",  # a tab libyaml allows
+        "a: [1,\n  2, {b: c}]\nd: [x:\n]\n",  # an empty scalar, marked on other lines
+        "k: v\n?\n",
+        "a: |\n  literal\n  text\nb: 'q''uoted'\nc: \"\\u00e6\\t\"\n",
+        "a: 1\n\ufeffb: 2\n",
+        "- a\n- b: 1\n  c:\n- [x, y]\n- {k: v}\n- ? complex\n  : value\n",
+        "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\ne: *x\n",
+        "%YAML 1.1\n---\na: 2024-13-01\nb: !!str 12\nc: 0x1F\nd: .inf\ne: ~\n",
+        "a: !!python/object/apply:os.system ['echo hacked']\n",
+        "a: [1, 2:, 3]\n",  # libyaml refuses what PyYAML takes
+        "a: b\r\nc:\r\n  - 1\r\n",
+    ],
+)
+def test_libyaml_reads_as_pyyaml_does(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = parsed(text, tmp_path)
+    monkeypatch.setattr(io, "_FastLoader", None)
+    assert got == parsed(text, tmp_path)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    path = write_yaml(tmp_path / "s.yaml", raw())
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        load_scenario(path)
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            load_scenario(write_yaml(tmp_path / "bad.yaml", {"name": "x"}))
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
 
 
 # -- plans and results ---------------------------------------------------------------
