@@ -13,8 +13,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from allocator.cost import build_plan
+from allocator.cost import build_plan, price_plan
 from allocator.extract import extract
+from allocator.greedy import GreedyFailed, greedy_plan
 from allocator.instance import ModelTooLarge, build_instance
 from allocator.milp import solve_proto
 from allocator.model import RehousingModel
@@ -114,9 +115,11 @@ def solve(
         proof of optimality until the time limit.
     max_nodes
         Refuse to build a model whose candidate dwellings' networks have more
-        nodes than this (``None``: no limit): the result is then
-        ``NO_SOLUTION_IN_TIME`` with a warning that says how large it would
-        be, instead of minutes of building and gigabytes of memory.
+        nodes than this (``None``: no limit), instead of minutes of building
+        and gigabytes of memory. The result is then the greedy planner's
+        plan (``FEASIBLE``, no bound, ``solver.strategy == "greedy"``), or
+        ``NO_SOLUTION_IN_TIME`` if it has none, with a warning that says
+        how large the model would be.
     **solver_params
         Further CP-SAT parameters by name, e.g. ``linearization_level=2``
         or ``subsolvers=["max_lp", "core"]``.
@@ -142,9 +145,7 @@ def solve(
     try:
         instance = build_instance(scenario, max_nodes=max_nodes)
     except ModelTooLarge as exc:
-        search = _Search(Status.NO_SOLUTION_IN_TIME)
-        build_seconds = time.perf_counter() - started
-        return _result(scenario, search, 0.0, [str(exc)], params, None, build_seconds)
+        return _greedy_fallback(scenario, str(exc), params, time.perf_counter() - started)
     model = RehousingModel(instance)
     if initial_plan is not None:
         model.hint(initial_plan)
@@ -169,6 +170,51 @@ def solve(
     runtime = time.perf_counter() - search_start
     warnings += search.notes
     return _result(scenario, search, runtime, warnings, params, model, build_seconds, strategy)
+
+
+def _greedy_fallback(
+    scenario: Scenario, reason: str, params: dict[str, Any], build_seconds: float
+) -> Result:
+    """The greedy spreadsheet plan, as the best plan found, when no model is built.
+
+    It obeys every rule (the greedy planner's plans pass the checker) but no
+    lower bound is known: ``bound`` and ``gap`` are ``None``. If the greedy
+    planner cannot house everyone either, there is no plan.
+    """
+    started = time.perf_counter()
+    warnings = [reason]
+    info = _info(params, None, build_seconds, strategy="greedy")
+    try:
+        plan = greedy_plan(scenario)
+    except GreedyFailed as exc:
+        warnings.append(f"the greedy planner found no plan either: {exc}")
+        return Result(
+            scenario=scenario.name,
+            status=Status.NO_SOLUTION_IN_TIME,
+            objective=None,
+            bound=None,
+            gap=None,
+            runtime=time.perf_counter() - started,
+            plan=None,
+            warnings=warnings,
+            solver=info,
+        )
+    warnings.append(
+        "the plan is the greedy spreadsheet-style plan (allocator.greedy): it keeps every "
+        "rule, but no lower bound is known, so neither is its distance from the optimum"
+    )
+    objective = price_plan(scenario, plan.households, plan.places).objective_ore / 100
+    return Result(
+        scenario=scenario.name,
+        status=Status.FEASIBLE,
+        objective=objective,
+        bound=None,  # the greedy planner proves nothing
+        gap=None,
+        runtime=time.perf_counter() - started,
+        plan=plan,
+        warnings=warnings,
+        solver=info,
+    )
 
 
 def _configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_model.CpSolver:
@@ -379,13 +425,13 @@ def _info(
     params: dict[str, Any],
     model: RehousingModel | None,
     build_seconds: float,
-    strategy: Strategy = Strategy.LP_GUIDED,
+    strategy: Strategy | str = Strategy.LP_GUIDED,
 ) -> SolverInfo:
     proto = model.model.proto if model is not None else None
     return SolverInfo(
         ortools_version=version("ortools"),
         highs_version=version("highspy") if strategy is Strategy.LP_GUIDED else None,
-        strategy=strategy.value,
+        strategy=str(strategy),
         seed=int(params["random_seed"]),
         num_workers=int(params["num_workers"]),
         time_limit=float(params["max_time_in_seconds"]),
