@@ -428,6 +428,16 @@ def price_plan(
     )
 
 
+def plan_objective(plan: Plan) -> float:
+    """What the solver minimises for ``plan``, in DKK: its budget total plus penalties.
+
+    Read from the prices :func:`build_plan` stored (each a whole number of
+    øre), so no second pricing is needed.
+    """
+    total = next(c.total for c in plan.costs if c.stage == TOTAL)
+    return (round(total * 100) + round(plan.penalties * 100)) / 100
+
+
 def build_plan(
     scenario: Scenario, households: Sequence[HouseholdPlan], places: Sequence[PlaceTimeline]
 ) -> Plan:

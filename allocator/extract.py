@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.instance import Instance, NodeKind, Option, OptionKind, Unit
+from allocator.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
 from allocator.model import RehousingModel
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
 from models.scenario import Source
@@ -137,7 +137,7 @@ def _unit_timeline(
         node = unit.nodes[i]
         if node.kind is NodeKind.LEASE:
             leased = True  # the gap runs along the lease chain (instance._link)
-        if node.kind in (NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE):
+        if node.kind in TIME_POINTS:
             continue
         # the gap [t, node.start) before this use, priced for the use's stage
         pieces = [(SegmentKind.HELD_EMPTY, t, node.start)]

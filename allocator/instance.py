@@ -116,6 +116,10 @@ class NodeKind(Enum):
     LEASE = "lease"  # let on a time-limited lease through a stage's move-out day
 
 
+#: Nodes that are points in time, not uses: a path passes them, never ends there.
+TIME_POINTS = frozenset({NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE})
+
+
 @dataclass(frozen=True)
 class Node:
     """A possible use of a unit; ``stage`` for spare and permanent nodes."""
@@ -504,7 +508,7 @@ def _link(inst: Instance, unit: Unit) -> None:
             arcs[(wait[k], wait[k + 1])] = daily * (times[k + 1] - times[k])
             arcs[(lease[k], lease[k + 1])] = 0
     for j, n in enumerate(unit.nodes):
-        if n.kind in (NodeKind.WAIT, NodeKind.LEASE, NodeKind.HUB):
+        if n.kind in TIME_POINTS:
             continue
         arcs[(hub_of[n.stage], j)] = 0
         if n.kind is not NodeKind.PERMANENT:  # a permanent letting ends the path

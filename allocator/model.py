@@ -18,11 +18,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.instance import Instance, NodeKind, OptionKind
+from allocator.instance import TIME_POINTS, Instance, NodeKind, OptionKind
 from models.plan import Mode, Plan
-
-#: Nodes of a unit that are points in time, not uses (see allocator.instance._link).
-_TIME_POINTS = frozenset({NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE})
 
 
 @dataclass
@@ -169,7 +166,7 @@ class RehousingModel:
                 m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
             for j, node in enumerate(unit.nodes):
                 outflow = sum(self._outgoing[u][j])
-                if node.kind in _TIME_POINTS:  # a path passes time points, never ends there
+                if node.kind in TIME_POINTS:  # a path passes time points, never ends there
                     m.add(outflow == self.inflow(u, j))
                 else:
                     m.add(outflow <= self.inflow(u, j))
@@ -261,12 +258,11 @@ class RehousingModel:
         pct = round(inst.scenario.policy.overcapacity * 100)
         if pct == 0:
             return
-        stage_of = {w.index: w.stage for w in inst.windows}
         displaced: dict[str, list[cp_model.IntVar]] = defaultdict(list)
         for hi, info in enumerate(inst.households):
             for k, opt in enumerate(info.options):
                 if opt.window is not None:
-                    displaced[stage_of[opt.window]].append(v.option[hi][k])
+                    displaced[inst.windows[opt.window].stage].append(v.option[hi][k])
         spares: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
         for u, unit in enumerate(inst.units):
             for j, node in enumerate(unit.nodes):

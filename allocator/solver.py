@@ -13,7 +13,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from allocator.cost import build_plan, price_plan
+from allocator.cost import build_plan, plan_objective
 from allocator.extract import extract
 from allocator.greedy import GreedyFailed, greedy_plan
 from allocator.instance import ModelTooLarge, build_instance
@@ -203,11 +203,10 @@ def _greedy_fallback(
         "the plan is the greedy spreadsheet-style plan (allocator.greedy): it keeps every "
         "rule, but no lower bound is known, so neither is its distance from the optimum"
     )
-    objective = price_plan(scenario, plan.households, plan.places).objective_ore / 100
     return Result(
         scenario=scenario.name,
         status=Status.FEASIBLE,
-        objective=objective,
+        objective=plan_objective(plan),
         bound=None,  # the greedy planner proves nothing
         gap=None,
         runtime=time.perf_counter() - started,

@@ -15,9 +15,7 @@ import pytest
 
 from allocator import rules
 from allocator.generate import generate
-from allocator.instance import Instance, NodeKind, Unit, build_instance
-
-TIME_POINTS = (NodeKind.WAIT, NodeKind.LEASE, NodeKind.HUB)
+from allocator.instance import TIME_POINTS, Instance, NodeKind, Unit, build_instance
 
 
 def cheapest_to_hubs(unit: Unit, start: int) -> dict[int, float]:
