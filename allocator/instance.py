@@ -27,12 +27,15 @@ See docs/MODEL.md for the rules behind every number.
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import itertools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 
 from allocator import rules
-from models.scenario import Agreement, Household, PavilionType, Scenario, Source
+from models.scenario import Agreement, Dwelling, Household, PavilionType, Scenario, Source
 
 #: Most chains enumerated per pavilion type; longer chains are dropped first.
 MAX_CHAINS = 4000
@@ -318,13 +321,14 @@ def _explain_unhoused(inst: Instance) -> None:
     """
     stays: set[tuple[int, int]] = set()
     permanent: set[tuple[str, int]] = set()
-    for unit in inst.units:
-        for node in unit.nodes:
-            for c in node.classes:
-                if node.window is not None:
-                    stays.add((node.window, c))
-                elif node.stage is not None:
-                    permanent.add((node.stage, c))
+    # units of a dwelling type share their node objects: look at each once
+    distinct = {id(node): node for unit in inst.units for node in unit.nodes}
+    for node in distinct.values():
+        for c in node.classes:
+            if node.window is not None:
+                stays.add((node.window, c))
+            elif node.stage is not None:
+                permanent.add((node.stage, c))
     for pav in inst.pavilions:
         for chain in pav.chains:
             for w in chain.windows:
@@ -356,6 +360,15 @@ def _explain_unhoused(inst: Instance) -> None:
             inst.warnings.append(f"household {h.id}: {why}")
 
 
+@dataclass
+class _KindUses:
+    """A dwelling type's index and the uses any of its units can make, in node order."""
+
+    kind: int
+    stays: list[Node]  # in window order
+    permanents: list[Node]  # in stage order
+
+
 def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
     scenario = inst.scenario
     nodes = 0
@@ -370,7 +383,38 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
 
     # Dwellings equal in everything the rules and penalties look at form a
     # type; places are counted per type, not per dwelling (a smaller model).
-    kinds: dict[tuple[object, ...], tuple[int, set[int], set[int]]] = {}
+    # The uses a type can make (its stays, spares and permanent lettings) are
+    # derived once per type; a unit keeps those inside its interval. Nodes are
+    # immutable, so the units of a type share them.
+    kinds: dict[tuple[object, ...], _KindUses] = {}
+    stay_classes = {c for sigs in window_sigs.values() for c in sigs}
+    perm_classes = {c for sigs in perm_sigs.values() for c in sigs}
+    spare_nodes: dict[tuple[str, int], Node] = {}
+    # Classes that differ only in soft wishes fit the same places (the rules
+    # read only the hard needs): ask the rules once per need and dwelling type.
+    need_ids: dict[Signature, int] = {}
+    needs = {
+        c: need_ids.setdefault(
+            dataclasses.replace(inst.signatures[c], preferred=frozenset(), rooms_min=None),
+            len(need_ids),
+        )
+        for c in reps
+    }
+
+    def fitting(dwelling: Dwelling, classes: set[int], *, permanent: bool) -> set[int]:
+        """The ``classes`` that ``dwelling`` can house (R5-R8, R15)."""
+        answers: dict[int, bool] = {}
+        fits = set()
+        for c in classes:
+            ok = answers.get(needs[c])
+            if ok is None:
+                ok = rules.place_fits(scenario, reps[c], dwelling, permanent=permanent)
+                answers[needs[c]] = ok
+            if ok:
+                fits.add(c)
+        return fits
+
+    time_points: dict[tuple[int, str], tuple[Node, Node, Node]] = {}
     availabilities = rules.availabilities(scenario)
     for done, avail in enumerate(availabilities):
         dwelling = scenario.dwelling(avail.dwelling)
@@ -383,17 +427,31 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
             dwelling.municipality,
             dwelling.municipal_referral,
         )
-        if key not in kinds:
-            temp = {
-                sig for sig, h in reps.items() if not rules.place_problems(scenario, h, dwelling)
-            }
-            perm = {
-                sig
-                for sig, h in reps.items()
-                if not rules.place_problems(scenario, h, dwelling, permanent=True)
-            }
-            kinds[key] = (len(kinds), temp, perm)
-        kind, temp_fit, perm_fit = kinds[key]
+        uses = kinds.get(key)
+        if uses is None:
+            temp_fit = fitting(dwelling, stay_classes, permanent=False)
+            perm_fit = fitting(dwelling, perm_classes, permanent=True)
+            stays = []
+            for w in inst.windows:
+                fits = tuple(c for c in window_sigs[w.index] if c in temp_fit)
+                if fits:
+                    stays.append(
+                        Node(
+                            NodeKind.STAY,
+                            w.start,
+                            w.end,
+                            window=w.index,
+                            stage=w.stage,
+                            classes=fits,
+                        )
+                    )
+            permanents = []
+            for stage, sigs in perm_sigs.items():
+                fits = tuple(sorted(sigs & perm_fit))
+                if fits:
+                    t = out_of[stage]
+                    permanents.append(Node(NodeKind.PERMANENT, t, t, stage=stage, classes=fits))
+            uses = kinds[key] = _KindUses(len(kinds), stays, permanents)
         unit = Unit(
             index=len(inst.units),
             dwelling=dwelling.id,
@@ -401,29 +459,23 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
             end=avail.end,
             vacated_by=avail.vacated_by,
             daily=rules.daily_ore(dwelling.monthly_rent),
-            kind=kind,
+            kind=uses.kind,
         )
-        stays_by_stage: dict[str, list[Node]] = defaultdict(list)
-        for w in inst.windows:
-            fits = tuple(s for s in window_sigs[w.index] if s in temp_fit)
-            if fits and unit.start <= w.start and w.end <= unit.end:
-                node = Node(
-                    NodeKind.STAY, w.start, w.end, window=w.index, stage=w.stage, classes=fits
-                )
-                stays_by_stage[w.stage].append(node)
-                unit.nodes.append(node)
-        for stage, stays in stays_by_stage.items():
-            # R10: a spare is worth holding only where the unit could house the stage.
-            t = stays[0].start
-            unit.nodes.append(Node(NodeKind.SPARE, t, t, stage=stage))
-        for stage, sigs in perm_sigs.items():
-            fits = tuple(sorted(sigs & perm_fit))
-            t = out_of[stage]
-            if fits and unit.end == rules.FOREVER and unit.start <= t:
-                unit.nodes.append(Node(NodeKind.PERMANENT, t, t, stage=stage, classes=fits))
+        unit.nodes = [n for n in uses.stays if unit.start <= n.start and n.end <= unit.end]
+        # R10: a spare is worth holding only where the unit could house the
+        # stage; it is held on the stage's move-out day, when its stays start
+        for held in dict.fromkeys(n.stage for n in unit.nodes):
+            assert held is not None
+            t = next(n.start for n in unit.nodes if n.stage == held)
+            spare = spare_nodes.get((held, t))
+            if spare is None:
+                spare = spare_nodes[(held, t)] = Node(NodeKind.SPARE, t, t, stage=held)
+            unit.nodes.append(spare)
+        if unit.end == rules.FOREVER:
+            unit.nodes += [n for n in uses.permanents if unit.start <= n.start]
         if not unit.nodes:
             continue
-        _link(inst, unit)
+        _link(inst, unit, time_points)
         inst.units.append(unit)
         nodes += len(unit.nodes)
         if max_nodes is not None and nodes > max_nodes:
@@ -432,7 +484,23 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
     inst.kinds = len(kinds)
 
 
-def _link(inst: Instance, unit: Unit) -> None:
+def _time_points(
+    cache: dict[tuple[int, str], tuple[Node, Node, Node]], day: int, stage: str
+) -> tuple[Node, Node, Node]:
+    """The wait, lease and hub nodes of ``stage`` on ``day``, made once and shared."""
+    made = cache.get((day, stage))
+    if made is None:
+        made = cache[(day, stage)] = (
+            Node(NodeKind.WAIT, day, day, stage=stage),
+            Node(NodeKind.LEASE, day, day, stage=stage),
+            Node(NodeKind.HUB, day, day, stage=stage),
+        )
+    return made
+
+
+def _link(
+    inst: Instance, unit: Unit, time_points: dict[tuple[int, str], tuple[Node, Node, Node]]
+) -> None:
     """Add the time points of ``unit`` and its arcs (R2 turnaround, R11 gap prices).
 
     Every use of stage s starts on out(s). A gap between two uses is either
@@ -459,31 +527,30 @@ def _link(inst: Instance, unit: Unit) -> None:
     daily = unit.daily
     points = sorted({(n.start, n.stage) for n in unit.nodes if n.stage is not None})
     times = [t for t, _ in points]
-    for t, stage in points:
-        unit.nodes += [
-            Node(NodeKind.WAIT, t, t, stage=stage),
-            Node(NodeKind.LEASE, t, t, stage=stage),
-            Node(NodeKind.HUB, t, t, stage=stage),
-        ]
     # Topological order (arcs always lead to a higher index, which pricing
-    # relies on): by day; on one day the chains, then hubs, then uses.
-    rank = {NodeKind.WAIT: 0, NodeKind.LEASE: 0, NodeKind.HUB: 1}
-    unit.nodes = [
-        n
-        for _, n in sorted(
-            enumerate(unit.nodes), key=lambda e: (e[1].start, rank.get(e[1].kind, 2), e[0])
-        )
-    ]
+    # relies on): by day; on one day the chains, then hubs, then the uses in
+    # the order they were made. Built day by day rather than sorted.
+    uses_on: dict[int, list[Node]] = defaultdict(list)
+    for n in unit.nodes:
+        uses_on[n.start].append(n)
+    nodes: list[Node] = []
     wait: list[int] = []
     lease: list[int] = []
     hub_of: dict[str | None, int] = {}
-    for j, n in enumerate(unit.nodes):
-        if n.kind is NodeKind.WAIT:
-            wait.append(j)
-        elif n.kind is NodeKind.LEASE:
-            lease.append(j)
-        elif n.kind is NodeKind.HUB:
-            hub_of[n.stage] = j
+    uses: list[int] = []  # positions of the uses, in order
+    for day, group in itertools.groupby(points, key=operator.itemgetter(0)):
+        on_day = [stage for _, stage in group]
+        shared = [_time_points(time_points, day, stage) for stage in on_day]
+        for wait_node, lease_node, _ in shared:
+            wait.append(len(nodes))
+            lease.append(len(nodes) + 1)
+            nodes += (wait_node, lease_node)
+        for (_, _, hub), stage in zip(shared, on_day, strict=True):
+            hub_of[stage] = len(nodes)
+            nodes.append(hub)
+        uses += range(len(nodes), len(nodes) + len(uses_on[day]))
+        nodes += uses_on[day]
+    unit.nodes = nodes
     arcs = unit.arcs
 
     def leave(i: int, end: int, *, occupant: bool, zero_length: bool) -> None:
@@ -507,9 +574,8 @@ def _link(inst: Instance, unit: Unit) -> None:
         if k + 1 < len(points):
             arcs[(wait[k], wait[k + 1])] = daily * (times[k + 1] - times[k])
             arcs[(lease[k], lease[k + 1])] = 0
-    for j, n in enumerate(unit.nodes):
-        if n.kind in TIME_POINTS:
-            continue
+    for j in uses:
+        n = nodes[j]
         arcs[(hub_of[n.stage], j)] = 0
         if n.kind is not NodeKind.PERMANENT:  # a permanent letting ends the path
             leave(j, n.end, occupant=n.kind is NodeKind.STAY, zero_length=n.end == n.start)
@@ -520,7 +586,7 @@ def _build_pavilions(inst: Instance) -> None:
     scenario = inst.scenario
     reps = inst.representatives
     for p in scenario.pavilions:
-        fits = frozenset(sig for sig, h in reps.items() if not rules.place_problems(scenario, h, p))
+        fits = frozenset(sig for sig, h in reps.items() if rules.place_fits(scenario, h, p))
         usable = sorted(
             (
                 w

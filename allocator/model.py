@@ -40,6 +40,11 @@ class Variables:
     pav_place: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
 
 
+def _total(terms: list[cp_model.IntVar]) -> cp_model.LinearExprT:
+    """The sum of ``terms`` (0 for none, like ``sum``), built in one call."""
+    return cp_model.LinearExpr.sum(terms) if terms else 0
+
+
 class RehousingModel:
     """The CP-SAT model of one instance.
 
@@ -54,8 +59,14 @@ class RehousingModel:
         self.instance = instance
         self.model = cp_model.CpModel()
         self.vars = Variables()
-        self._objective: list[cp_model.LinearExprT] = []
+        # the objective as parallel lists of variables and costs, summed once at
+        # the end: one weighted sum is much cheaper than tens of thousands of
+        # `cost * var` expressions added up in Python
+        self._cost_vars: list[cp_model.IntVar] = []
+        self._costs: list[int] = []
         self.reps = instance.representatives
+        self._domains: dict[int, cp_model.Domain] = {}
+        self._penalties: dict[tuple[int, int], int] = {}  # by (dwelling type, class)
         self._add_variables()
         self.unit_paths()
         self.r8_one_outcome_per_household()
@@ -64,16 +75,17 @@ class RehousingModel:
         self.r12_pavilion_fleet()
         self.r10_overcapacity()
         self.r9_seniority()
-        self.model.minimize(sum(self._objective) + instance.constant_cost)
+        self._minimize_cost()
 
     # -- variables ------------------------------------------------------------
 
     def _add_variables(self) -> None:
         inst, m, v = self.instance, self.model, self.vars
         for hi, info in enumerate(inst.households):
-            v.option.append([m.new_bool_var(f"opt_{hi}_{k}") for k in range(len(info.options))])
-            for k, opt in enumerate(info.options):
-                self._objective.append(opt.cost * v.option[hi][k])
+            options = [self._new_var(1, f"opt_{hi}_{k}") for k in range(len(info.options))]
+            v.option.append(options)
+            self._cost_vars += options
+            self._costs += [opt.cost for opt in info.options]
         self._household_index = {info.household.id: hi for hi, info in enumerate(inst.households)}
         # the (unit, node, classes) of each window and type, and of each stage's
         # permanent lettings and type
@@ -83,43 +95,46 @@ class RehousingModel:
         self.move_nodes: dict[tuple[str, int], list[tuple[int, int, tuple[int, ...]]]] = (
             defaultdict(list)
         )
-        self._incoming: list[dict[int, list[cp_model.IntVar]]] = []
+        # per unit: the arcs into and out of each node (the source's out of
+        # node -1), and each node's inflow as one sum, built once and reused
         self._outgoing: list[dict[int, list[cp_model.IntVar]]] = []
+        self._inflow: list[list[cp_model.LinearExprT]] = []
+        new_var, boolean = m.new_int_var_from_domain, self._domain(1)
+        linear_sum = cp_model.LinearExpr.sum
         for unit in inst.units:
-            arcs = {ij: m.new_bool_var(f"arc_{unit.index}_{ij[0]}_{ij[1]}") for ij in unit.arcs}
+            u = unit.index
+            arcs = {(i, j): new_var(boolean, f"arc_{u}_{i}_{j}") for i, j in unit.arcs}
             v.arc.append(arcs)
-            incoming: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+            incoming: list[list[cp_model.IntVar]] = [[] for _ in unit.nodes]
             outgoing: dict[int, list[cp_model.IntVar]] = defaultdict(list)
             for (i, j), var in arcs.items():
                 incoming[j].append(var)
                 outgoing[i].append(var)
-            self._incoming.append(incoming)
+            self._inflow.append([linear_sum(into) for into in incoming])
             self._outgoing.append(outgoing)
             for j, node in enumerate(unit.nodes):
                 if node.kind is NodeKind.STAY:
                     assert node.window is not None
-                    self.stay_nodes[(node.window, unit.kind)].append((unit.index, j, node.classes))
+                    self.stay_nodes[(node.window, unit.kind)].append((u, j, node.classes))
                 elif node.kind is NodeKind.PERMANENT:
                     assert node.stage is not None
-                    self.move_nodes[(node.stage, unit.kind)].append((unit.index, j, node.classes))
+                    self.move_nodes[(node.stage, unit.kind)].append((u, j, node.classes))
         for (w, t), nodes in self.stay_nodes.items():
             classes = sorted({c for _, _, cs in nodes for c in cs})
-            v.stay[(w, t)] = {c: m.new_int_var(0, len(nodes), f"stay_{w}_{t}_{c}") for c in classes}
+            v.stay[(w, t)] = {c: self._new_var(len(nodes), f"stay_{w}_{t}_{c}") for c in classes}
         for (stage, t), nodes in self.move_nodes.items():
             classes = sorted({c for _, _, cs in nodes for c in cs})
             v.move[(stage, t)] = {
-                c: m.new_int_var(0, len(nodes), f"move_{stage}_{t}_{c}") for c in classes
+                c: self._new_var(len(nodes), f"move_{stage}_{t}_{c}") for c in classes
             }
         for p, pav in enumerate(inst.pavilions):
             cap = pav.pavilion.max_count
-            v.chain.append(
-                [m.new_int_var(0, cap, f"chain_{p}_{k}") for k in range(len(pav.chains))]
-            )
+            v.chain.append([self._new_var(cap, f"chain_{p}_{k}") for k in range(len(pav.chains))])
             windows = {w for ch in pav.chains for w in ch.windows}
             v.pav_place.append(
                 {
                     w: {
-                        c: m.new_int_var(0, cap, f"pav_{p}_{w}_{c}")
+                        c: self._new_var(cap, f"pav_{p}_{w}_{c}")
                         for c in sorted(inst.window_classes(w) & pav.classes)
                     }
                     for w in sorted(windows)
@@ -128,9 +143,44 @@ class RehousingModel:
 
     # -- helpers ----------------------------------------------------------------
 
+    def _minimize_cost(self) -> None:
+        """Minimise the collected costs plus the costs no decision changes.
+
+        The same objective as ``model.minimize(weighted_sum + constant)``
+        (terms by variable index, zero costs left out), written straight into
+        the proto: ``minimize`` copies the flattened sum into it term by term
+        in Python, which took a tenth of the model's build.
+        """
+        terms = sorted(
+            (var.index, cost)
+            for var, cost in zip(self._cost_vars, self._costs, strict=True)
+            if cost
+        )
+        assert len({i for i, _ in terms}) == len(terms), "every variable has one cost"
+        objective = self.model.proto.objective
+        objective.vars.extend([i for i, _ in terms])
+        objective.coeffs.extend([cost for _, cost in terms])
+        objective.offset = self.instance.constant_cost
+        objective.scaling_factor = 1.0
+
+    def _domain(self, ub: int) -> cp_model.Domain:
+        """The domain [0, ``ub``], made once per bound.
+
+        Making a new domain object for each of tens of thousands of variables
+        (as ``new_bool_var`` and ``new_int_var`` do) is a good part of their cost.
+        """
+        domain = self._domains.get(ub)
+        if domain is None:
+            domain = self._domains[ub] = cp_model.Domain(0, ub)
+        return domain
+
+    def _new_var(self, ub: int, name: str) -> cp_model.IntVar:
+        """A new variable in [0, ``ub``] (a Boolean for ``ub`` 1)."""
+        return self.model.new_int_var_from_domain(self._domain(ub), name)
+
     def inflow(self, u: int, j: int) -> cp_model.LinearExprT:
         """1 if unit ``u`` makes use ``j``."""
-        return sum(self._incoming[u][j])
+        return self._inflow[u][j]
 
     def pavilion_capacity(self, p: int, w: int) -> cp_model.LinearExpr:
         """Modules of pavilion type ``p`` rented over window ``w``."""
@@ -157,23 +207,27 @@ class RehousingModel:
         arcs; a renovated home of a permanent mover exists only if it moves.
         """
         m, inst = self.model, self.instance
+        linear_sum = cp_model.LinearExpr.sum
+        time_points = tuple(TIME_POINTS)  # a tuple: no hashing of the enum
         for u, unit in enumerate(inst.units):
-            arcs = self.vars.arc[u]
-            start = sum(self._outgoing[u][-1])
+            outgoing, inflow = self._outgoing[u], self._inflow[u]
+            start = linear_sum(outgoing[-1])
             if unit.vacated_by is None:
                 m.add(start <= 1)
             else:
                 m.add(start <= self.permanent(self._household_index[unit.vacated_by]))
             for j, node in enumerate(unit.nodes):
-                outflow = sum(self._outgoing[u][j])
-                if node.kind in TIME_POINTS:  # a path passes time points, never ends there
-                    m.add(outflow == self.inflow(u, j))
-                else:
-                    m.add(outflow <= self.inflow(u, j))
-            for (i, j), var in arcs.items():
-                node = unit.nodes[j]  # its stay days are paid on the way in
-                occupied = unit.daily * (node.end - node.start)
-                self._objective.append((unit.arcs[(i, j)] + occupied) * var)
+                out = outgoing.get(j, [])
+                if node.kind in time_points:  # a path passes time points, never ends there
+                    m.add(linear_sum(out) == inflow[j])
+                elif out:
+                    m.add(linear_sum(out) <= inflow[j])
+                # else nothing leaves the use (a permanent letting, or no later
+                # stage): outflow <= inflow would read 0 <= inflow, always true
+            # an arc also pays the days of the use it leads into
+            occupied = [unit.daily * (node.end - node.start) for node in unit.nodes]
+            self._cost_vars += self.vars.arc[u].values()
+            self._costs += [price + occupied[j] for (_, j), price in unit.arcs.items()]
         # every stay or permanent letting of a type houses exactly one household
         for (w, t), nodes in self.stay_nodes.items():
             self._one_household_per_use(nodes, self.vars.stay[(w, t)])
@@ -185,13 +239,20 @@ class RehousingModel:
     ) -> None:
         """Used nodes of one type equal the households placed there; penalise wishes."""
         inst = self.instance
-        used = sum(self.inflow(u, j) for u, j, _ in nodes)
-        self.model.add(sum(counts.values()) == used)
-        dwelling = inst.scenario.dwelling(inst.units[nodes[0][0]].dwelling)
+        used = cp_model.LinearExpr.sum([self._inflow[u][j] for u, j, _ in nodes])
+        self.model.add(cp_model.LinearExpr.sum(list(counts.values())) == used)
+        unit = inst.units[nodes[0][0]]
         for c, var in counts.items():
-            pen = rules.penalty_ore(inst.scenario, self.reps[c], dwelling)
+            # all dwellings of a type have the same penalty for a class
+            pen = self._penalties.get((unit.kind, c))
+            if pen is None:
+                dwelling = inst.scenario.dwelling(unit.dwelling)
+                pen = self._penalties[(unit.kind, c)] = rules.penalty_ore(
+                    inst.scenario, self.reps[c], dwelling
+                )
             if pen:
-                self._objective.append(pen * var)
+                self._cost_vars.append(var)
+                self._costs.append(pen)
 
     def r8_one_outcome_per_household(self) -> None:
         """R8: every household gets exactly one outcome its agreement allows."""
@@ -215,7 +276,7 @@ class RehousingModel:
                 for c, var in by_class.items():
                     supply[(w, c)].append(var)
         for key in set(demand) | set(supply):
-            self.model.add(sum(supply.get(key, [])) == sum(demand.get(key, [])))
+            self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
 
     def r8_permanent_movers_housed(self) -> None:
         """R8: every permanent mover gets a fitting own-organisation dwelling."""
@@ -230,7 +291,7 @@ class RehousingModel:
             for c, var in by_class.items():
                 supply[(stage, c)].append(var)
         for key in set(demand) | set(supply):
-            self.model.add(sum(supply.get(key, [])) == sum(demand.get(key, [])))
+            self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
 
     def r12_pavilion_fleet(self) -> None:
         """R12: modules house no more than rented; never more than max_count at once."""
@@ -241,9 +302,10 @@ class RehousingModel:
                 for c, var in by_class.items():
                     pen = rules.penalty_ore(inst.scenario, self.reps[c], pav.pavilion)
                     if pen:
-                        self._objective.append(pen * var)
-            for k, ch in enumerate(pav.chains):
-                self._objective.append(ch.cost * v.chain[p][k])
+                        self._cost_vars.append(var)
+                        self._costs.append(pen)
+            self._cost_vars += v.chain[p]
+            self._costs += [ch.cost for ch in pav.chains]
             for t in sorted({ch.rent_start for ch in pav.chains}):
                 rented = [
                     v.chain[p][k]

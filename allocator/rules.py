@@ -11,6 +11,7 @@ objective and the checker's recomputation agree to the øre.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -120,27 +121,42 @@ def place_problems(
 
     ``permanent`` asks about a permanent move instead of a temporary stay.
     """
-    problems = []
+    return list(_place_problems(scenario, household, place, permanent))
+
+
+def place_fits(
+    scenario: Scenario, household: Household, place: Place, *, permanent: bool = False
+) -> bool:
+    """Whether ``place`` can house ``household``: :func:`place_problems` is empty.
+
+    Stops at the first problem and formats no other message, which matters
+    where fits are computed for every class and dwelling type.
+    """
+    return next(_place_problems(scenario, household, place, permanent), None) is None
+
+
+def _place_problems(
+    scenario: Scenario, household: Household, place: Place, permanent: bool
+) -> Iterator[str]:
+    """The problems of :func:`place_problems`, one at a time (R5, R6, R7, R8, R15)."""
     source = place_source(place)
     rooms_needed = scenario.min_rooms(household)
     if place.rooms < rooms_needed:
-        problems.append(
-            f"R5: {place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
-        )
+        yield f"R5: {place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
     if household.rooms_max is not None and place.rooms > household.rooms_max:
-        problems.append(f"R5: {place.rooms} rooms, more than the wished {household.rooms_max}")
+        yield f"R5: {place.rooms} rooms, more than the wished {household.rooms_max}"
     if household.wheelchair and not place.wheelchair:
-        problems.append("R6: not wheelchair accessible")
+        yield "R6: not wheelchair accessible"
     if household.step_free and not place.step_free:
-        problems.append("R6: not step-free")
+        yield "R6: not step-free"
     floor = place.floor if isinstance(place, Dwelling) else 0
     if household.max_floor is not None and floor > household.max_floor:
-        problems.append(f"R6: floor {floor} above the household's maximum {household.max_floor}")
+        yield f"R6: floor {floor} above the household's maximum {household.max_floor}"
     if source in household.excluded_sources:
-        problems.append(f"R7: source {source} is excluded by the household's agreement")
+        yield f"R7: source {source} is excluded by the household's agreement"
     if isinstance(place, Dwelling):
         if place.municipal_referral:
-            problems.append("R15: reserved for municipal referral")
+            yield "R15: reserved for municipal referral"
         if (
             not permanent
             and scenario.policy.same_municipality
@@ -148,10 +164,9 @@ def place_problems(
             and place.municipality is not None
             and place.municipality != scenario.municipality
         ):
-            problems.append(f"R7: in {place.municipality}, not in {scenario.municipality}")
+            yield f"R7: in {place.municipality}, not in {scenario.municipality}"
     if permanent and source is not Source.OWN_ORGANISATION:
-        problems.append(f"R8: a permanent dwelling must be in the own organisation, not {source}")
-    return problems
+        yield f"R8: a permanent dwelling must be in the own organisation, not {source}"
 
 
 def place_source(place: Place) -> Source:
