@@ -16,7 +16,7 @@ from allocator import rules
 from allocator.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
 from allocator.model import RehousingModel
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
-from models.scenario import Source
+from models.scenario import Scenario, Source
 
 Value = Callable[[cp_model.IntVar], int]
 
@@ -140,23 +140,13 @@ def _unit_timeline(
         if node.kind in TIME_POINTS:
             continue
         # the gap [t, node.start) before this use, priced for the use's stage
-        pieces = [(SegmentKind.HELD_EMPTY, t, node.start)]
-        if leased:
-            span = rules.lease_span(
-                scenario, t, node.start, after_occupant=after_occupant, before_occupant=True
-            )
-            if span is None:
-                raise ExtractionError(f"unit {u}: a lease too short from day {t}")
-            ls, le = span
-            pieces = [
-                (SegmentKind.HELD_EMPTY, t, ls),
-                (SegmentKind.TIME_LIMITED, ls, le),
-                (SegmentKind.HELD_EMPTY, le, node.start),
-            ]
         stage = node.stage
-        segments += [
-            Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a
-        ]
+        try:
+            segments += gap_segments(
+                scenario, t, node.start, stage, leased=leased, after_occupant=after_occupant
+            )
+        except ValueError:
+            raise ExtractionError(f"unit {u}: a lease too short from day {t}") from None
         if node.kind is NodeKind.SPARE:
             segments.append(
                 Segment(
@@ -186,6 +176,46 @@ def _unit_timeline(
         released=date(t),
         segments=segments,
     )
+
+
+def gap_segments(
+    scenario: Scenario,
+    start: int,
+    end: int,
+    stage: str | None,
+    *,
+    leased: bool,
+    after_occupant: bool,
+) -> list[Segment]:
+    """The segments of a gap [start, end) of a dwelling timeline before a use of ``stage``.
+
+    Held empty, or (``leased``) let on one time-limited lease with the
+    turnaround days around it held empty (R2, R11, :func:`rules.lease_span`;
+    the next use always counts as an occupant, as in the model).
+    ``after_occupant`` says whether an occupant (a stay) ends the gap's
+    start. Empty pieces are left out.
+
+    Raises
+    ------
+    ValueError
+        If ``leased`` but the gap is too short for a time-limited lease.
+
+    """
+    date = scenario.date_of
+    pieces = [(SegmentKind.HELD_EMPTY, start, end)]
+    if leased:
+        span = rules.lease_span(
+            scenario, start, end, after_occupant=after_occupant, before_occupant=True
+        )
+        if span is None:
+            raise ValueError(f"a gap [{start}, {end}) is too short for a time-limited lease")
+        ls, le = span
+        pieces = [
+            (SegmentKind.HELD_EMPTY, start, ls),
+            (SegmentKind.TIME_LIMITED, ls, le),
+            (SegmentKind.HELD_EMPTY, le, end),
+        ]
+    return [Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a]
 
 
 def _pavilion_timelines(

@@ -44,6 +44,7 @@ class MilpOutcome:
     reduced_costs: list[float] | None = None
     lower_bounds: list[float] | None = None  # of the variables, as translated
     upper_bounds: list[float] | None = None
+    row_duals: list[float] | None = None  # by CP-SAT constraint index (relaxation only)
 
 
 def solve_proto(
@@ -103,16 +104,17 @@ def solve_proto(
     objective = float(info.objective_function_value)
     if relax:
         bound = objective if status == "OPTIMAL" else None
-        reduced = list(solution.col_dual) if status == "OPTIMAL" else None
+        optimal = status == "OPTIMAL"
         return MilpOutcome(
             status,
             objective,
             bound,
             runtime,
             list(solution.col_value),
-            reduced,
+            list(solution.col_dual) if optimal else None,
             list(lp.col_lower_),
             list(lp.col_upper_),
+            list(solution.row_dual) if optimal else None,
         )
     bound = objective if status == "OPTIMAL" else float(info.mip_dual_bound)
     return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))

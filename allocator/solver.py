@@ -116,10 +116,18 @@ def solve(
     max_nodes
         Refuse to build a model whose candidate dwellings' networks have more
         nodes than this (``None``: no limit), instead of minutes of building
-        and gigabytes of memory. The result is then the greedy planner's
-        plan (``FEASIBLE``, no bound, ``solver.strategy == "greedy"``), or
-        ``NO_SOLUTION_IN_TIME`` if it has none, with a warning that says
-        how large the model would be.
+        and gigabytes of memory. A refused scenario of several departments
+        is then planned by decomposition
+        (:func:`allocator.portfolio.solve_portfolio`): groups of whole
+        departments solved one after the other in time order within the
+        time left, their plans merged and checked; the result is
+        ``FEASIBLE`` with no bound and no gap, ``solver.strategy ==
+        "portfolio"``, and warnings that say how large the model would be
+        and into how many groups it was split. A scenario that cannot be
+        split (one department), or a decomposition that ends worse than
+        the greedy planner, gives the greedy planner's plan (``FEASIBLE``,
+        no bound, ``solver.strategy == "greedy"``), or
+        ``NO_SOLUTION_IN_TIME`` if it has none.
     **solver_params
         Further CP-SAT parameters by name, e.g. ``linearization_level=2``
         or ``subsolvers=["max_lp", "core"]``.
@@ -145,7 +153,26 @@ def solve(
     try:
         instance = build_instance(scenario, max_nodes=max_nodes)
     except ModelTooLarge as exc:
-        return _greedy_fallback(scenario, str(exc), params, time.perf_counter() - started)
+        from allocator import portfolio  # it calls solve() for its groups
+
+        refused = time.perf_counter() - started
+        size = portfolio.group_size_for(scenario, exc.estimate, exc.limit)
+        if portfolio.in_group() or len(portfolio.plan_groups(scenario, size)) < 2:
+            return _greedy_fallback(scenario, str(exc), params, refused)
+        return portfolio.solve_portfolio(
+            scenario,
+            time_limit=max(1.0, time_limit - refused),
+            num_workers=num_workers,
+            seed=seed,
+            group_size=size,
+            reason=str(exc),
+            log=log,
+            gap_limit=gap_limit,
+            max_nodes=max_nodes,
+            strategy=strategy,
+            nodes=exc.estimate,
+            **solver_params,
+        )
     model = RehousingModel(instance)
     if initial_plan is not None:
         model.hint(initial_plan)

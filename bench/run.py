@@ -803,11 +803,20 @@ def _targets(summaries: dict[str, SizeSummary]) -> list[tuple[str, str, str]]:
     what = f"P: a verified plan within {100 * p_gap:g} % in {p_seconds / 60:g} min"
     if p_size in summaries:
         s = summaries[p_size]
-        times, caps = s.times_to("genhus-opt", p_gap)
-        med = statistics.median(times)
-        verdict = "met" if math.isfinite(med) and med < p_seconds else "NOT met"
-        p_figures = f"time to 1 %: {_fmt_times(times, caps)} s"
         opt_runs = s.by.get("genhus-opt", [])
+        # the whole measurement's wall time: loading, the refused model, the
+        # groups and the lower bound (a decomposition reports no progress)
+        times = [
+            float(r["wall_seconds"]) if math.isfinite(_time_to(r, p_gap, s.best_plan)) else math.inf
+            for r in opt_runs
+        ]
+        caps = [float(r.get("wall_seconds") or s.limit) for r in opt_runs]
+        med = statistics.median(times) if times else math.inf
+        verdict = "met" if math.isfinite(med) and med < p_seconds else "NOT met"
+        gaps = [r["gap"] for r in opt_runs if r.get("gap") is not None]
+        p_figures = f"wall time to a verified plan within 1 %: {_fmt_times(times, caps)} s"
+        if gaps:
+            p_figures += f"; final gap {100 * statistics.median(gaps):.3f} %"
         refused = [w for r in opt_runs for w in r.get("warnings", []) if "too large" in w]
         if refused and not math.isfinite(med):
             p_figures += f"; {refused[0]}"

@@ -1,0 +1,925 @@
+"""A decomposition planner for scenarios too large for one model (portfolios).
+
+:func:`solve_portfolio` splits a scenario into **groups of whole
+departments**, solves the groups one after the other in time order with
+:func:`allocator.solver.solve`, each on a derived sub-scenario, and merges
+the group plans into one plan of the whole scenario, priced by
+:func:`allocator.cost.build_plan` and verified by
+:func:`allocator.check.check_plan`.
+
+Groups (:func:`plan_groups`)
+    A scenario has no explicit department: a department is the stages
+    whose ids share the prefix before their last ``-`` (the generator's
+    portfolio names stages ``<department>-E<k>``; stages without a ``-``
+    are one department). Stages coupled by R9 (a household wishing an
+    after-renovation dwelling of another stage) are always kept together
+    too, so R9's seniority order is decided inside one model. Departments
+    are ordered by their first move-out day and batched until a group has
+    about ``group_size`` households.
+
+Sub-scenarios (:func:`sub_scenario`)
+    Group g gets its stages, households, after-renovation dwellings and
+    department dwellings, and every other candidate place minus what the
+    groups solved before it use: an availability interval
+    (:func:`allocator.rules.availabilities`) used by an earlier group is
+    cut into the free stretches around those uses, ``turnaround_days``
+    clear of them (R2), each offered as a copy ``<id>~<k>`` with its own
+    ``vacant_from`` and ``hand_back``. Department dwellings of a group
+    solved later are offered only before their own stage's works (that
+    group then sees the dwelling vacant from a turnaround after the last
+    use); the homes of permanent movers only once their group has decided
+    that they move for good. The pavilion fleet: a later group's
+    ``max_count`` of a type is lowered by the most modules the earlier
+    groups rent at one time from the group's first move-out day on
+    (modules of the group are rented from then), so the fleet limit holds
+    at every moment (R12).
+
+Merge (:func:`merge_plans`)
+    Copies are mapped back to their dwellings. The uses (stays, spares,
+    permanent lettings) of all groups in one availability interval of a
+    dwelling become one timeline from the interval's start, and every gap
+    between uses is derived again: held empty, or let time-limited where
+    that is cheaper (:func:`allocator.extract.gap_segments`,
+    :func:`allocator.rules.lease_span`), as the model prices gaps. Pavilion
+    modules are renumbered per type across the groups.
+
+The plan is a feasible plan, never a proven optimum: the result has status
+``FEASIBLE`` and no bound or gap. A group the solver finds no plan for in
+its time gets the greedy plan of its sub-scenario (the groups before it
+keep their plans); if that fails too, or the merged plan fails the checker
+or costs more than the greedy planner's plan of the whole scenario, that
+greedy plan is returned instead (with a warning).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from typing import Any
+
+from allocator import lagrange, rules
+from allocator.check import check_plan
+from allocator.cost import build_plan, plan_objective
+from allocator.extract import gap_segments
+from allocator.greedy import GreedyFailed, greedy_plan
+from models.plan import (
+    HouseholdPlan,
+    Mode,
+    PlaceTimeline,
+    Plan,
+    Result,
+    Segment,
+    SegmentKind,
+    SolverInfo,
+    Status,
+)
+from models.scenario import Dwelling, PavilionType, Scenario, Stage
+
+#: Households per group by default. A portfolio group sees far more
+#: candidate places than a single department of its size (the organisation's
+#: vacancies over years), so its model is larger than L's. Measured on P
+#: (first group): 500 households (8 stages) build and solve to 0.1 % in
+#: about 35 s; 1,000 households (16 stages, 226,000 nodes) found no plan in
+#: 84 s, its LP alone not done in half that.
+DEFAULT_GROUP_SIZE = 500
+
+#: Candidate places (other than the group's own department dwellings) per
+#: household of a group that go into its model, the cheapest of each kind;
+#: ``None`` offers every free place (see :func:`sub_scenario`). Measured on
+#: P's first group of 500 (2 workers, 0.1 % gap): every free place (3,800)
+#: 32.75 M DKK in 38 s; 4 per household 32.89 M (+0.4 %) in 29 s; 2.5 per
+#: household 33.23 M (+1.5 %) in 25 s.
+PLACES_PER_HOUSEHOLD = 4.0
+#: ... but at least this many of each kind, if there are.
+MIN_PER_KIND = 3
+
+#: Share of the remaining time kept back for merging, pricing and checking.
+MERGE_SHARE = 0.05
+
+#: Share of the time limit left to the Lagrangian lower bound
+#: (:func:`allocator.lagrange.scenario_bound`) after the plan.
+BOUND_SHARE = 0.4
+#: Seconds per unit-network node to build the bound's arrays (measured on P:
+#: 3.9 M nodes in about 60 s); the bound is skipped when the time left would
+#: not cover twice that.
+BOUND_SECONDS_PER_NODE = 15e-6
+
+#: Set while a group of a decomposition is solved: a group too large for
+#: one model gets the greedy plan, not a second decomposition.
+_IN_GROUP: ContextVar[bool] = ContextVar("genhus_portfolio_group", default=False)
+
+#: Segment kinds that are uses of a place (the rest are gaps between uses).
+_USES = (SegmentKind.OCCUPIED, SegmentKind.SPARE, SegmentKind.PERMANENT)
+
+
+def in_group() -> bool:
+    """True while :func:`solve_portfolio` solves one of its groups."""
+    return _IN_GROUP.get()
+
+
+# -- groups ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Whole departments solved together in one model.
+
+    Attributes
+    ----------
+    index
+        Position in time order (0 first).
+    stages
+        Stage ids, in scenario order.
+    households
+        Households living in the group's stages.
+    first_out
+        The earliest move-out day of its stages (R1).
+
+    """
+
+    index: int
+    stages: tuple[str, ...]
+    households: int
+    first_out: int
+
+
+def department_of(stage_id: str) -> str:
+    """The department of a stage: its id up to the last ``-`` (``""`` if none)."""
+    head, sep, _ = stage_id.rpartition("-")
+    return head if sep else ""
+
+
+def plan_groups(scenario: Scenario, group_size: int = DEFAULT_GROUP_SIZE) -> list[Group]:
+    """Batch the scenario's departments into groups of about ``group_size`` households.
+
+    Departments (:func:`department_of`, joined where R9 wishes couple their
+    stages) are never split. They are taken in order of their first
+    move-out day, and a group is closed when adding the next department
+    would take it further from ``group_size`` than it is.
+
+    Returns
+    -------
+    list[Group]
+        The groups in time order; together they hold every stage once.
+
+    """
+    parent = {s.id: s.id for s in scenario.stages}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first_of: dict[str, str] = {}
+    for s in scenario.stages:
+        join(s.id, first_of.setdefault(department_of(s.id), s.id))
+    members: dict[str, int] = defaultdict(int)
+    for h in scenario.households:
+        stage = scenario.stage_of(h).id
+        members[stage] += 1
+        for wish in h.wishes:  # R9 couples the stages of a wish list
+            join(stage, scenario.after_dwelling(wish).stage)
+
+    departments: dict[str, list[Stage]] = defaultdict(list)
+    for s in scenario.stages:
+        departments[root(s.id)].append(s)
+    ordered = sorted(
+        departments.values(),
+        key=lambda ss: (min(rules.move_out_day(scenario, s) for s in ss), ss[0].id),
+    )
+    batches: list[list[Stage]] = []
+    size = 0
+    for dept in ordered:
+        n = sum(members[s.id] for s in dept)
+        if batches and abs(size + n - group_size) <= abs(size - group_size):
+            batches[-1].extend(dept)
+            size += n
+        else:
+            batches.append(list(dept))
+            size = n
+    order = {s.id: i for i, s in enumerate(scenario.stages)}
+    groups = []
+    for k, batch in enumerate(batches):
+        batch.sort(key=lambda s: order[s.id])
+        groups.append(
+            Group(
+                index=k,
+                stages=tuple(s.id for s in batch),
+                households=sum(members[s.id] for s in batch),
+                first_out=min(rules.move_out_day(scenario, s) for s in batch),
+            )
+        )
+    return groups
+
+
+# -- what the solved groups use ---------------------------------------------------------
+
+#: An availability interval: (dwelling id, start day).
+_Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class _Use:
+    """A use of a dwelling by a solved group, in days."""
+
+    kind: SegmentKind
+    start: int
+    end: int
+    stage: str | None
+    household: str | None
+
+    def segment(self, scenario: Scenario) -> Segment:
+        date = scenario.date_of
+        return Segment(
+            kind=self.kind,
+            start=date(self.start),
+            end=date(self.end),
+            household=self.household,
+            stage=self.stage,
+        )
+
+
+@dataclass
+class Ledger:
+    """What the groups solved so far have planned, in the whole scenario's terms.
+
+    Attributes
+    ----------
+    intervals
+        Every availability interval of the scenario (:func:`rules.availabilities`).
+    uses
+        Per availability interval, the uses planned in it, in time order.
+    households
+        The household plans so far (places named by dwelling or module id).
+    modules
+        Pavilion module timelines so far, renumbered per type.
+    group_of_stage
+        The group of each stage.
+    solved
+        Groups solved so far.
+
+    """
+
+    intervals: list[rules.Availability]
+    group_of_stage: dict[str, int]
+    uses: dict[_Key, list[_Use]] = field(default_factory=dict)
+    households: list[HouseholdPlan] = field(default_factory=list)
+    modules: list[PlaceTimeline] = field(default_factory=list)
+    solved: int = 0
+
+    def mode(self, household: str) -> Mode | None:
+        """The mode a solved group gave ``household``, if any."""
+        return self._modes.get(household)
+
+    def __post_init__(self) -> None:
+        self._modes: dict[str, Mode] = {}
+
+    def record(self, plans: Iterable[HouseholdPlan]) -> None:
+        """Add a solved group's household plans."""
+        for hp in plans:
+            self.households.append(hp)
+            self._modes[hp.household] = hp.mode
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """A free stretch [start, end) of an availability interval (see :func:`_free_stretches`).
+
+    ``gap`` is the gap [g0, g1) between planned uses (or from the interval's
+    start to the first use) the stretch lies in, with whether an occupant
+    ends at g0; ``None`` after the last use.
+    """
+
+    start: int
+    end: int
+    gap: tuple[int, int, bool] | None
+
+
+def _free_stretches(start: int, end: int, uses: Sequence[_Use], clear: int) -> list[_Stretch]:
+    """The stretches of [start, end) a new use may take without touching ``uses``.
+
+    A new use must end ``clear`` days before a planned use starts and start
+    ``clear`` days after one ends (R2; after a spare too, as in the model);
+    nothing follows a permanent letting.
+    """
+    out = []
+    cursor, gap_start, occupant = start, start, False
+    for use in uses:
+        if use.start - clear > cursor:
+            out.append(_Stretch(cursor, use.start - clear, (gap_start, use.start, occupant)))
+        if use.kind is SegmentKind.PERMANENT:
+            return out
+        cursor = max(cursor, use.end + clear)
+        gap_start, occupant = use.end, use.kind is SegmentKind.OCCUPIED
+    if cursor < end:
+        out.append(_Stretch(cursor, end, None))
+    return out
+
+
+# -- sub-scenarios ---------------------------------------------------------------------
+
+
+@dataclass
+class SubScenario:
+    """A group's scenario and how its places map back to the whole scenario.
+
+    Attributes
+    ----------
+    scenario
+        The derived scenario the group is solved on.
+    copies
+        Copy id to the availability interval (dwelling id, start) it is cut from.
+    pavilion_types
+        Pavilion type id of the sub-scenario to the scenario's type id.
+
+    """
+
+    scenario: Scenario
+    copies: dict[str, _Key]
+    pavilion_types: dict[str, str]
+
+
+def _copy(dwelling: Dwelling, copy_id: str, start: int, end: int, scenario: Scenario) -> Dwelling:
+    """A stage-less copy of ``dwelling`` available exactly in [start, end)."""
+    return dwelling.model_copy(
+        update={
+            "id": copy_id,
+            "stage": None,
+            "vacant_from": scenario.date_of(start),
+            "hand_back": scenario.date_of(end) if end < rules.FOREVER else None,
+        }
+    )
+
+
+def _peak_from(periods: Iterable[tuple[int, int]], day: int) -> int:
+    """Most of the rentals [a, b) that run at one time on or after ``day``."""
+    events = sorted(
+        [(max(a, day), 1) for a, b in periods if b > day] + [(b, -1) for a, b in periods if b > day]
+    )
+    running = peak = 0
+    for _, step in events:  # at one day an end (-1) sorts before a start
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def _kind(d: Dwelling) -> tuple[object, ...]:
+    """What the rules read of a dwelling (as the model's dwelling types)."""
+    return (d.rooms, d.wheelchair, d.step_free, d.floor, d.source, d.municipality)
+
+
+def _entry_cost(
+    scenario: Scenario, copy: Dwelling, stretch: _Stretch, windows: Sequence[tuple[int, int]]
+) -> float:
+    """A quick estimate (øre) of housing one stay of a group in a free stretch.
+
+    The cheapest over the group's stages whose stay window [out, back) the
+    stretch covers: the gap from its start (held empty, or let
+    time-limited if that fits and is cheaper, as the model prices it) plus
+    the stay's rent. Infinite if it covers none.
+    """
+    daily = rules.daily_ore(copy.monthly_rent)
+    deposit = rules.ore(scenario.costs.time_limited_deposit)
+    turn = scenario.policy.turnaround_days
+    leasable = rules.first_use_after_lease(scenario, stretch.start, after_occupant=False)
+    best = math.inf
+    for out, back in windows:
+        if stretch.start <= out and back <= stretch.end:
+            entry = daily * (out - stretch.start)
+            if leasable <= out:
+                entry = min(entry, deposit + daily * turn)
+            best = min(best, entry + daily * (back - out))
+    return best
+
+
+def sub_scenario(
+    scenario: Scenario,
+    group: Group,
+    ledger: Ledger,
+    *,
+    places_per_household: float | None = PLACES_PER_HOUSEHOLD,
+) -> SubScenario:
+    """The scenario group ``group`` is solved on, given what earlier groups use.
+
+    See the module docstring for what it holds. Copies are left out where
+    they cannot host a stay of the group (they end before its first
+    move-out day or start after its last).
+    """
+    mine = set(group.stages)
+    stages = [s for s in scenario.stages if s.id in mine]
+    outs = [rules.move_out_day(scenario, s) for s in stages]
+    first, last = min(outs), max(outs)
+    clear = max(1, scenario.policy.turnaround_days)
+    stage_of = {s.id: s for s in scenario.stages}
+    taken_ids = {d.id for d in scenario.dwellings}
+
+    by_dwelling: dict[str, list[rules.Availability]] = defaultdict(list)
+    for a in ledger.intervals:
+        by_dwelling[a.dwelling].append(a)
+
+    dwellings: list[Dwelling] = []
+    copies: dict[str, _Key] = {}
+    offered: dict[tuple[object, ...], list[tuple[float, Dwelling]]] = defaultdict(list)
+    windows = [(rules.move_out_day(scenario, s), rules.back_day(scenario, s)) for s in stages]
+    for d in scenario.dwellings:
+        if d.stage in mine:
+            dwellings.append(_own(scenario, d, by_dwelling[d.id], ledger, clear))
+            continue
+        later = d.stage is not None and ledger.group_of_stage[d.stage] >= ledger.solved
+        k = 0
+        for a in by_dwelling.get(d.id, ()):
+            if a.vacated_by is not None and ledger.mode(a.vacated_by) is not Mode.PERMANENT:
+                continue  # a home that is not (yet) known to be vacated for good
+            if later:  # a later group's department dwelling: only before its works
+                assert d.stage is not None
+                if a.end > rules.move_out_day(scenario, stage_of[d.stage]):
+                    continue
+            uses = ledger.uses.get((d.id, a.start), [])
+            for st in _free_stretches(a.start, a.end, uses, clear):
+                if st.start > last or st.end <= first:
+                    continue
+                k += 1
+                copy_id = f"{d.id}~{k}"
+                while copy_id in taken_ids:
+                    copy_id += "~"
+                taken_ids.add(copy_id)
+                copies[copy_id] = (d.id, a.start)
+                copy = _copy(d, copy_id, st.start, st.end, scenario)
+                if st.gap is not None and not _lease_pays(
+                    scenario, rules.daily_ore(d.monthly_rent), *st.gap
+                ):
+                    # The gap is held empty anyway: a use inside it costs no
+                    # extra rent (the merge derives the gaps around it again,
+                    # each at most as dear), so the group sees it rent-free.
+                    copy = copy.model_copy(update={"monthly_rent": 0.0})
+                offered[_kind(copy)].append((_entry_cost(scenario, copy, st, windows), copy))
+    # A portfolio's organisation has vacancies over years; every one would be
+    # a unit of every group's model (P: up to 8,700 for 870 households). Each
+    # group gets the cheapest of each kind by a quick estimate of what using
+    # it would cost, in proportion to the kind's supply: about
+    # ``places_per_household`` per household, as the single-department
+    # presets have (XL: 1.26), and every wheelchair-accessible one.
+    total = sum(len(v) for v in offered.values())
+    share = (
+        1.0
+        if places_per_household is None
+        else places_per_household * group.households / max(1, total)
+    )
+    for kind, same in offered.items():
+        same.sort(key=lambda e: (e[0], e[1].id))
+        keep = (
+            len(same) if share >= 1 or kind[1] else max(MIN_PER_KIND, math.ceil(share * len(same)))
+        )
+        dwellings += [c for _, c in same[:keep]]
+
+    rentals: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for m in ledger.modules:
+        assert m.pavilion_type is not None
+        rentals[m.pavilion_type].append((scenario.day(m.collected_from), scenario.day(m.released)))
+    pavilions: list[PavilionType] = []
+    for p in scenario.pavilions:
+        busy = _peak_from(rentals.get(p.id, []), first)
+        pavilions.append(p.model_copy(update={"max_count": max(0, p.max_count - busy)}))
+
+    households = [h for h in scenario.households if scenario.stage_of(h).id in mine]
+    sub = Scenario(
+        name=f"{scenario.name} [group {group.index + 1}]",
+        municipality=scenario.municipality,
+        policy=scenario.policy,
+        costs=scenario.costs,
+        penalties=scenario.penalties,
+        stages=stages,
+        dwellings=dwellings,
+        households=households,
+        after_dwellings=[a for a in scenario.after_dwellings if a.stage in mine],
+        pavilions=pavilions,
+    )
+    return SubScenario(sub, copies, {p.id: p.id for p in pavilions})
+
+
+def _own(
+    scenario: Scenario,
+    d: Dwelling,
+    intervals: Sequence[rules.Availability],
+    ledger: Ledger,
+    clear: int,
+) -> Dwelling:
+    """A department dwelling of the group, vacant only after what earlier groups use.
+
+    Earlier groups may have used it before its own stage's works; the group
+    then sees it vacant from ``clear`` days after the last of those uses.
+    """
+    used = [u for a in intervals for u in ledger.uses.get((d.id, a.start), [])]
+    if not used or d.vacant_from is None or d.stage is None:
+        return d
+    stage = next(s for s in scenario.stages if s.id == d.stage)
+    start = min(max(u.end for u in used) + clear, rules.back_day(scenario, stage))
+    return d.model_copy(update={"vacant_from": scenario.date_of(start)})
+
+
+# -- absorbing a group's plan -------------------------------------------------------------
+
+
+def absorb(scenario: Scenario, sub: SubScenario, plan: Plan, ledger: Ledger) -> None:
+    """Record a group's plan in ``ledger`` in the whole scenario's terms.
+
+    Copies become their dwellings again; every use goes to the availability
+    interval of the scenario it lies in; pavilion modules get ids numbered
+    on from the earlier groups' modules of their type.
+    """
+    by_dwelling: dict[str, list[rules.Availability]] = defaultdict(list)
+    for a in ledger.intervals:
+        by_dwelling[a.dwelling].append(a)
+    numbers: dict[str, int] = defaultdict(int)
+    for m in ledger.modules:
+        assert m.pavilion_type is not None
+        numbers[m.pavilion_type] += 1
+    renamed: dict[str, str] = {}  # module id in the group -> in the scenario
+    for t in plan.places:
+        if t.pavilion_type is not None:
+            ptype = sub.pavilion_types[t.pavilion_type]
+            numbers[ptype] += 1
+            new_id = f"{ptype}-{numbers[ptype]:02d}"
+            renamed[t.place] = new_id
+            ledger.modules.append(t.model_copy(update={"place": new_id, "pavilion_type": ptype}))
+            continue
+        key = sub.copies.get(t.place)
+        if key is None:  # a department dwelling of the group: find its interval
+            lo, hi = scenario.day(t.collected_from), scenario.day(t.released)
+            interval = next(a for a in by_dwelling[t.place] if a.start <= lo and hi <= a.end)
+            key = (t.place, interval.start)
+        uses = ledger.uses.setdefault(key, [])
+        for seg in t.segments:
+            if seg.kind in _USES:
+                uses.append(
+                    _Use(
+                        seg.kind,
+                        scenario.day(seg.start),
+                        scenario.day(seg.end),
+                        seg.stage,
+                        seg.household,
+                    )
+                )
+        uses.sort(key=lambda u: (u.start, u.end))
+    plans = []
+    for hp in plan.households:
+        update: dict[str, Any] = {}
+        if hp.place is not None:
+            update["place"] = renamed.get(hp.place) or _original(sub, hp.place)
+        if hp.permanent_dwelling is not None:
+            update["permanent_dwelling"] = _original(sub, hp.permanent_dwelling)
+        plans.append(hp.model_copy(update=update) if update else hp)
+    ledger.record(plans)
+    ledger.solved += 1
+
+
+def _original(sub: SubScenario, place: str) -> str:
+    key = sub.copies.get(place)
+    return key[0] if key is not None else place
+
+
+# -- the merged plan ---------------------------------------------------------------------
+
+
+def _lease_pays(scenario: Scenario, daily: int, start: int, end: int, after_occupant: bool) -> bool:
+    """Whether letting the gap [start, end) time-limited is cheaper than holding it empty.
+
+    The same prices as the model's gap arcs: a lease costs the deposit and
+    the held turnaround days around it (:func:`rules.lease_span`).
+    """
+    span = rules.lease_span(
+        scenario, start, end, after_occupant=after_occupant, before_occupant=True
+    )
+    if span is None:
+        return False
+    held = (span[0] - start) + (end - span[1])
+    deposit = rules.ore(scenario.costs.time_limited_deposit)
+    return deposit + daily * held < daily * (end - start)
+
+
+def dwelling_timeline(
+    scenario: Scenario, dwelling: Dwelling, start: int, uses: Sequence[_Use]
+) -> PlaceTimeline:
+    """One availability interval's timeline from ``start`` through ``uses`` (in time order).
+
+    Every gap before a use is held empty or let time-limited, whichever is
+    cheaper (:func:`gap_segments`); the place is released at the end of the
+    last use.
+    """
+    daily = rules.daily_ore(dwelling.monthly_rent)
+    segments: list[Segment] = []
+    t, after_occupant = start, False
+    for use in uses:
+        if use.start > t:
+            leased = _lease_pays(scenario, daily, t, use.start, after_occupant)
+            segments += gap_segments(
+                scenario, t, use.start, use.stage, leased=leased, after_occupant=after_occupant
+            )
+        segments.append(use.segment(scenario))
+        t, after_occupant = use.end, use.kind is SegmentKind.OCCUPIED
+    return PlaceTimeline(
+        place=dwelling.id,
+        source=dwelling.source,
+        collected_from=scenario.date_of(start),
+        released=scenario.date_of(t),
+        segments=segments,
+    )
+
+
+def merge_plans(scenario: Scenario, ledger: Ledger) -> Plan:
+    """The whole scenario's plan from the groups' plans recorded in ``ledger``.
+
+    Raises
+    ------
+    allocator.cost.UnpriceablePlan
+        If the plan cannot be priced (a bug: every group plan could be).
+
+    """
+    order = {d.id: i for i, d in enumerate(scenario.dwellings)}
+    places = [
+        dwelling_timeline(scenario, scenario.dwelling(did), start, uses)
+        for (did, start), uses in sorted(
+            ledger.uses.items(), key=lambda e: (order[e[0][0]], e[0][1])
+        )
+        if uses
+    ]
+    places += ledger.modules
+    households = sorted(ledger.households, key=lambda hp: hp.household)
+    return build_plan(scenario, households, places)
+
+
+# -- the planner -------------------------------------------------------------------------
+
+
+def group_size_for(scenario: Scenario, estimate: int, limit: int) -> int:
+    """Households per group for a scenario whose whole model was refused.
+
+    :data:`DEFAULT_GROUP_SIZE`, or fewer where a group of that many would
+    still be near ``limit`` nodes: a group's model has about its share of
+    the households' share of the whole model's ``estimate`` nodes, and is
+    aimed at half the limit.
+    """
+    households = max(1, len(scenario.households))
+    fitting = households * limit // (2 * max(1, estimate))
+    return max(1, min(DEFAULT_GROUP_SIZE, fitting))
+
+
+def solve_portfolio(
+    scenario: Scenario,
+    time_limit: float = 600.0,
+    num_workers: int = 2,
+    seed: int = 0,
+    *,
+    group_size: int = DEFAULT_GROUP_SIZE,
+    reason: str | None = None,
+    log: bool = False,
+    strategy: str = "lp-guided",
+    gap_limit: float = 1e-3,
+    max_nodes: int | None = None,
+    bound_share: float = BOUND_SHARE,
+    nodes: int | None = None,
+    **solver_params: Any,
+) -> Result:
+    """Plan a large scenario group by group (see the module docstring).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    time_limit
+        Wall-clock seconds for everything: the greedy reference plan, the
+        groups' building and search, merging and checking. Each group gets
+        the time left (less :data:`MERGE_SHARE` for the merge) in
+        proportion to its share of the households not yet planned.
+    num_workers, seed, log, strategy, gap_limit
+        Passed to each group's :func:`allocator.solver.solve`. With one
+        worker and a fixed seed, and groups that stop at their gap limit
+        (or a deterministic time limit) rather than the wall clock, the
+        same scenario gives the same plan.
+    group_size
+        About this many households per group (whole departments).
+    reason
+        Why the scenario is decomposed (e.g. the size warning of the
+        refused model); the result's first warning.
+    max_nodes
+        Passed to each group's solve: a group over the limit gets the
+        greedy plan of its sub-scenario (there is no second decomposition).
+    bound_share
+        Share of ``time_limit`` kept for a lower bound on the optimum once
+        the plan is found (:func:`allocator.lagrange.scenario_bound`); the
+        groups share the rest. 0 skips the bound.
+    nodes
+        The whole model's size in unit-network nodes, if known (the refused
+        model's estimate): the bound is skipped when the time left is too
+        short to build its networks.
+    **solver_params
+        Further CP-SAT parameters, passed to each group's solve.
+
+    Returns
+    -------
+    Result
+        ``FEASIBLE`` with the merged plan and, if there was time for it, the
+        Lagrangian lower bound and the gap (else ``None``),
+        ``solver.strategy == "portfolio"``, ``runtime`` the wall seconds of
+        the whole decomposition; or the greedy plan (strategy ``"greedy"``)
+        if a group found no plan, or the merged plan failed the checker or
+        cost more; ``NO_SOLUTION_IN_TIME`` if neither has a plan. It never
+        raises for a bad outcome.
+
+    """
+    from allocator.solver import solve  # the solver imports this module on refusal
+
+    started = time.perf_counter()
+    deadline = started + time_limit * (1 - bound_share)  # for the plan
+    groups = plan_groups(scenario, group_size)
+    warnings = [reason] if reason else []
+    warnings += rules.notice_warnings(scenario)
+    notices = set(warnings)
+    warnings.append(
+        f"decomposed into {len(groups)} groups of whole departments (about {group_size:,} "
+        "households each), solved one after the other in time order: a feasible plan"
+    )
+    params: dict[str, Any] = {
+        **solver_params,
+        "strategy": str(strategy),
+        "max_time_in_seconds": float(time_limit),
+        "num_workers": int(num_workers),
+        "random_seed": int(seed),
+        "relative_gap_limit": float(gap_limit),
+        "group_size": group_size,
+    }
+    totals = {"variables": 0, "constraints": 0, "build": 0.0}
+
+    def info(kind: str = "portfolio") -> SolverInfo:
+        return SolverInfo(
+            ortools_version=version("ortools"),
+            highs_version=version("highspy") if strategy == "lp-guided" else None,
+            strategy=kind,
+            seed=int(seed),
+            num_workers=int(num_workers),
+            time_limit=float(time_limit),
+            parameters={k: str(v) for k, v in params.items()},
+            variables=int(totals["variables"]),
+            constraints=int(totals["constraints"]),
+            build_seconds=float(totals["build"]),
+        )
+
+    def bound(objective: float | None = None) -> float | None:
+        """The lower bound in the time left, for a plan of cost ``objective``."""
+        if bound_share <= 0:
+            return None
+        if objective is None and greedy is not None:
+            objective = plan_objective(greedy)
+        left = started + time_limit - time.perf_counter()
+        return _lower_bound(scenario, objective, left, nodes, warnings)
+
+    greedy: Plan | None = None
+    greedy_error = ""
+    try:
+        greedy = greedy_plan(scenario)
+    except GreedyFailed as exc:
+        greedy_error = str(exc)
+
+    def fallback(why: str) -> Result:
+        warnings.append(why)
+        if greedy is None:
+            warnings.append(f"the greedy planner found no plan either: {greedy_error}")
+            return _result(scenario, None, warnings, info("greedy"), started)
+        warnings.append(
+            "the plan is the greedy spreadsheet-style plan (allocator.greedy): it keeps every rule"
+        )
+        return _result(scenario, greedy, warnings, info("greedy"), started, bound())
+
+    ledger = Ledger(
+        intervals=rules.availabilities(scenario),
+        group_of_stage={s: g.index for g in groups for s in g.stages},
+    )
+    left = sum(g.households for g in groups)
+    for group in groups:
+        t0 = time.perf_counter()
+        sub = sub_scenario(scenario, group, ledger)
+        remaining = (deadline - time.perf_counter()) * (1 - MERGE_SHARE)
+        budget = max(1.0, remaining * max(1, group.households) / max(1, left))
+        left -= group.households
+        token = _IN_GROUP.set(True)
+        try:
+            result = solve(
+                sub.scenario,
+                time_limit=budget,
+                num_workers=num_workers,
+                seed=seed,
+                log=log,
+                strategy=strategy,
+                gap_limit=gap_limit,
+                max_nodes=max_nodes,
+                **solver_params,
+            )
+        finally:
+            _IN_GROUP.reset(token)
+        totals["variables"] += result.solver.variables
+        totals["constraints"] += result.solver.constraints
+        totals["build"] += result.solver.build_seconds
+        name = (
+            f"group {group.index + 1} ({len(group.stages)} stages, {group.households} households)"
+        )
+        gap = "" if result.gap is None else f", gap {result.gap:.2%}"
+        cost = "no plan" if result.objective is None else f"{result.objective:,.2f} DKK"
+        warnings.append(
+            f"{name}: {result.status.value} ({result.solver.strategy}), {cost}{gap}, "
+            f"{time.perf_counter() - t0:.1f} s of {budget:.1f} s"
+        )
+        warnings += [f"{name}: {w}" for w in result.warnings if w not in notices]
+        group_plan = result.plan
+        if group_plan is None:  # keep the groups planned so far: try the group's greedy plan
+            try:
+                group_plan = greedy_plan(sub.scenario)
+            except GreedyFailed as exc:
+                return fallback(
+                    f"{name} has no plan, not even a greedy one ({exc}), so the "
+                    "decomposition has none"
+                )
+            warnings.append(f"{name}: the solver found no plan; the group's greedy plan is used")
+        absorb(scenario, sub, group_plan, ledger)
+
+    plan = merge_plans(scenario, ledger)
+    objective = plan_objective(plan)
+    report = check_plan(scenario, plan, objective)
+    if not report.ok:  # a bug: say so, and fall back rather than return a bad plan
+        shown = "; ".join(report.violations[:5])
+        return fallback(f"the merged plan breaks {len(report.violations)} rules: {shown}")
+    if greedy is not None:
+        reference = plan_objective(greedy)
+        if reference < objective:
+            return fallback(
+                f"the merged plan ({objective:,.2f} DKK) costs more than the greedy plan "
+                f"({reference:,.2f} DKK)"
+            )
+        warnings.append(
+            f"the merged plan costs {1 - objective / reference:.2%} less than the greedy "
+            f"plan ({reference:,.2f} DKK)"
+        )
+    return _result(scenario, plan, warnings, info(), started, bound(objective))
+
+
+def _lower_bound(
+    scenario: Scenario,
+    objective: float | None,
+    seconds: float,
+    nodes: int | None,
+    warnings: list[str],
+) -> float | None:
+    """The Lagrangian lower bound in DKK within ``seconds``, or ``None`` (with a warning)."""
+    if seconds <= 0:
+        return None
+    need = 2 * BOUND_SECONDS_PER_NODE * (nodes or 0)
+    if seconds < max(need, 1.0):
+        warnings.append(
+            f"no lower bound: {seconds:.0f} s were left, and building the whole scenario's "
+            f"networks for it takes about {need / 2:.0f} s"
+        )
+        return None
+    upper = None if objective is None else objective * 100
+    found = lagrange.scenario_bound(scenario, upper=upper, time_limit=seconds)
+    bound = (math.floor(found.bound) - 1) / 100  # whole øre, below any rounding
+    warnings.append(
+        f"lower bound {bound:,.2f} DKK: a Lagrangian relaxation of the whole scenario "
+        f"(allocator.lagrange), {found.iterations} subgradient steps in {found.seconds:.0f} s"
+    )
+    return bound
+
+
+def _result(
+    scenario: Scenario,
+    plan: Plan | None,
+    warnings: list[str],
+    info: SolverInfo,
+    started: float,
+    bound: float | None = None,
+) -> Result:
+    """A FEASIBLE result with ``plan`` and the bound, if any; or no plan."""
+    objective = plan_objective(plan) if plan is not None else None
+    gap = None
+    if objective is not None and bound is not None:
+        gap = max(0.0, (objective - bound) / objective) if objective > 0 else 0.0
+    return Result(
+        scenario=scenario.name,
+        status=Status.FEASIBLE if plan is not None else Status.NO_SOLUTION_IN_TIME,
+        objective=objective,
+        bound=bound if objective is not None else None,
+        gap=gap,
+        runtime=time.perf_counter() - started,
+        plan=plan,
+        warnings=warnings,
+        solver=info,
+    )

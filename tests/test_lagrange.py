@@ -1,0 +1,155 @@
+"""The Lagrangian bound is a lower bound, and a tight one at the LP's duals.
+
+Two facts pin the construction down: at the LP relaxation's duals the
+Lagrangian equals the LP value (every part - households with R9, unit
+paths, pavilion fleets, constants - must be right for that), and at any
+multipliers it stays below the optimum that HiGHS proves on the same model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allocator.generate import SizeSpec, generate
+from allocator.instance import Instance, build_instance
+from allocator.lagrange import (
+    Lagrangian,
+    lagrangian_bound,
+    lp_multipliers,
+    scenario_bound,
+)
+from allocator.milp import solve_proto
+from allocator.model import RehousingModel
+from models.scenario import Scenario
+
+SMALL = SizeSpec(households=40, stages=3, org_stock=450, merges=3)
+
+
+def _cheap_pavilions(seed: int) -> Scenario:
+    """A small case whose optimum rents pavilion modules and moves households for good."""
+    scenario = generate(SMALL, seed)
+    cheap = [
+        p.model_copy(
+            update={"setup_cost": 0.0, "removal_cost": 0.0, "monthly_rent": 500.0, "lead_days": 0}
+        )
+        for p in scenario.pavilions
+    ]
+    return scenario.model_copy(update={"pavilions": cheap})
+
+
+def _same_day() -> Scenario:
+    """Two departments whose stages share their move-out day (as many do in P)."""
+    spec = SizeSpec(households=60, stages=2, org_stock=2000, merges=2, departments=2)
+    scenario = generate(spec, 0)
+    a, b = scenario.stages
+    shift = b.start - a.start
+    b = b.model_copy(update={"start": a.start, "end": b.end - shift})
+    return scenario.model_copy(update={"stages": [a, b]})
+
+
+def _cases() -> list[tuple[str, Scenario]]:
+    return [
+        ("S-0", generate("S", 0)),
+        ("S-1", generate("S", 1)),
+        ("pavilions-0", _cheap_pavilions(0)),
+        ("pavilions-1", _cheap_pavilions(1)),
+        ("same-day", _same_day()),
+    ]
+
+
+@pytest.fixture(scope="module", params=_cases(), ids=lambda case: case[0])
+def solved(request: pytest.FixtureRequest) -> tuple[Instance, float, float]:
+    """An instance, its LP relaxation value and its optimum (øre, HiGHS)."""
+    instance = build_instance(request.param[1])
+    proto = RehousingModel(instance).model.proto
+    lp = solve_proto(proto, relax=True, time_limit=60)
+    exact = solve_proto(proto, time_limit=120)
+    assert lp.status == "OPTIMAL" and lp.objective is not None
+    assert exact.status == "OPTIMAL" and exact.objective is not None
+    return instance, lp.objective, exact.objective
+
+
+def test_equals_the_lp_relaxation_at_its_duals(solved: tuple[Instance, float, float]) -> None:
+    instance, lp_value, _ = solved
+    lag = Lagrangian(instance)
+    duals = lp_multipliers(instance)
+    assert duals is not None
+    value = lag.evaluate(lag.from_portable(duals, lag.zero())).value
+    assert value == pytest.approx(lp_value, rel=1e-9, abs=1.0)
+
+
+def test_never_above_the_optimum(solved: tuple[Instance, float, float]) -> None:
+    instance, lp_value, optimum = solved
+    lag = Lagrangian(instance)
+    rng = np.random.default_rng(7)
+    start = lag.cheapest_places()
+    for scale in (0.0, 0.5, 1.0, 2.0, 5.0):
+        m = start.copy()
+        m.stay = scale * m.stay * rng.uniform(0.5, 1.5, len(m.stay))
+        m.move = scale * m.move * rng.uniform(-1.0, 2.0, len(m.move))
+        m.spare = rng.uniform(0.0, scale * 1e6, len(m.spare))
+        assert lag.evaluate(m).value <= optimum + 1e-6
+    result = lagrangian_bound(instance, upper=optimum, iterations=100, lagrangian=lag)
+    assert result.bound <= lp_value + 1e-6 * abs(lp_value)
+    # the search climbs from its start
+    assert result.bound >= lag.evaluate(start).value
+
+
+def test_the_pavilion_and_permanent_parts_are_exercised() -> None:
+    # at the LP's duals the pavilion cases rent modules and move households
+    # for good, so the equality with the LP above covers those parts
+    instance = build_instance(_cheap_pavilions(0))
+    lag = Lagrangian(instance)
+    duals = lp_multipliers(instance)
+    assert duals is not None
+    m = lag.from_portable(duals, lag.zero())
+    g_stay, g_spare = np.zeros(len(lag.stay_rows)), np.zeros(len(lag.stages))
+    assert lag._pavilions_part(m, g_stay, g_spare) < 0  # modules that pay for themselves
+    assert np.any(g_stay < 0)  # and house someone
+    assert np.any(lag.evaluate(m).move != 0) or np.any(m.move != 0)
+
+
+def test_multipliers_of_a_part_price_the_whole() -> None:
+    scenario = generate("S", 0)
+    first = scenario.stages[0].id
+    households = [h for h in scenario.households if scenario.stage_of(h).id == first]
+    part = scenario.model_copy(update={"households": households})
+    duals = lp_multipliers(build_instance(part))
+    assert duals is not None and duals.stay
+    whole = Lagrangian(build_instance(scenario))
+    m = whole.from_portable(duals, whole.zero())
+    named = {whole.stay_key(r) for r in range(len(whole.stay_rows))}
+    assert set(duals.stay) <= named  # every row of the part is a row of the whole
+    assert np.count_nonzero(m.stay) == sum(1 for v in duals.stay.values() if v != 0)
+
+
+def test_bound_of_a_portfolio() -> None:
+    # two departments sharing one pool, bounded as a whole
+    spec = SizeSpec(households=60, stages=4, org_stock=700, merges=2, departments=2)
+    scenario = generate(spec, 0)
+    exact = solve_proto(RehousingModel(build_instance(scenario)).model.proto, time_limit=120)
+    assert exact.status == "OPTIMAL" and exact.objective is not None
+    result = scenario_bound(scenario, upper=exact.objective, time_limit=20)
+    assert result.bound <= exact.objective + 1e-6
+    assert result.bound >= 0.98 * exact.objective  # measured: 0.5 % below
+    assert result.iterations > 1 and result.history[0] <= result.bound
+
+
+def test_cut_pavilion_schedules_are_relaxed_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A model of many stages keeps only the first MAX_CHAINS module schedules;
+    # a decomposition's smaller models keep all theirs. The bound must hold
+    # for those plans too, so with cut schedules it relaxes the fleet instead.
+    scenario = _cheap_pavilions(0)
+    whole = solve_proto(RehousingModel(build_instance(scenario)).model.proto, time_limit=120)
+    assert whole.status == "OPTIMAL" and whole.objective is not None
+    monkeypatch.setattr("allocator.instance.MAX_CHAINS", 2)
+    cut = build_instance(scenario)
+    assert all(len(p.chains) == 2 for p in cut.pavilions)
+    cut_optimum = solve_proto(RehousingModel(cut).model.proto, time_limit=120).objective
+    assert cut_optimum is not None and cut_optimum > whole.objective  # the cut model is dearer
+    lag = Lagrangian(cut)
+    assert all(p.fixed is not None for p in lag.pavilion_data)
+    result = lagrangian_bound(cut, upper=whole.objective, iterations=300, lagrangian=lag)
+    assert result.bound <= whole.objective + 1e-6
+    assert result.bound >= 0.9 * whole.objective
