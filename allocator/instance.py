@@ -163,11 +163,13 @@ class Chain:
 
 @dataclass
 class PavilionInfo:
-    """A pavilion type, the classes it fits and its chains."""
+    """A pavilion type, the classes it fits, the windows it can serve and its chains."""
 
     pavilion: PavilionType
     classes: frozenset[int]
     chains: list[Chain]
+    windows: list[int] = field(default_factory=list)  # usable: after lead time, fitting
+    complete: bool = True  # False if ``chains`` stop at MAX_CHAINS
 
 
 @dataclass
@@ -596,12 +598,14 @@ def _build_pavilions(inst: Instance) -> None:
             key=lambda w: (w.start, w.end),
         )
         chains = _chains(inst, p, usable)
-        if len(chains) >= MAX_CHAINS:
+        complete = len(chains) < MAX_CHAINS
+        if not complete:
             inst.warnings.append(
                 f"pavilion type {p.id}: more than {MAX_CHAINS} module schedules; only the "
                 "first are considered"
             )
-        inst.pavilions.append(PavilionInfo(p, fits, chains))
+        windows = [w.index for w in usable]
+        inst.pavilions.append(PavilionInfo(p, fits, chains, windows, complete))
 
 
 def _chains(inst: Instance, p: PavilionType, usable: list[Window]) -> list[Chain]:

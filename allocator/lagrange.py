@@ -38,7 +38,9 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -47,7 +49,6 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
-from allocator import instance as instance_module
 from allocator import rules
 from allocator.instance import (
     TIME_POINTS,
@@ -56,7 +57,7 @@ from allocator.instance import (
     OptionKind,
     build_instance,
 )
-from allocator.milp import _quiet_stdout, solve_proto
+from allocator.milp import MilpOutcome, _quiet_stdout, solve_proto
 from allocator.model import RehousingModel
 from models.scenario import Scenario
 
@@ -99,6 +100,39 @@ class PortableMultipliers:
     stay: dict[StayKey, float] = field(default_factory=dict)
     move: dict[MoveKey, float] = field(default_factory=dict)
     spare: dict[str, float] = field(default_factory=dict)
+
+    def update(self, other: PortableMultipliers) -> None:
+        """Take over every row ``other`` prices."""
+        self.stay.update(other.stay)
+        self.move.update(other.move)
+        self.spare.update(other.spare)
+
+
+_COLLECTED: ContextVar[PortableMultipliers | None] = ContextVar("lp_duals", default=None)
+
+
+@contextmanager
+def collecting_duals() -> Iterator[PortableMultipliers]:
+    """Within this block, every LP relaxation a solve solves leaves its duals here.
+
+    A decomposition collects its groups' duals this way: each group prices
+    its own stages' rows, a start for the bound of the whole.
+    """
+    found = PortableMultipliers()
+    token = _COLLECTED.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTED.reset(token)
+
+
+def record_lp(model: RehousingModel, lp: MilpOutcome) -> None:
+    """Keep the duals of ``lp`` if inside :func:`collecting_duals` (else nothing)."""
+    found = _COLLECTED.get()
+    if found is not None:
+        duals = duals_of(model, lp)
+        if duals is not None:
+            found.update(duals)
 
 
 @dataclass
@@ -316,14 +350,9 @@ class Lagrangian:
         scenario = inst.scenario
         self.pavilion_data = []
         for pav in inst.pavilions:
-            relaxed = len(pav.chains) >= instance_module.MAX_CHAINS
+            relaxed = not pav.complete
             if relaxed:
-                p = pav.pavilion
-                windows = [
-                    w.index
-                    for w in inst.windows
-                    if w.start >= p.lead_days and inst.window_classes(w.index) & pav.classes
-                ]
+                windows = sorted(pav.windows)
             else:
                 windows = sorted({w for ch in pav.chains for w in ch.windows})
             if not windows:
@@ -768,38 +797,22 @@ def lagrangian_bound(
     return BoundResult(best_value, done, time.perf_counter() - started, best, history)
 
 
-class _RowRecorder(RehousingModel):
-    """The CP-SAT model, remembering which constraints the dualised rules added."""
-
-    def __init__(self, instance: Instance) -> None:
-        self.ranges: dict[str, range] = {}
-        super().__init__(instance)
-
-    def _record(self, name: str, add: Callable[[], None]) -> None:
-        first = len(self.model.proto.constraints)
-        add()
-        self.ranges[name] = range(first, len(self.model.proto.constraints))
-
-    def r1_every_stay_housed(self) -> None:
-        self._record("r1", super().r1_every_stay_housed)
-
-    def r8_permanent_movers_housed(self) -> None:
-        self._record("r8", super().r8_permanent_movers_housed)
-
-    def r10_overcapacity(self) -> None:
-        self._record("r10", super().r10_overcapacity)
-
-
 def lp_multipliers(instance: Instance, time_limit: float = 60.0) -> PortableMultipliers | None:
     """The LP relaxation's duals of the dualised rows (HiGHS), by row name.
 
-    They are the best multipliers of the LP of ``instance`` (R9 aside);
-    ``None`` if the LP is not solved to optimality in ``time_limit``.
+    They are the best multipliers of the LP of ``instance``; ``None`` if
+    the LP is not solved to optimality in ``time_limit``.
     """
-    model = _RowRecorder(instance)
+    model = RehousingModel(instance)
     lp = solve_proto(model.model.proto, time_limit=time_limit, relax=True)
+    return duals_of(model, lp)
+
+
+def duals_of(model: RehousingModel, lp: MilpOutcome) -> PortableMultipliers | None:
+    """The multipliers that ``lp`` (the LP relaxation of ``model``) prices its rows at."""
     if lp.row_duals is None:
         return None
+    instance = model.instance
     inst, v = instance, model.vars
     # each variable of a dualised row: its row name and the sign it has in
     # "supply - demand" (R1, R8) or "100 * spares - pct * displaced" (R10)
@@ -832,12 +845,12 @@ def lp_multipliers(instance: Instance, time_limit: float = 60.0) -> PortableMult
     out = PortableMultipliers()
     proto = model.model.proto
     named: list[tuple[str, dict[int, tuple[Any, int]], dict[Any, float]]] = [
-        ("r1", stay, out.stay),
-        ("r8", move, out.move),
-        ("r10", spare, out.spare),
+        ("r1_every_stay_housed", stay, out.stay),
+        ("r8_permanent_movers_housed", move, out.move),
+        ("r10_overcapacity", spare, out.spare),
     ]
     for rule, names, target in named:
-        for i in model.ranges.get(rule, range(0)):
+        for i in model.rule_rows.get(rule, range(0)):
             linear = proto.constraints[i].linear
             for ref, coeff in zip(linear.vars, linear.coeffs, strict=True):
                 if ref in names:
@@ -845,29 +858,42 @@ def lp_multipliers(instance: Instance, time_limit: float = 60.0) -> PortableMult
                     # the row is orientation * (supply - demand): multiplier = dual * orientation
                     orientation = math.copysign(1.0, coeff) * sign
                     # R10 is dualised per spare, the model's row per 100 spares
-                    scale = 100.0 if rule == "r10" else 1.0
+                    scale = 100.0 if rule == "r10_overcapacity" else 1.0
                     target[key] = scale * orientation * lp.row_duals[i]
                     break
     return out
 
 
 def scenario_bound(
-    scenario: Scenario, *, upper: float | None = None, time_limit: float = 300.0
+    scenario: Scenario,
+    *,
+    upper: float | None = None,
+    time_limit: float = 300.0,
+    start: PortableMultipliers | None = None,
 ) -> BoundResult:
     """A lower bound (øre) on the cost of every plan of ``scenario`` that keeps the rules.
 
     Meant for scenarios too large for one model. The whole scenario's unit
     networks are built once, without a size limit (on the 7,000-household
-    portfolio P about a minute and 3 GB), then subgradient steps from
-    :meth:`Lagrangian.cheapest_places` improve the multipliers for the rest
-    of ``time_limit``. ``upper`` (øre) is the cost of a known plan, which
-    sizes the steps.
+    portfolio P about a minute and 3 GB), then subgradient steps improve
+    the multipliers for the rest of ``time_limit``, from ``start`` (e.g. a
+    decomposition's LP duals, :func:`collecting_duals`) where it names a
+    row and :meth:`Lagrangian.cheapest_places` elsewhere, or from the
+    latter alone if that is better. ``upper`` (øre) is the cost of a known
+    plan, which sizes the steps.
     """
     started = time.perf_counter()
     instance = build_instance(scenario)
     lag = Lagrangian(instance)
     instance.units = []  # the arrays hold what the bound needs; free the networks
+    first = lag.cheapest_places()
+    if start is not None:
+        given = lag.from_portable(start, first)
+        if lag.evaluate(given).value > lag.evaluate(first).value:
+            first = given
     left = time_limit - (time.perf_counter() - started)
-    result = lagrangian_bound(instance, upper=upper, time_limit=max(left, 0.0), lagrangian=lag)
+    result = lagrangian_bound(
+        instance, upper=upper, time_limit=max(left, 0.0), start=first, lagrangian=lag
+    )
     result.seconds = time.perf_counter() - started
     return result

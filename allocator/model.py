@@ -67,14 +67,22 @@ class RehousingModel:
         self.reps = instance.representatives
         self._domains: dict[int, cp_model.Domain] = {}
         self._penalties: dict[tuple[int, int], int] = {}  # by (dwelling type, class)
+        #: the constraints each rule added, by rule name (the Lagrangian bound
+        #: reads the LP's duals of "r1", "r8_permanent" and "r10")
+        self.rule_rows: dict[str, range] = {}
         self._add_variables()
-        self.unit_paths()
-        self.r8_one_outcome_per_household()
-        self.r1_every_stay_housed()
-        self.r8_permanent_movers_housed()
-        self.r12_pavilion_fleet()
-        self.r10_overcapacity()
-        self.r9_seniority()
+        for rule in (
+            self.unit_paths,
+            self.r8_one_outcome_per_household,
+            self.r1_every_stay_housed,
+            self.r8_permanent_movers_housed,
+            self.r12_pavilion_fleet,
+            self.r10_overcapacity,
+            self.r9_seniority,
+        ):
+            first = len(self.model.proto.constraints)
+            rule()
+            self.rule_rows[rule.__name__] = range(first, len(self.model.proto.constraints))
         self._minimize_cost()
 
     # -- variables ------------------------------------------------------------

@@ -782,7 +782,7 @@ def solve_portfolio(
         if objective is None and greedy is not None:
             objective = plan_objective(greedy)
         left = started + time_limit - time.perf_counter()
-        return _lower_bound(scenario, objective, left, nodes, warnings)
+        return _lower_bound(scenario, objective, left, nodes, warnings, duals)
 
     greedy: Plan | None = None
     greedy_error = ""
@@ -806,6 +806,8 @@ def solve_portfolio(
         group_of_stage={s: g.index for g in groups for s in g.stages},
     )
     left = sum(g.households for g in groups)
+    # the groups' LP duals price their own stages' rows: a start for the bound
+    duals = lagrange.PortableMultipliers()
     for group in groups:
         t0 = time.perf_counter()
         sub = sub_scenario(scenario, group, ledger)
@@ -814,17 +816,19 @@ def solve_portfolio(
         left -= group.households
         token = _IN_GROUP.set(True)
         try:
-            result = solve(
-                sub.scenario,
-                time_limit=budget,
-                num_workers=num_workers,
-                seed=seed,
-                log=log,
-                strategy=strategy,
-                gap_limit=gap_limit,
-                max_nodes=max_nodes,
-                **solver_params,
-            )
+            with lagrange.collecting_duals() as found:
+                result = solve(
+                    sub.scenario,
+                    time_limit=budget,
+                    num_workers=num_workers,
+                    seed=seed,
+                    log=log,
+                    strategy=strategy,
+                    gap_limit=gap_limit,
+                    max_nodes=max_nodes,
+                    **solver_params,
+                )
+            duals.update(found)
         finally:
             _IN_GROUP.reset(token)
         totals["variables"] += result.solver.variables
@@ -878,6 +882,7 @@ def _lower_bound(
     seconds: float,
     nodes: int | None,
     warnings: list[str],
+    start: lagrange.PortableMultipliers | None = None,
 ) -> float | None:
     """The Lagrangian lower bound in DKK within ``seconds``, or ``None`` (with a warning)."""
     if seconds <= 0:
@@ -890,7 +895,7 @@ def _lower_bound(
         )
         return None
     upper = None if objective is None else objective * 100
-    found = lagrange.scenario_bound(scenario, upper=upper, time_limit=seconds)
+    found = lagrange.scenario_bound(scenario, upper=upper, time_limit=seconds, start=start)
     bound = (math.floor(found.bound) - 1) / 100  # whole øre, below any rounding
     warnings.append(
         f"lower bound {bound:,.2f} DKK: a Lagrangian relaxation of the whole scenario "

@@ -13,6 +13,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from allocator import lagrange
 from allocator.cost import build_plan, plan_objective
 from allocator.extract import extract
 from allocator.greedy import GreedyFailed, greedy_plan
@@ -335,6 +336,7 @@ def _lp_guided(
     deadline = time.perf_counter() + time_limit
     proto = model.model.proto
     lp = solve_proto(proto, time_limit=time_limit * LP_SHARE, relax=True)
+    lagrange.record_lp(model, lp)  # a decomposition's start for its bound
     if log:
         print(
             f"genhus: LP relaxation {lp.status} {lp.objective} in {lp.runtime:.2f}s",
