@@ -196,6 +196,45 @@ class Instance:
         return self.classes_by_window.get(w, set())
 
 
+@dataclass(frozen=True)
+class SeniorityRows:
+    """R9 as rows over household options, each a list of (household, option) indices.
+
+    ``at_most_one``: each after-renovation dwelling goes to one household at
+    most. ``at_least_one``: for every wish of a participating household,
+    it gets that dwelling or one it ranks higher, or a more senior household
+    gets it, or it moves out for good (no justified envy, no waste).
+    Households are stored most senior first.
+    """
+
+    at_most_one: list[list[tuple[int, int]]]
+    at_least_one: list[list[tuple[int, int]]]
+
+
+def seniority_rows(inst: Instance) -> SeniorityRows:
+    """The R9 rows of ``inst`` (the model and the Lagrangian bound share them)."""
+    wins: dict[tuple[int, str], int] = {}
+    for hi, info in enumerate(inst.households):
+        for k, opt in enumerate(info.options):
+            if opt.kind is OptionKind.AFTER and opt.after is not None:
+                wins[(hi, opt.after)] = k
+    by_after: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (hi, a), k in wins.items():
+        by_after[a].append((hi, k))
+    at_least_one: list[list[tuple[int, int]]] = []
+    for hi, info in enumerate(inst.households):
+        if not any((hi, a) in wins for a in info.wanted):
+            continue
+        permanent = [
+            (hi, k) for k, opt in enumerate(info.options) if opt.kind is OptionKind.PERMANENT
+        ]
+        for rank, a in enumerate(info.wanted):
+            as_good = [(hi, wins[(hi, b)]) for b in info.wanted[: rank + 1]]
+            senior = [(hj, k) for hj, k in by_after[a] if hj < hi]
+            at_least_one.append(as_good + senior + permanent)
+    return SeniorityRows(list(by_after.values()), at_least_one)
+
+
 def signature_of(scenario: Scenario, h: Household) -> Signature:
     """The requirement signature of a household."""
     return Signature(

@@ -11,20 +11,22 @@ rows that tie households to places into the objective with multipliers:
   (``move[s, c]``, free sign);
 - R10, one per stage s: spares >= pct / 100 * displaced (``spare[s] >= 0``).
 
-R9 (seniority) and the tie of a permanent mover's renovated home to its
-move are dropped. What remains falls apart into small problems, each
-solved exactly:
+The tie of a permanent mover's renovated home to its move is dropped.
+What remains falls apart into small problems, each solved exactly or by
+its LP relaxation (a lower bound of it):
 
-- every household takes its cheapest outcome at the multipliers' prices;
+- the households choose their outcomes at the multipliers' prices, with
+  R9 kept (an LP over the options, HiGHS, warm-started);
 - every unit (an availability interval of a dwelling) takes its cheapest
   path, or none: a shortest path in its own acyclic network, where a use
   earns the multiplier of the row it serves;
-- every pavilion type rents the modules whose chains pay for themselves,
-  at most ``max_count`` at a time (an interval LP, solved by HiGHS, whose
-  value is a lower bound of the integer one).
+- every pavilion type rents the modules whose schedules pay for
+  themselves, at most ``max_count`` at a time (an interval LP). Where the
+  instance cut a type's schedules at ``MAX_CHAINS``, any schedule is
+  allowed, relaxed (see :meth:`Lagrangian._pavilions`).
 
 For *any* multipliers the sum of these minima plus the constant costs is
-at most the cost of every plan that keeps the rules: weak duality. The
+at most the cost of every plan of the model: weak duality. The
 multipliers are improved by subgradient steps; the best value seen is the
 bound. The shortest paths of all units are computed together, level by
 level in time, with NumPy: one pass costs about as many operations as the
@@ -56,6 +58,7 @@ from allocator.instance import (
     NodeKind,
     OptionKind,
     build_instance,
+    seniority_rows,
 )
 from allocator.milp import MilpOutcome, _quiet_stdout, solve_proto
 from allocator.model import RehousingModel
@@ -412,19 +415,6 @@ class Lagrangian:
             self._stay_keys = keys
         return self._stay_keys[row]
 
-    def portable(self, m: Multipliers) -> PortableMultipliers:
-        """``m`` by row name."""
-        inst = self.instance
-        out = PortableMultipliers()
-        for (w, c), r in self.stay_rows.items():
-            win = inst.windows[w]
-            out.stay[(win.stage, win.end, inst.signatures[c])] = float(m.stay[r])
-        for (s, c), r in self.move_rows.items():
-            out.move[(self.stages[s], inst.signatures[c])] = float(m.move[r])
-        for s, stage in enumerate(self.stages):
-            out.spare[stage] = float(m.spare[s])
-        return out
-
     def from_portable(self, p: PortableMultipliers, default: Multipliers) -> Multipliers:
         """Multipliers for this instance's rows: ``p`` where it names them, else ``default``."""
         inst = self.instance
@@ -628,34 +618,17 @@ class _SeniorityLp:
     @classmethod
     def of(cls, instance: Instance, starts: list[int], n: int) -> _SeniorityLp | None:
         """The LP of ``instance``'s households, or ``None`` if no one wishes anything."""
-        wins: dict[tuple[int, str], int] = {}
-        for hi, info in enumerate(instance.households):
-            for k, opt in enumerate(info.options):
-                if opt.kind is OptionKind.AFTER and opt.after is not None:
-                    wins[(hi, opt.after)] = starts[hi] + k
-        if not wins:
+        r9 = seniority_rows(instance)
+        if not r9.at_most_one:
             return None
         rows: list[tuple[list[int], float, float]] = []  # (columns, lower, upper)
         for hi, info in enumerate(instance.households):
             if info.options:
                 rows.append((list(range(starts[hi], starts[hi] + len(info.options))), 1, 1))
-        by_after: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for (hi, a), col in wins.items():
-            by_after[a].append((hi, col))
-        for takers in by_after.values():
-            rows.append(([col for _, col in takers], -highspy.kHighsInf, 1))
-        for hi, info in enumerate(instance.households):
-            if not any((hi, a) in wins for a in info.wanted):
-                continue
-            permanent = [
-                starts[hi] + k
-                for k, opt in enumerate(info.options)
-                if opt.kind is OptionKind.PERMANENT
-            ]
-            for rank, a in enumerate(info.wanted):
-                as_good = [wins[(hi, b)] for b in info.wanted[: rank + 1] if (hi, b) in wins]
-                senior = [col for hj, col in by_after[a] if hj < hi]
-                rows.append((as_good + senior + permanent, 1, highspy.kHighsInf))
+        for takers in r9.at_most_one:
+            rows.append(([starts[hi] + k for hi, k in takers], -highspy.kHighsInf, 1))
+        for row in r9.at_least_one:
+            rows.append(([starts[hi] + k for hi, k in row], 1, highspy.kHighsInf))
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, len(rows)
         lp.col_cost_ = np.zeros(n)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.instance import TIME_POINTS, Instance, NodeKind, OptionKind
+from allocator.instance import TIME_POINTS, Instance, NodeKind, OptionKind, seniority_rows
 from models.plan import Mode, Plan
 
 
@@ -353,27 +353,14 @@ class RehousingModel:
 
         For every participating household h and every eligible dwelling a it
         wishes: h gets a or something it ranks higher, or a goes to a more
-        senior household. Households are stored most senior first.
+        senior household, or h moves out for good (:func:`seniority_rows`).
         """
-        inst, v, m = self.instance, self.vars, self.model
-        wins: dict[tuple[int, str], cp_model.IntVar] = {}
-        for hi, info in enumerate(inst.households):
-            for k, opt in enumerate(info.options):
-                if opt.kind is OptionKind.AFTER and opt.after is not None:
-                    wins[(hi, opt.after)] = v.option[hi][k]
-        by_after: dict[str, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-        for (hi, a), var in wins.items():
-            by_after[a].append((hi, var))
-        for takers in by_after.values():
-            m.add_at_most_one(var for _, var in takers)
-        for hi, info in enumerate(inst.households):
-            if not any((hi, a) in wins for a in info.wanted):
-                continue
-            permanent = self.permanent(hi)
-            for rank, a in enumerate(info.wanted):
-                as_good = [wins[(hi, b)] for b in info.wanted[: rank + 1]]
-                senior = [var for hj, var in by_after[a] if hj < hi]
-                m.add(sum(as_good) + sum(senior) >= 1 - permanent)
+        option, m = self.vars.option, self.model
+        rows = seniority_rows(self.instance)
+        for takers in rows.at_most_one:
+            m.add_at_most_one(option[hi][k] for hi, k in takers)
+        for row in rows.at_least_one:
+            m.add(cp_model.LinearExpr.sum([option[hi][k] for hi, k in row]) >= 1)
 
     # -- warm start ---------------------------------------------------------------
 
