@@ -96,6 +96,12 @@ StayKey = tuple[str, int, object]  # (stage, window end day, Signature)
 MoveKey = tuple[str, object]  # (stage, Signature)
 
 
+def stay_name(instance: Instance, w: int, c: int) -> StayKey:
+    """The name of the R1 row of window ``w`` and class ``c`` of ``instance``."""
+    window = instance.windows[w]
+    return (window.stage, window.end, instance.signatures[c])
+
+
 @dataclass
 class PortableMultipliers:
     """Multipliers by row name (see :data:`StayKey`), in øre."""
@@ -404,24 +410,12 @@ class Lagrangian:
             np.zeros(len(self.stages)),
         )
 
-    def stay_key(self, row: int) -> StayKey:
-        """The name of R1 row ``row``."""
-        if not hasattr(self, "_stay_keys"):
-            inst = self.instance
-            keys: list[StayKey] = [("", 0, None)] * len(self.stay_rows)
-            for (w, c), r in self.stay_rows.items():
-                win = inst.windows[w]
-                keys[r] = (win.stage, win.end, inst.signatures[c])
-            self._stay_keys = keys
-        return self._stay_keys[row]
-
     def from_portable(self, p: PortableMultipliers, default: Multipliers) -> Multipliers:
         """Multipliers for this instance's rows: ``p`` where it names them, else ``default``."""
         inst = self.instance
         m = default.copy()
         for (w, c), r in self.stay_rows.items():
-            win = inst.windows[w]
-            m.stay[r] = p.stay.get((win.stage, win.end, inst.signatures[c]), m.stay[r])
+            m.stay[r] = p.stay.get(stay_name(inst, w, c), m.stay[r])
         for (s, c), r in self.move_rows.items():
             m.move[r] = p.move.get((self.stages[s], inst.signatures[c]), m.move[r])
         for s, stage in enumerate(self.stages):
@@ -520,14 +514,7 @@ class Lagrangian:
         price = self.gr_pen.astype(np.float64)
         price[~self.gr_move] -= m.stay[self.gr_row[~self.gr_move]]
         price[self.gr_move] -= m.move[self.gr_row[self.gr_move]]
-        order = np.lexsort((price, self.gr_group))
-        first = np.concatenate(([True], self.gr_group[order][1:] != self.gr_group[order][:-1]))
-        best_idx = order[first]
-        best = np.full(self.groups, np.inf)
-        best[self.gr_group[best_idx]] = price[best_idx]
-        row = np.full(self.groups, -1, dtype=np.int64)
-        row[self.gr_group[best_idx]] = best_idx
-        return best, row
+        return _cheapest(self.gr_group, price, self.groups)
 
     def _units_part(
         self, m: Multipliers, g_stay: FloatArray, g_move: FloatArray, g_spare: FloatArray
@@ -547,7 +534,6 @@ class Lagrangian:
         used = per_unit < -1e-6
         if not used.any():
             return total
-        node = np.arange(self.nodes)
         best_node = np.full(len(per_unit), -1, dtype=np.int64)
         is_best = np.flatnonzero(ends <= per_unit[self.node_unit])
         best_node[self.node_unit[is_best[::-1]]] = is_best[::-1]  # the first such node
@@ -557,7 +543,7 @@ class Lagrangian:
             on_path[cur] = True
             cur = pred[cur]
             cur = cur[(cur >= 0) & (cur < self.nodes)]
-        path_nodes = node[on_path]
+        path_nodes = np.flatnonzero(on_path)
         groups = self.node_group[path_nodes]
         groups = groups[groups >= 0]
         gr = group_best[groups]
@@ -574,14 +560,11 @@ class Lagrangian:
             # per window slot: the best class's (penalty - multiplier + R10 price), if below 0
             slots = len(pav.w_stage)
             spare_price = m.spare[pav.w_stage]
-            best = np.zeros(slots)
-            best_row = np.full(slots, -1, dtype=np.int64)
-            if len(pav.rows):
-                price = pav.rows[:, 2] - m.stay[pav.rows[:, 1]] + spare_price[pav.rows[:, 0]]
-                for k in np.argsort(price)[::-1]:  # the cheapest written last wins
-                    slot = pav.rows[k, 0]
-                    if price[k] < best[slot]:
-                        best[slot], best_row[slot] = price[k], pav.rows[k, 1]
+            price = pav.rows[:, 2] - m.stay[pav.rows[:, 1]] + spare_price[pav.rows[:, 0]]
+            cheapest, at = _cheapest(pav.rows[:, 0], price, slots)
+            housed = cheapest < 0  # a module houses the best class only if that pays
+            best = np.where(housed, cheapest, 0.0)
+            best_row = np.where(housed, pav.rows[np.maximum(at, 0), 1], -1)
             # a module over a window: -100 * spare price if left free, else the best class
             slot_value = best - spare_price
             reduced = pav.cost + np.array([slot_value[c].sum() for c in pav.cover])
@@ -596,6 +579,21 @@ class Lagrangian:
                         g_stay[best_row[slot]] -= x[k]
                         g_spare[pav.w_stage[slot]] += x[k]
         return total
+
+
+def _cheapest(keys: IntArray, price: FloatArray, n: int) -> tuple[FloatArray, IntArray]:
+    """Per key in ``range(n)``: the least ``price`` among its entries, and which entry.
+
+    Keys without entries get ``inf`` and ``-1``.
+    """
+    best = np.full(n, np.inf)
+    at = np.full(n, -1, dtype=np.int64)
+    if len(price):
+        order = np.lexsort((price, keys))
+        first = order[np.concatenate(([True], keys[order][1:] != keys[order][:-1]))]
+        best[keys[first]] = price[first]
+        at[keys[first]] = first
+    return best, at
 
 
 class _SeniorityLp:
@@ -793,24 +791,21 @@ def duals_of(model: RehousingModel, lp: MilpOutcome) -> PortableMultipliers | No
     move: dict[int, tuple[MoveKey, int]] = {}
     spare: dict[int, tuple[str, int]] = {}
 
-    def stay_key(w: int, c: int) -> StayKey:
-        return (inst.windows[w].stage, inst.windows[w].end, inst.signatures[c])
-
     for hi, info in enumerate(inst.households):
         for k, opt in enumerate(info.options):
             var = v.option[hi][k].Index()
             if opt.window is not None:
-                stay[var] = (stay_key(opt.window, info.signature), -1)
+                stay[var] = (stay_name(inst, opt.window, info.signature), -1)
                 spare[var] = (info.stage, -1)
             elif opt.kind is OptionKind.PERMANENT:
                 move[var] = ((info.stage, inst.signatures[info.signature]), -1)
     for (w, _), by_class in v.stay.items():
         for c, place in by_class.items():
-            stay[place.Index()] = (stay_key(w, c), 1)
+            stay[place.Index()] = (stay_name(inst, w, c), 1)
     for places in v.pav_place:
         for w, by_class in places.items():
             for c, place in by_class.items():
-                stay[place.Index()] = (stay_key(w, c), 1)
+                stay[place.Index()] = (stay_name(inst, w, c), 1)
     for (stage, _), by_class in v.move.items():
         for c, place in by_class.items():
             move[place.Index()] = ((stage, inst.signatures[c]), 1)
@@ -818,9 +813,9 @@ def duals_of(model: RehousingModel, lp: MilpOutcome) -> PortableMultipliers | No
     out = PortableMultipliers()
     proto = model.model.proto
     named: list[tuple[str, dict[int, tuple[Any, int]], dict[Any, float]]] = [
-        ("r1_every_stay_housed", stay, out.stay),
-        ("r8_permanent_movers_housed", move, out.move),
-        ("r10_overcapacity", spare, out.spare),
+        (RehousingModel.r1_every_stay_housed.__name__, stay, out.stay),
+        (RehousingModel.r8_permanent_movers_housed.__name__, move, out.move),
+        (RehousingModel.r10_overcapacity.__name__, spare, out.spare),
     ]
     for rule, names, target in named:
         for i in model.rule_rows.get(rule, range(0)):
@@ -831,7 +826,7 @@ def duals_of(model: RehousingModel, lp: MilpOutcome) -> PortableMultipliers | No
                     # the row is orientation * (supply - demand): multiplier = dual * orientation
                     orientation = math.copysign(1.0, coeff) * sign
                     # R10 is dualised per spare, the model's row per 100 spares
-                    scale = 100.0 if rule == "r10_overcapacity" else 1.0
+                    scale = 100.0 if target is out.spare else 1.0
                     target[key] = scale * orientation * lp.row_duals[i]
                     break
     return out

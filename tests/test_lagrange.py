@@ -18,6 +18,7 @@ from allocator.lagrange import (
     lagrangian_bound,
     lp_multipliers,
     scenario_bound,
+    stay_name,
 )
 from allocator.milp import solve_proto
 from allocator.model import RehousingModel
@@ -119,7 +120,7 @@ def test_multipliers_of_a_part_price_the_whole() -> None:
     assert duals is not None and duals.stay
     whole = Lagrangian(build_instance(scenario))
     m = whole.from_portable(duals, whole.zero())
-    named = {whole.stay_key(r) for r in range(len(whole.stay_rows))}
+    named = {stay_name(whole.instance, w, c) for w, c in whole.stay_rows}
     assert set(duals.stay) <= named  # every row of the part is a row of the whole
     assert np.count_nonzero(m.stay) == sum(1 for v in duals.stay.values() if v != 0)
 
