@@ -4,8 +4,8 @@ The one entry point is :func:`solve`; :func:`check_plan` verifies any plan
 against its scenario without CP-SAT.
 """
 
-from allocator.check import CheckReport, check_plan
-from allocator.cost import Pricing, build_plan, price_plan
-from allocator.solver import Strategy, solve
+from allocator.plan.check import CheckReport, check_plan
+from allocator.plan.pricing import Pricing, build_plan, price_plan
+from allocator.solving.solver import Strategy, solve
 
 __all__ = ["CheckReport", "Pricing", "Strategy", "build_plan", "check_plan", "price_plan", "solve"]

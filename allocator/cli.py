@@ -29,8 +29,6 @@ import click
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 from rich.console import Console
 
-from allocator.activities import activity_plan, write_activities_csv, write_ical
-from allocator.check import check_plan
 from allocator.excel import write_result_workbook, write_template
 from allocator.generate import (
     SIZES,
@@ -47,10 +45,12 @@ from allocator.io import (
     result_to_json,
     write_atomic,
 )
-from allocator.letters import write_letters
-from allocator.report import write_report
-from allocator.solver import Progress, Strategy, solve
-from allocator.summary import make_console, plural, print_result, print_scenario
+from allocator.plan.check import check_plan
+from allocator.report.activities import activity_plan, write_activities_csv, write_ical
+from allocator.report.html import write_report
+from allocator.report.letters import write_letters
+from allocator.report.summary import make_console, plural, print_result, print_scenario
+from allocator.solving.solver import Progress, Strategy, solve
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 

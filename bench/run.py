@@ -10,19 +10,19 @@ peak memory of a measurement is that subprocess's ``ru_maxrss`` (read with
 ``os.wait4``, which also works for a run killed at its timeout):
 
 ``greedy``
-    :func:`allocator.greedy.greedy_plan`, priced and checked.
+    :func:`allocator.heuristics.greedy.greedy_plan`, priced and checked.
 ``genhus-opt``
     :func:`allocator.solve` with ``gap_limit=0`` (search for a proof of
     optimality until the time limit). This run gives the main columns:
     build time, solve time, status, cost, bound, gap, peak memory.
 ``highs-opt``
-    :func:`allocator.milp.solve_proto` (the same CP-SAT model as a MILP,
+    :func:`allocator.bound.milp.solve_proto` (the same CP-SAT model as a MILP,
     solved by HiGHS) with HiGHS's ``mip_rel_gap=0``.
 ``genhus-1pct`` / ``highs-1pct``
     The same with a relative gap limit of 1 %: the time to 1 %.
 
 Every plan that genhus, the greedy or HiGHS returns is verified by
-:func:`allocator.check.check_plan`.
+:func:`allocator.plan.check.check_plan`.
 
 The results go to standard output (markdown tables) and to ``--out``
 (default ``bench/RESULTS.md``), written atomically. The raw measurements are
@@ -108,7 +108,7 @@ def _child(spec: dict[str, Any]) -> None:
 
 
 def _checked(scenario: Any, plan: Any, objective: float | None) -> dict[str, Any]:
-    from allocator.check import check_plan
+    from allocator.plan.check import check_plan
 
     started = time.perf_counter()
     report = check_plan(scenario, plan, objective)
@@ -123,7 +123,7 @@ def _checked(scenario: Any, plan: Any, objective: float | None) -> dict[str, Any
 
 def _greedy(scenario: Any) -> dict[str, Any]:
     try:
-        from allocator.greedy import greedy_plan
+        from allocator.heuristics.greedy import greedy_plan
     except ImportError as exc:  # greedy not written yet: the columns say n/a
         return {"available": False, "status": "n/a", "reason": repr(exc)}
     started = time.perf_counter()
@@ -147,7 +147,7 @@ def _greedy(scenario: Any) -> dict[str, Any]:
 
 
 def _genhus(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    from allocator.solver import Progress, solve
+    from allocator.solving.solver import Progress, solve
 
     trajectory: list[tuple[float, float, float]] = []
 
@@ -181,12 +181,12 @@ def _genhus(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _highs(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    from allocator.cost import build_plan
-    from allocator.extract import extract
-    from allocator.instance import ModelTooLarge, build_instance
-    from allocator.milp import solve_proto
-    from allocator.model import RehousingModel
-    from allocator.solver import MAX_NODES
+    from allocator.bound.milp import solve_proto
+    from allocator.cpsat.extract import extract
+    from allocator.cpsat.instance import ModelTooLarge, build_instance
+    from allocator.cpsat.model import RehousingModel
+    from allocator.plan.pricing import build_plan
+    from allocator.solving.solver import MAX_NODES
 
     started = time.perf_counter()
     try:  # the same size limit as genhus: the same model or none
@@ -520,7 +520,7 @@ class SizeSummary:
         return out
 
     def undecoded(self) -> list[str]:
-        """Solver solutions that ``allocator.extract`` could not turn into a plan."""
+        """Solver solutions that ``allocator.cpsat.extract`` could not turn into a plan."""
         return [
             f"{self.size} {m} repeat {r['repeat']}: {r['extract_error'].strip().splitlines()[-1]}"
             for m, runs in self.by.items()
@@ -1016,19 +1016,19 @@ def _report(data: dict[str, Any]) -> tuple[str, str]:
     ]
     lines += ["## Plan checks", ""]
     if violations:
-        lines += ["Plans with violations (`allocator.check.check_plan`):", ""]
+        lines += ["Plans with violations (`allocator.plan.check.check_plan`):", ""]
         lines += [f"- {v}" for v in violations[:50]]
     else:
         checked = sum(s.plans()[0] for s in summaries.values())
         lines += [
             f"All {checked} plans returned (genhus, greedy and HiGHS) pass "
-            "`allocator.check.check_plan` with their stated objective."
+            "`allocator.plan.check.check_plan` with their stated objective."
         ]
     undecoded = [u for s in summaries.values() for u in s.undecoded()]
     if undecoded:
         lines += [
             "",
-            "Solutions that `allocator.extract` could not decode into a plan (not counted as "
+            "Solutions that `allocator.cpsat.extract` could not decode into a plan (not counted as "
             "checked plans; a defect to investigate, since every solution of the model should "
             "decode):",
             "",
@@ -1082,7 +1082,7 @@ def _report(data: dict[str, Any]) -> tuple[str, str]:
     lines += [
         "### About the HiGHS figures",
         "",
-        "- The MILP peer is `allocator.milp.solve_proto`: the very same CP-SAT model, "
+        "- The MILP peer is `allocator.bound.milp.solve_proto`: the very same CP-SAT model, "
         "translated one to one and solved by HiGHS (`highspy`) with `threads` = the CP-SAT "
         "workers and `mip_rel_gap` = the gap limit (0 for the main HiGHS columns: a proof of "
         "optimality up to HiGHS's absolute gap of 1e-6 øre).",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from test_report import make_case, make_plan, make_scenario
 
-from allocator.activities import COLUMNS, activity_plan, write_activities_csv, write_ical
+from allocator.report.activities import COLUMNS, activity_plan, write_activities_csv, write_ical
 from models.plan import Plan
 
 D = date.fromisoformat

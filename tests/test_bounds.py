@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from allocator.bound.milp import solve_proto
+from allocator.cpsat.instance import build_instance
+from allocator.cpsat.model import RehousingModel
 from allocator.generate import generate
-from allocator.instance import build_instance
-from allocator.milp import solve_proto
-from allocator.model import RehousingModel
-from allocator.solver import solve
+from allocator.solving.solver import solve
 from models.plan import Status
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from test_report import make_case, png_size
 
-from allocator.letters import write_letters
-from allocator.report import write_report
+from allocator.report.html import write_report
+from allocator.report.letters import write_letters
 
 ARTIFACTS = Path(os.environ.get("GENHUS_ARTIFACTS", Path(__file__).parent / "artifacts"))
 TIMEOUT = 120

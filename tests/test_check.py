@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from allocator.check import check_plan
-from allocator.cost import UnpriceablePlan, build_plan
+from allocator.plan.check import check_plan
+from allocator.plan.pricing import UnpriceablePlan, build_plan
 from models.plan import CostCategory, HouseholdPlan, Mode, PlaceTimeline, Plan, Segment
 from models.scenario import Scenario, Source
 from tests.tiny import (

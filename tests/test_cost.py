@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from allocator import rules
-from allocator.check import check_plan
-from allocator.cost import UnpriceablePlan, build_plan, price_plan
+from allocator.plan.check import check_plan
+from allocator.plan.pricing import UnpriceablePlan, build_plan, price_plan
 from models.plan import CostCategory as C
 from models.plan import Kpis, StageCost, StageKpi
 from tests.tiny import (
@@ -252,7 +252,7 @@ def test_two_stage_plan_is_priced_by_build_plan() -> None:
     assert plan.costs[-1].total == 104_260.00
 
 
-@pytest.mark.parametrize("module", ["cost.py", "check.py"])
+@pytest.mark.parametrize("module", ["plan/pricing.py", "plan/check.py"])
 def test_pricing_and_checking_do_not_use_cp_sat(module: str) -> None:
     source = (Path(__file__).parents[1] / "allocator" / module).read_text()
     assert "ortools" not in source

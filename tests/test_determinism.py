@@ -15,11 +15,11 @@ from typing import Any
 import ortools
 import pytest
 
-from allocator.check import check_plan
+from allocator.cpsat.instance import build_instance
 from allocator.generate import generate
-from allocator.greedy import greedy_plan
-from allocator.instance import build_instance
-from allocator.solver import solve
+from allocator.heuristics.greedy import greedy_plan
+from allocator.plan.check import check_plan
+from allocator.solving.solver import solve
 from models.plan import Result, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, two_stage

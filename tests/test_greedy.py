@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from allocator import greedy, rules
-from allocator.check import check_plan
+from allocator import rules
 from allocator.generate import SizeSpec, generate, supply_check
-from allocator.greedy import GreedyFailed, greedy_plan, greedy_run
-from allocator.solver import solve
+from allocator.heuristics import greedy
+from allocator.heuristics.greedy import GreedyFailed, greedy_plan, greedy_run
+from allocator.plan.check import check_plan
+from allocator.solving.solver import solve
 from models.plan import Mode, Plan, SegmentKind
 from models.scenario import Household, Scenario
 from tests.tiny import (

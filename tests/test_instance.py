@@ -1,6 +1,6 @@
 """The time-expanded unit networks price every gap exactly as the rules do.
 
-:func:`allocator.instance._link` routes a gap between two uses of a unit
+:func:`allocator.cpsat.instance._link` routes a gap between two uses of a unit
 along a wait chain (held empty) or a lease chain (time-limited letting)
 over the stages' move-out days. These tests compare, for every use and
 every later stage of generated units, the cheapest way through the chains
@@ -14,8 +14,8 @@ import math
 import pytest
 
 from allocator import rules
+from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, Unit, build_instance
 from allocator.generate import generate
-from allocator.instance import TIME_POINTS, Instance, NodeKind, Unit, build_instance
 
 
 def cheapest_to_hubs(unit: Unit, start: int) -> dict[int, float]:

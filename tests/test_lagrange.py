@@ -11,17 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allocator.generate import SizeSpec, generate
-from allocator.instance import Instance, build_instance
-from allocator.lagrange import (
+from allocator.bound.lagrange import (
     Lagrangian,
     lagrangian_bound,
     lp_multipliers,
     scenario_bound,
     stay_name,
 )
-from allocator.milp import solve_proto
-from allocator.model import RehousingModel
+from allocator.bound.milp import solve_proto
+from allocator.cpsat.instance import Instance, build_instance
+from allocator.cpsat.model import RehousingModel
+from allocator.generate import SizeSpec, generate
 from models.scenario import Scenario
 
 SMALL = SizeSpec(households=40, stages=3, org_stock=450, merges=3)
@@ -144,7 +144,7 @@ def test_cut_pavilion_schedules_are_relaxed_not_trusted(monkeypatch: pytest.Monk
     scenario = _cheap_pavilions(0)
     whole = solve_proto(RehousingModel(build_instance(scenario)).model.proto, time_limit=120)
     assert whole.status == "OPTIMAL" and whole.objective is not None
-    monkeypatch.setattr("allocator.instance.MAX_CHAINS", 2)
+    monkeypatch.setattr("allocator.cpsat.instance.MAX_CHAINS", 2)
     cut = build_instance(scenario)
     assert all(len(p.chains) == 2 for p in cut.pavilions)
     cut_optimum = solve_proto(RehousingModel(cut).model.proto, time_limit=120).objective

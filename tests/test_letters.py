@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_report import make_case, make_plan, make_scenario
 
-from allocator.letters import dk_date, dkk, letter_info, write_letters
+from allocator.report.letters import dk_date, dkk, letter_info, write_letters
 from models.plan import Plan
 from models.scenario import Scenario
 

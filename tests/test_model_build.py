@@ -1,7 +1,7 @@
 """The fast paths of the model build give what the plain ones would.
 
-:mod:`allocator.instance` asks the rules once per dwelling type and class
-need (not per household), and :class:`allocator.model.RehousingModel`
+:mod:`allocator.cpsat.instance` asks the rules once per dwelling type and class
+need (not per household), and :class:`allocator.cpsat.model.RehousingModel`
 writes its objective straight into the proto and leaves out flow bounds
 that can never bind. These tests hold them to the plain definitions.
 """
@@ -14,9 +14,9 @@ import pytest
 from ortools.sat.python import cp_model
 
 from allocator import rules
+from allocator.cpsat.instance import build_instance, signature_of
+from allocator.cpsat.model import RehousingModel
 from allocator.generate import generate
-from allocator.instance import build_instance, signature_of
-from allocator.model import RehousingModel
 
 
 @pytest.mark.parametrize("size", ["S", "example"])

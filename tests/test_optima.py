@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import pytest
 
 from allocator import rules
-from allocator.check import check_plan
+from allocator.bound.milp import solve_proto
+from allocator.cpsat.instance import build_instance
+from allocator.cpsat.model import RehousingModel
 from allocator.generate import SizeSpec, generate
-from allocator.instance import build_instance
-from allocator.milp import solve_proto
-from allocator.model import RehousingModel
+from allocator.plan.check import check_plan
 from models.plan import Mode, Result, SegmentKind, Status
 from models.scenario import Scenario, Source
 from tests.tiny import (

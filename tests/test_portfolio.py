@@ -1,4 +1,4 @@
-"""The decomposition planner (allocator.portfolio): groups, sharing, merge, fallbacks.
+"""The decomposition planner (allocator.heuristics.portfolio): groups, sharing, merge, fallbacks.
 
 The generated cases are small portfolios (several departments) solved
 group by group; the hand-built case shares one cheap dwelling between two
@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 
-from allocator import portfolio
-from allocator.check import check_plan
-from allocator.cost import plan_objective
+from allocator.cpsat.instance import build_instance
 from allocator.generate import SizeSpec, generate
-from allocator.greedy import GreedyFailed, greedy_plan
-from allocator.instance import build_instance
-from allocator.portfolio import (
+from allocator.heuristics import portfolio
+from allocator.heuristics.greedy import GreedyFailed, greedy_plan
+from allocator.heuristics.portfolio import (
     Ledger,
     absorb,
     department_of,
@@ -27,7 +25,9 @@ from allocator.portfolio import (
     solve_portfolio,
     sub_scenario,
 )
-from allocator.solver import solve
+from allocator.plan.check import check_plan
+from allocator.plan.pricing import plan_objective
+from allocator.solving.solver import solve
 from models.plan import Mode, Result, SegmentKind, Status
 from models.scenario import Scenario
 from tests.tiny import home, household, scenario, stage, vacant
@@ -239,7 +239,7 @@ def _failing_second_group(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             update={"status": Status.NO_SOLUTION_IN_TIME, "plan": None, "objective": None}
         )
 
-    monkeypatch.setattr("allocator.solver.solve", failing)
+    monkeypatch.setattr("allocator.solving.solver.solve", failing)
     return calls
 
 

@@ -24,10 +24,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.check import check_plan
-from allocator.instance import build_instance
-from allocator.milp import solve_proto
-from allocator.model import RehousingModel
+from allocator.bound.milp import solve_proto
+from allocator.cpsat.instance import build_instance
+from allocator.cpsat.model import RehousingModel
+from allocator.plan.check import check_plan
 from models.plan import Result, Status
 from models.scenario import Scenario
 from tests.tiny import PLANNING_DATE, Item, solve_small

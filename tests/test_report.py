@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from allocator.report import gantt_svg, render_report, write_report
+from allocator.report.html import gantt_svg, render_report, write_report
 from models.plan import (
     CostCategory,
     HouseholdPlan,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from allocator import rules
-from allocator.check import check_plan
+from allocator.plan.check import check_plan
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Result, SegmentKind, Status
 from models.scenario import Scenario, Source
 from tests.tiny import (

@@ -38,8 +38,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from allocator import rules
-from allocator.cost import build_plan
-from allocator.solver import solve
+from allocator.plan.pricing import build_plan
+from allocator.solving.solver import solve
 from models.plan import (
     HouseholdPlan,
     Mode,

@@ -6,7 +6,7 @@ measured there): every unit (an availability interval of a dwelling)
 follows a path of uses in time order, and places are given to *classes* of
 households with equal needs rather than to single households. Pavilion
 modules are counted per *chain* (the windows one module serves in turn).
-See :mod:`allocator.instance` for the data and ``docs/MODEL.md`` for the
+See :mod:`allocator.cpsat.instance` for the data and ``docs/MODEL.md`` for the
 rules.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.instance import TIME_POINTS, Instance, NodeKind, OptionKind, seniority_rows
+from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, OptionKind, seniority_rows
 from models.plan import Mode, Plan
 
 

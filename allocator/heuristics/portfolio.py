@@ -2,10 +2,10 @@
 
 :func:`solve_portfolio` splits a scenario into **groups of whole
 departments**, solves the groups one after the other in time order with
-:func:`allocator.solver.solve`, each on a derived sub-scenario, and merges
+:func:`allocator.solving.solver.solve`, each on a derived sub-scenario, and merges
 the group plans into one plan of the whole scenario, priced by
-:func:`allocator.cost.build_plan` and verified by
-:func:`allocator.check.check_plan`.
+:func:`allocator.plan.pricing.build_plan` and verified by
+:func:`allocator.plan.check.check_plan`.
 
 Groups (:func:`plan_groups`)
     A scenario has no explicit department: a department is the stages
@@ -39,7 +39,7 @@ Merge (:func:`merge_plans`)
     permanent lettings) of all groups in one availability interval of a
     dwelling become one timeline from the interval's start, and every gap
     between uses is derived again: held empty, or let time-limited where
-    that is cheaper (:func:`allocator.extract.gap_segments`,
+    that is cheaper (:func:`allocator.cpsat.extract.gap_segments`,
     :func:`allocator.rules.lease_span`), as the model prices gaps. Pavilion
     modules are renumbered per type across the groups.
 
@@ -62,11 +62,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
-from allocator import lagrange, rules
-from allocator.check import check_plan
-from allocator.cost import build_plan, plan_objective
-from allocator.extract import gap_segments
-from allocator.greedy import GreedyFailed, greedy_plan
+from allocator import rules
+from allocator.bound import lagrange
+from allocator.cpsat.extract import gap_segments
+from allocator.heuristics.greedy import GreedyFailed, greedy_plan
+from allocator.plan.check import check_plan
+from allocator.plan.pricing import build_plan, plan_objective
 from models.plan import (
     HouseholdPlan,
     Mode,
@@ -102,7 +103,7 @@ MIN_PER_KIND = 3
 MERGE_SHARE = 0.05
 
 #: Share of the time limit left to the Lagrangian lower bound
-#: (:func:`allocator.lagrange.scenario_bound`) after the plan.
+#: (:func:`allocator.bound.lagrange.scenario_bound`) after the plan.
 BOUND_SHARE = 0.4
 #: Seconds per unit-network node to build the bound's arrays (measured on P:
 #: 3.9 M nodes in about 60 s); the bound is skipped when the time left would
@@ -642,7 +643,7 @@ def merge_plans(scenario: Scenario, ledger: Ledger) -> Plan:
 
     Raises
     ------
-    allocator.cost.UnpriceablePlan
+    allocator.plan.pricing.UnpriceablePlan
         If the plan cannot be priced (a bug: every group plan could be).
 
     """
@@ -703,7 +704,7 @@ def solve_portfolio(
         the time left (less :data:`MERGE_SHARE` for the merge) in
         proportion to its share of the households not yet planned.
     num_workers, seed, log, strategy, gap_limit
-        Passed to each group's :func:`allocator.solver.solve`. With one
+        Passed to each group's :func:`allocator.solving.solver.solve`. With one
         worker and a fixed seed, and groups that stop at their gap limit
         (or a deterministic time limit) rather than the wall clock, the
         same scenario gives the same plan.
@@ -717,7 +718,7 @@ def solve_portfolio(
         greedy plan of its sub-scenario (there is no second decomposition).
     bound_share
         Share of ``time_limit`` kept for a lower bound on the optimum once
-        the plan is found (:func:`allocator.lagrange.scenario_bound`); the
+        the plan is found (:func:`allocator.bound.lagrange.scenario_bound`); the
         groups share the rest. 0 skips the bound.
     nodes
         The whole model's size in unit-network nodes, if known (the refused
@@ -738,7 +739,7 @@ def solve_portfolio(
         raises for a bad outcome.
 
     """
-    from allocator.solver import solve  # the solver imports this module on refusal
+    from allocator.solving.solver import solve  # the solver imports this module on refusal
 
     started = time.perf_counter()
     deadline = started + time_limit * (1 - bound_share)  # for the plan
@@ -797,7 +798,8 @@ def solve_portfolio(
             warnings.append(f"the greedy planner found no plan either: {greedy_error}")
             return _result(scenario, None, warnings, info("greedy"), started)
         warnings.append(
-            "the plan is the greedy spreadsheet-style plan (allocator.greedy): it keeps every rule"
+            "the plan is the greedy spreadsheet-style plan (allocator.heuristics.greedy): "
+            "it keeps every rule"
         )
         return _result(scenario, greedy, warnings, info("greedy"), started, bound())
 
@@ -899,7 +901,7 @@ def _lower_bound(
     bound = (math.floor(found.bound) - 1) / 100  # whole øre, below any rounding
     warnings.append(
         f"lower bound {bound:,.2f} DKK: a Lagrangian relaxation of the whole scenario "
-        f"(allocator.lagrange), {found.iterations} subgradient steps in {found.seconds:.0f} s"
+        f"(allocator.bound.lagrange), {found.iterations} subgradient steps in {found.seconds:.0f} s"
     )
     return bound
 

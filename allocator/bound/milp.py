@@ -1,11 +1,11 @@
 """The MILP peer and the LP relaxation: the very same model, solved by HiGHS.
 
-The CP-SAT model of :mod:`allocator.model` is purely linear (Boolean and
+The CP-SAT model of :mod:`allocator.cpsat.model` is purely linear (Boolean and
 integer variables, linear constraints, exactly-one and at-most-one), so
 its proto translates one to one into a mixed-integer program. Solving that
 with HiGHS (``highspy``) compares the two solvers on identical decisions and
 cost; solving its LP relaxation gives the lower bound, the reduced costs
-and the warm start of the LP-guided search (:mod:`allocator.solver`).
+and the warm start of the LP-guided search (:mod:`allocator.solving.solver`).
 """
 
 from __future__ import annotations

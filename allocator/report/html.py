@@ -45,8 +45,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from allocator import rules
-from allocator.activities import activity_plan
-from allocator.letters import (
+from allocator.report.activities import activity_plan
+from allocator.report.letters import (
     CATEGORY_DA,
     MODE_DA,
     SEGMENT_DA,

@@ -13,13 +13,13 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from allocator import lagrange
-from allocator.cost import build_plan, plan_objective
-from allocator.extract import extract
-from allocator.greedy import GreedyFailed, greedy_plan
-from allocator.instance import ModelTooLarge, build_instance
-from allocator.milp import solve_proto
-from allocator.model import RehousingModel
+from allocator.bound import lagrange
+from allocator.bound.milp import solve_proto
+from allocator.cpsat.extract import extract
+from allocator.cpsat.instance import ModelTooLarge, build_instance
+from allocator.cpsat.model import RehousingModel
+from allocator.heuristics.greedy import GreedyFailed, greedy_plan
+from allocator.plan.pricing import build_plan, plan_objective
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
 
@@ -119,7 +119,7 @@ def solve(
         nodes than this (``None``: no limit), instead of minutes of building
         and gigabytes of memory. A refused scenario of several departments
         is then planned by decomposition
-        (:func:`allocator.portfolio.solve_portfolio`): groups of whole
+        (:func:`allocator.heuristics.portfolio.solve_portfolio`): groups of whole
         departments solved one after the other in time order within the
         time left, their plans merged and checked; the result is
         ``FEASIBLE`` with no bound and no gap, ``solver.strategy ==
@@ -154,7 +154,7 @@ def solve(
     try:
         instance = build_instance(scenario, max_nodes=max_nodes)
     except ModelTooLarge as exc:
-        from allocator import portfolio  # it calls solve() for its groups
+        from allocator.heuristics import portfolio  # it calls solve() for its groups
 
         refused = time.perf_counter() - started
         size = portfolio.group_size_for(scenario, exc.estimate, exc.limit)
@@ -228,8 +228,8 @@ def _greedy_fallback(
             solver=info,
         )
     warnings.append(
-        "the plan is the greedy spreadsheet-style plan (allocator.greedy): it keeps every "
-        "rule, but no lower bound is known, so neither is its distance from the optimum"
+        "the plan is the greedy spreadsheet-style plan (allocator.heuristics.greedy): it keeps "
+        "every rule, but no lower bound is known, so neither is its distance from the optimum"
     )
     return Result(
         scenario=scenario.name,

@@ -4,7 +4,7 @@ Everything is recomputed from the plan itself (its household plans and place
 timelines) with the integer prices of :mod:`allocator.rules`, exactly as
 ``docs/MODEL.md`` describes, so that the solver's objective and this
 recomputation agree to the øre. The CP-SAT model is not used here: the plan
-checker (:mod:`allocator.check`) relies on this module to price any plan.
+checker (:mod:`allocator.plan.check`) relies on this module to price any plan.
 
 Dates the plan states (move-out, return, segment bounds, a timeline's
 ``collected_from`` and ``released``) are taken from the plan; dates the plan
@@ -404,7 +404,7 @@ def price_plan(
     UnpriceablePlan
         If the plan names an unknown household, dwelling, after-renovation
         dwelling, pavilion type or stage, or a temporary household lacks a
-        place or return date. :func:`allocator.check.check_plan` reports these.
+        place or return date. :func:`allocator.plan.check.check_plan` reports these.
 
     """
     ledger = _Ledger(scenario)

@@ -11,7 +11,7 @@ the same size and seed give a bit-identical scenario.
 
 :func:`supply_report` checks that a scenario is plausibly feasible: per stage
 it counts households by need against the places that fit them, and it builds
-a witness plan with the greedy planner of :mod:`allocator.greedy` (every
+a witness plan with the greedy planner of :mod:`allocator.heuristics.greedy` (every
 household housed, every stage's R10 pool met).
 
 Run ``python -m allocator.generate example --seed 0 --out scenarios/example.yaml``
@@ -36,7 +36,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
-from allocator.greedy import Fits, StageOutcome, greedy_run
+from allocator.heuristics.greedy import Fits, StageOutcome, greedy_run
 from allocator.io import write_atomic
 from models.scenario import (
     AfterDwelling,
@@ -1013,7 +1013,7 @@ class StageSupply:
     Attributes
     ----------
     witness
-        What the witness plan (:func:`allocator.greedy.greedy_run`) does for
+        What the witness plan (:func:`allocator.heuristics.greedy.greedy_run`) does for
         the stage: stays, spares, winners, the R10 pool needed, problems.
     households
         Households of the stage by agreement (and ``merged_away``).
@@ -1060,7 +1060,7 @@ def supply_check(scenario: Scenario) -> list[StageSupply]:
     candidate dwellings whose availability covers the whole stay (not
     counting homes vacated by permanent movers), own-organisation dwellings
     vacant by the move-out day, and how many covering dwellings fit each
-    household. The witness is :func:`allocator.greedy.greedy_run`, the
+    household. The witness is :func:`allocator.heuristics.greedy.greedy_run`, the
     planner a spreadsheet user would follow; if it houses everyone and
     fills every R10 pool (its plans pass the plan checker), the scenario is
     feasible. Its failure does not prove the opposite.

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
-from allocator.model import RehousingModel
+from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
+from allocator.cpsat.model import RehousingModel
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
 from models.scenario import Scenario, Source
 

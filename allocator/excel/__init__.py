@@ -1527,7 +1527,7 @@ def write_result_workbook(
     result
         The result of :func:`allocator.solve`.
     activities
-        Optional activity plan (e.g. ``allocator.activities.activity_plan``),
+        Optional activity plan (e.g. ``allocator.report.activities.activity_plan``),
         written as the sheet ``Aktivitetsplan``.
 
     Notes

@@ -47,11 +47,11 @@ pavilion module fits (excluded by their agreement, or by size) go first,
 then those needing wheelchair access, then those needing step-free access
 or a low floor, then the rest, each group in seniority order.
 
-Timelines follow the conventions of :mod:`allocator.extract` and the
+Timelines follow the conventions of :mod:`allocator.cpsat.extract` and the
 model's (uses a turnaround apart, after a spare too; a spare pavilion
 module stays rented across a stay window of its stage), so a greedy plan
 is one the CP-SAT model can represent and its cost is never below the
-optimum. Plans are priced by :func:`allocator.cost.build_plan`.
+optimum. Plans are priced by :func:`allocator.plan.pricing.build_plan`.
 
 The same run serves the scenario generator as its feasibility witness
 (:func:`allocator.generate.supply_check`): :func:`greedy_run` never raises
@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from allocator import rules
-from allocator.cost import build_plan
+from allocator.plan.pricing import build_plan
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
 from models.scenario import (
     AfterDwelling,
@@ -1116,7 +1116,7 @@ def greedy_run(scenario: Scenario) -> GreedyRun:
 def greedy_plan(scenario: Scenario) -> Plan:
     """A complete, priced plan built the way a planner with a spreadsheet would.
 
-    The plan passes :func:`allocator.check.check_plan` without violations
+    The plan passes :func:`allocator.plan.check.check_plan` without violations
     and can seed the solver: ``solve(scenario, initial_plan=greedy_plan(scenario))``.
     The same scenario always gives the same plan.
 
@@ -1129,7 +1129,7 @@ def greedy_plan(scenario: Scenario) -> Plan:
     -------
     Plan
         Household plans, place timelines, costs, penalties and KPIs
-        (:func:`allocator.cost.build_plan`).
+        (:func:`allocator.plan.pricing.build_plan`).
 
     Raises
     ------

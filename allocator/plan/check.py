@@ -7,7 +7,7 @@ household, place or stage and the rule, for example
 plan: a finding is a violation, and a plan with none is valid.
 
 The checker shares the rule predicates and prices of :mod:`allocator.rules`
-and the pricing of :mod:`allocator.cost` with the rest of genhus, but
+and the pricing of :mod:`allocator.plan.pricing` with the rest of genhus, but
 nothing of the CP-SAT model: it reads only the plan's household plans and
 place timelines. ``docs/MODEL.md`` is the contract it checks.
 
@@ -26,7 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 from allocator import rules
-from allocator.cost import Pricing, UnpriceablePlan, price_plan, stage_pools
+from allocator.plan.pricing import Pricing, UnpriceablePlan, price_plan, stage_pools
 from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
 from models.scenario import Agreement, Household, PavilionType, Scenario, Source
 
@@ -59,7 +59,7 @@ class CheckReport:
     violations
         One plain sentence per broken rule; empty for a valid plan.
     pricing
-        The plan priced afresh by :func:`allocator.cost.price_plan`, or
+        The plan priced afresh by :func:`allocator.plan.pricing.price_plan`, or
         ``None`` if it names things the scenario does not know (the
         violations then say what).
 

@@ -2,7 +2,7 @@
 
 For scenarios too large for one model (a portfolio of departments), the
 plan comes from a decomposition and has no bound of its own. This module
-proves one. It takes the model of :mod:`allocator.model` and moves the
+proves one. It takes the model of :mod:`allocator.cpsat.model` and moves the
 rows that tie households to places into the objective with multipliers:
 
 - R1, one per (window w, class c): places given = households staying
@@ -52,7 +52,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocator import rules
-from allocator.instance import (
+from allocator.bound.milp import MilpOutcome, _quiet_stdout, solve_proto
+from allocator.cpsat.instance import (
     TIME_POINTS,
     Instance,
     NodeKind,
@@ -60,8 +61,7 @@ from allocator.instance import (
     build_instance,
     seniority_rows,
 )
-from allocator.milp import MilpOutcome, _quiet_stdout, solve_proto
-from allocator.model import RehousingModel
+from allocator.cpsat.model import RehousingModel
 from models.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -171,7 +171,7 @@ class Lagrangian:
     Parameters
     ----------
     instance
-        The derived integer data of a scenario (:func:`~allocator.instance.build_instance`).
+        The derived integer data of a scenario (:func:`~allocator.cpsat.instance.build_instance`).
 
     """
 
@@ -599,7 +599,7 @@ def _cheapest(keys: IntArray, price: FloatArray, n: int) -> tuple[FloatArray, In
 class _SeniorityLp:
     """The households' part with R9 kept: an LP over the options (HiGHS, warm-started).
 
-    Rows as in :meth:`allocator.model.RehousingModel.r9_seniority`: one outcome
+    Rows as in :meth:`allocator.cpsat.model.RehousingModel.r9_seniority`: one outcome
     per household, each after-renovation dwelling to at most one household,
     and for every wish: the household gets it or something it ranks higher,
     or a more senior household gets it, or the household moves for good.

@@ -1,0 +1,1 @@
+"""Plans without a proof: the greedy spreadsheet planner and the portfolio decomposition."""
