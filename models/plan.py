@@ -30,7 +30,7 @@ class SegmentKind(StrEnum):
     HELD_EMPTY = "held_empty"  # withheld and empty: rent loss (R11, R14)
     TIME_LIMITED = "time_limited"  # let on a time-limited lease: no rent loss (R11)
     OCCUPIED = "occupied"  # a displaced household lives here: rent loss (R14)
-    SPARE = "spare"  # held as overcapacity for a stage's allocation (R10), zero length
+    SPARE = "spare"  # held ready as overcapacity over a stage's offer period (R10): rent loss
     PERMANENT = "permanent"  # let for good to a permanent mover from ``start``
 
 
@@ -40,13 +40,17 @@ class CostCategory(StrEnum):
     RENT_LOSS_EMPTY = "rent_loss_empty"
     RENT_LOSS_OCCUPIED = "rent_loss_occupied"
     RENT_LOSS_VACATED = "rent_loss_vacated"
+    RENT_LOSS_SPARE = "rent_loss_spare"
     RENT_REDUCTION = "rent_reduction"
-    PAVILIONS = "pavilions"
+    PAVILION_SETUP = "pavilion_setup"
+    PAVILION_RENT = "pavilion_rent"
+    PAVILION_REMOVAL = "pavilion_removal"
     MOVING = "moving"
     EXTRA_HELP = "extra_help"
     TRANSFERS = "transfers"
     STORAGE = "storage"
     TIME_LIMITED_DEPOSITS = "time_limited_deposits"
+    CLEANING_INSPECTION = "cleaning_inspection"
     CONSULTANT = "consultant"
 
 
@@ -54,7 +58,37 @@ RENT_LOSS_CATEGORIES = (
     CostCategory.RENT_LOSS_EMPTY,
     CostCategory.RENT_LOSS_OCCUPIED,
     CostCategory.RENT_LOSS_VACATED,
+    CostCategory.RENT_LOSS_SPARE,
 )
+
+PAVILION_CATEGORIES = (
+    CostCategory.PAVILION_SETUP,
+    CostCategory.PAVILION_RENT,
+    CostCategory.PAVILION_REMOVAL,
+)
+
+
+class Access(StrEnum):
+    """The accessibility a household needs (R6), from most to least demanding."""
+
+    WHEELCHAIR = "wheelchair"
+    STEP_FREE = "step_free"
+    NONE = "none"
+
+
+class NeedGroup(BaseModel):
+    """A group of displaced households with like needs (R10's proportional rule).
+
+    ``rooms`` is the smallest dwelling the occupancy rule allows (R5).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rooms: int = Field(ge=1)
+    access: Access
+
+    def __str__(self) -> str:
+        return f"{self.rooms} rooms, {self.access.value.replace('_', '-')}"
 
 
 class _Frozen(BaseModel):
@@ -91,6 +125,9 @@ class Segment(_Frozen):
     end: date
     household: str | None = None
     stage: str | None = None
+    need: NeedGroup | None = Field(
+        default=None, description="Spares: the need group the spare is held for (R10)."
+    )
 
 
 class PlaceTimeline(_Frozen):
@@ -122,7 +159,8 @@ class StageKpi(_Frozen):
     stage: str
     households: int
     displaced: int = Field(description="Households with a temporary stay.")
-    pool: int = Field(description="Places collected for the stage's move-out (R10).")
+    spares: int = Field(description="Places held ready over the offer period (R10).")
+    pool: int = Field(description="Places collected for the stage: displaced plus spares (R10).")
     overcapacity: float | None = Field(description="pool / displaced - 1; none if none displaced.")
     notice_date: date
     notice_in_past: bool
@@ -135,9 +173,12 @@ class Kpis(_Frozen):
     vacancy_days: int = Field(description="Days rehousing dwellings stood empty (held empty).")
     occupied_days: int = Field(description="Days rehousing dwellings housed displaced households.")
     withheld_days: int = Field(
-        description="Dwelling-days withheld from the waiting list (R16): empty plus occupied."
+        description=(
+            "Dwelling-days withheld from the waiting list (R16): empty, occupied and spare."
+        )
     )
     time_limited_days: int
+    spare_days: int = Field(description="Days rehousing dwellings were held ready as spares (R10).")
     moves: int
     households_by_mode: dict[str, int]
     households_by_source: dict[str, int]

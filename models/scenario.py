@@ -49,6 +49,13 @@ class TieBreak(StrEnum):
     HOUSEHOLD_ID = "household_id"  # plain id order
 
 
+class PermanentAgreement(StrEnum):
+    """How binding a ``permanent`` agreement is (R8)."""
+
+    BINDING = "binding"  # a permanent dwelling, or the scenario is infeasible
+    SOFT = "soft"  # a temporary stay and return is allowed, at a penalty
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
@@ -58,6 +65,13 @@ class Stage(_Strict):
 
     id: str = Field(min_length=1)
     name: str = ""
+    department: str | None = Field(
+        default=None,
+        description=(
+            "The department (afdeling) renovated; its stages share one moving company "
+            "(policy.moves_per_day). None: the scenario's one department."
+        ),
+    )
     start: date = Field(description="First day of the physical works.")
     end: date = Field(description="Day the works are finished (exclusive).")
 
@@ -232,6 +246,17 @@ class Costs(_Strict):
         default=5000.0, description="Deposit reduction offered per time-limited lease."
     )
     consultant_per_household: Money = 4000.0
+    inspection: Money = Field(
+        default=1000.0,
+        description=(
+            "Per inspection (syn): of each household's own dwelling when it moves out, "
+            "and of a rehousing dwelling or module at each move in and out."
+        ),
+    )
+    cleaning: Money = Field(
+        default=3500.0,
+        description="Cleaning and making ready (istandsættelse) of a rehousing place after a stay.",
+    )
     rent_reduction: float = Field(
         default=0.0,
         ge=0,
@@ -260,6 +285,13 @@ class Penalties(_Strict):
 
     source_not_preferred: Money = Field(default=2000.0, description="Per household.")
     room_short: Money = Field(default=3000.0, description="Per room below the wished minimum.")
+    permanent_not_met: Money = Field(
+        default=50000.0,
+        description=(
+            "Per household with a permanent agreement that returns instead "
+            "(only with policy.permanent_agreement = soft)."
+        ),
+    )
 
 
 class Policy(_Strict):
@@ -284,6 +316,29 @@ class Policy(_Strict):
         default=True, description="Temporary dwellings only in the scenario's municipality (R7)."
     )
     tie_break: TieBreak = TieBreak.BIRTH_DATE
+    accessible_priority: bool = Field(
+        default=True,
+        description=(
+            "R9: accessible after-renovation dwellings go first to households who need them "
+            "(wheelchair users, then step-free), then to others, each by seniority."
+        ),
+    )
+    permanent_agreement: PermanentAgreement = PermanentAgreement.BINDING
+    moves_per_day: PosInt = Field(
+        default=8,
+        description="Moves a department's moving company carries out on one working day (R13).",
+    )
+    offer_days: NonNegInt = Field(
+        default=30,
+        description=(
+            "R10: spare places are held ready from this many days before a stage's first "
+            "move-out day to its last."
+        ),
+    )
+    closed_days: list[date] = Field(
+        default_factory=list,
+        description="Days without moves or letters besides weekends and public holidays.",
+    )
 
 
 class Scenario(_Strict):

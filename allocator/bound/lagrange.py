@@ -59,7 +59,6 @@ from allocator.cpsat.instance import (
     NodeKind,
     OptionKind,
     build_instance,
-    seniority_rows,
 )
 from allocator.cpsat.model import RehousingModel
 from models.scenario import Scenario
@@ -596,6 +595,11 @@ def _cheapest(keys: IntArray, price: FloatArray, n: int) -> tuple[FloatArray, In
     return best, at
 
 
+class _NoRows:
+    at_most_one: list[list[tuple[int, int]]] = []
+    at_least_one: list[list[tuple[int, int]]] = []
+
+
 class _SeniorityLp:
     """The households' part with R9 kept: an LP over the options (HiGHS, warm-started).
 
@@ -616,7 +620,7 @@ class _SeniorityLp:
     @classmethod
     def of(cls, instance: Instance, starts: list[int], n: int) -> _SeniorityLp | None:
         """The LP of ``instance``'s households, or ``None`` if no one wishes anything."""
-        r9 = seniority_rows(instance)
+        r9 = _NoRows()  # R9 is decided before the model (rules.seniority_allocation)
         if not r9.at_most_one:
             return None
         rows: list[tuple[list[int], float, float]] = []  # (columns, lower, upper)

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from allocator import rules
 from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
 from allocator.cpsat.model import RehousingModel
-from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
+from models.plan import HouseholdPlan, Mode, NeedGroup, PlaceTimeline, Segment, SegmentKind
 from models.scenario import Scenario, Source
 
 Value = Callable[[cp_model.IntVar], int]
@@ -44,7 +44,7 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
 
     chosen: list[Option] = []
     stays: dict[tuple[int, int], deque[int]] = defaultdict(deque)
-    movers: dict[tuple[str, int], deque[int]] = defaultdict(deque)
+    movers: dict[tuple[str, int, int], deque[int]] = defaultdict(deque)
     for hi, info in enumerate(inst.households):
         picked = [o for o, var in zip(info.options, v.option[hi], strict=True) if rounded(var)]
         if len(picked) != 1:
@@ -54,13 +54,14 @@ def extract(model: RehousingModel, value: Value) -> tuple[list[HouseholdPlan], l
         if opt.window is not None:
             stays[(opt.window, info.signature)].append(hi)
         elif opt.kind is OptionKind.PERMANENT:
-            movers[(info.stage, info.signature)].append(hi)
+            movers[(info.stage, info.out, info.signature)].append(hi)
 
     occupant = _occupants(model, rounded, stays, movers)
+    held_for = _spare_needs(model, rounded)
     where: dict[int, tuple[str, Source]] = {}  # household -> (place, source)
     places: list[PlaceTimeline] = []
     for u, unit in enumerate(inst.units):
-        timeline = _unit_timeline(model, u, unit, rounded, occupant, where)
+        timeline = _unit_timeline(model, u, unit, rounded, occupant, held_for, where)
         if timeline is not None:
             places.append(timeline)
     places.extend(_pavilion_timelines(model, rounded, stays, where))
@@ -80,7 +81,7 @@ def _occupants(
     model: RehousingModel,
     value: Value,
     stays: dict[tuple[int, int], deque[int]],
-    movers: dict[tuple[str, int], deque[int]],
+    movers: dict[tuple[str, int, int], deque[int]],
 ) -> dict[tuple[int, int], int]:
     """Hand the used stays and lettings of each dwelling type to households.
 
@@ -100,15 +101,11 @@ def _occupants(
     for (w, t), nodes in model.stay_nodes.items():
         queues = {c: stays[(w, c)] for c in model.vars.stay[(w, t)]}
         groups.append(((w, t), nodes, model.vars.stay[(w, t)], queues))
-    for (stage, t), nodes in model.move_nodes.items():
-        queues = {c: movers[(stage, c)] for c in model.vars.move[(stage, t)]}
-        groups.append(((stage, t), nodes, model.vars.move[(stage, t)], queues))
+    for (stage, day, t), nodes in model.move_nodes.items():
+        queues = {c: movers[(stage, day, c)] for c in model.vars.move[(stage, day, t)]}
+        groups.append(((stage, day, t), nodes, model.vars.move[(stage, day, t)], queues))
     for _, nodes, counts, queues in groups:
-        used = deque(
-            (u, j)
-            for u, j, _ in nodes
-            if any(value(var) for (_, jj), var in arcs[u].items() if jj == j)
-        )
+        used = _used(arcs, nodes, value)
         for c, var in counts.items():
             for _ in range(value(var)):
                 occupant[used.popleft()] = queues[c].popleft()
@@ -117,12 +114,39 @@ def _occupants(
     return occupant
 
 
+def _used(
+    arcs: list[dict[tuple[int, int], cp_model.IntVar]],
+    nodes: list[tuple[int, int, tuple[int, ...]]],
+    value: Value,
+) -> deque[tuple[int, int]]:
+    """The (unit, node) pairs among ``nodes`` that the solution's paths visit."""
+    return deque(
+        (u, j)
+        for u, j, _ in nodes
+        if any(value(var) for (_, jj), var in arcs[u].items() if jj == j)
+    )
+
+
+def _spare_needs(model: RehousingModel, value: Value) -> dict[tuple[int, int], int]:
+    """The need each used spare of a dwelling is held for (R10): (unit, node) -> need."""
+    held: dict[tuple[int, int], int] = {}
+    for key, nodes in model.spare_nodes.items():
+        used = _used(model.vars.arc, nodes, value)
+        for n, var in model.vars.spare[key].items():
+            for _ in range(value(var)):
+                held[used.popleft()] = n
+        if used:
+            raise ExtractionError(f"{len(used)} spares of a type held for no need")
+    return held
+
+
 def _unit_timeline(
     model: RehousingModel,
     u: int,
     unit: Unit,
     value: Value,
     occupant: dict[tuple[int, int], int],
+    held_for: dict[tuple[int, int], int],
     where: dict[int, tuple[str, Source]],
 ) -> PlaceTimeline | None:
     inst = model.instance
@@ -148,24 +172,27 @@ def _unit_timeline(
         except ValueError:
             raise ExtractionError(f"unit {u}: a lease too short from day {t}") from None
         if node.kind is NodeKind.SPARE:
-            segments.append(
-                Segment(
-                    kind=SegmentKind.SPARE, start=date(node.start), end=date(node.end), stage=stage
-                )
-            )
+            need = inst.need_groups[held_for[(u, i)]]
+            segments.append(spare_segment(scenario, node.start, node.end, stage, need))
         else:
             hi = occupant[(u, i)]
-            kind = SegmentKind.OCCUPIED if node.kind is NodeKind.STAY else SegmentKind.PERMANENT
             where[hi] = (unit.dwelling, source)
-            segments.append(
-                Segment(
-                    kind=kind,
-                    start=date(node.start),
-                    end=date(node.end),
-                    household=inst.households[hi].household.id,
-                    stage=stage,
+            info = inst.households[hi]
+            if node.kind is NodeKind.STAY:
+                assert info.back is not None
+                segments += stay_segments(
+                    scenario, node.start, node.end, info.household.id, stage, info.out, info.back
                 )
-            )
+            else:
+                segments.append(
+                    Segment(
+                        kind=SegmentKind.PERMANENT,
+                        start=date(node.start),
+                        end=date(node.end),
+                        household=info.household.id,
+                        stage=stage,
+                    )
+                )
         t, leased, after_occupant = node.end, False, node.kind is NodeKind.STAY
     if not segments:
         return None
@@ -176,6 +203,42 @@ def _unit_timeline(
         released=date(t),
         segments=segments,
     )
+
+
+def stay_segments(
+    scenario: Scenario,
+    start: int,
+    end: int,
+    household: str,
+    stage: str | None,
+    move_in: int,
+    move_out: int,
+) -> list[Segment]:
+    """A place's block [start, end) for a stay: waiting, occupied [move_in, move_out), waiting.
+
+    The place is reserved for the stage's whole moving period (docs/MODEL.md):
+    held empty from the stage's first move-out day until the household moves
+    in, and after it moves back until the stage's return period ends.
+    """
+    date = scenario.date_of
+    pieces = [
+        (SegmentKind.HELD_EMPTY, start, move_in, None),
+        (SegmentKind.OCCUPIED, move_in, move_out, household),
+        (SegmentKind.HELD_EMPTY, move_out, end, None),
+    ]
+    return [
+        Segment(kind=k, start=date(a), end=date(b), household=h, stage=stage)
+        for k, a, b, h in pieces
+        if b > a
+    ]
+
+
+def spare_segment(
+    scenario: Scenario, start: int, end: int, stage: str | None, need: NeedGroup
+) -> Segment:
+    """A spare held ready over a stage's offer period [start, end) for ``need`` (R10)."""
+    date = scenario.date_of
+    return Segment(kind=SegmentKind.SPARE, start=date(start), end=date(end), stage=stage, need=need)
 
 
 def gap_segments(
@@ -233,8 +296,16 @@ def _pavilion_timelines(
             for _ in range(value(model.vars.chain[p][k])):
                 modules.append((f"{pav.pavilion.id}-{len(modules) + 1:02d}", k))
         occupant: dict[tuple[str, int], int] = {}  # (module, window) -> household
+        spare: dict[tuple[str, int], int] = {}  # (module, window) -> need held for
         for w, by_class in model.vars.pav_place[p].items():
-            free = [mid for mid, k in modules if w in pav.chains[k].windows]
+            # spares go to modules free over the offer period, households to the others first
+            free = sorted(
+                (mid for mid, k in modules if w in pav.chains[k].windows),
+                key=lambda mid: w in pav.chains[dict(modules)[mid]].spare_windows,
+            )
+            for n, var in model.vars.pav_spare[p].get(w, {}).items():
+                for _ in range(value(var)):
+                    spare[(free.pop(), w)] = n
             for c, var in by_class.items():
                 for _ in range(value(var)):
                     hi = stays[(w, c)].popleft()
@@ -247,22 +318,19 @@ def _pavilion_timelines(
             for w in chain.windows:
                 window = inst.windows[w]
                 hi_or_none = occupant.get((mid, w))
-                if hi_or_none is None:
-                    segments.append(
-                        Segment(
-                            kind=SegmentKind.SPARE,
-                            start=date(window.start),
-                            end=date(window.start),
-                            stage=window.stage,
-                        )
-                    )
-                else:
+                if (mid, w) in spare:
+                    start, end = inst.schedule.offer_period(window.stage)
+                    need = inst.need_groups[spare[(mid, w)]]
+                    segments.append(spare_segment(inst.scenario, start, end, window.stage, need))
+                elif hi_or_none is not None:
+                    info = inst.households[hi_or_none]
+                    assert info.back is not None
                     segments.append(
                         Segment(
                             kind=SegmentKind.OCCUPIED,
-                            start=date(window.start),
-                            end=date(window.end),
-                            household=inst.households[hi_or_none].household.id,
+                            start=date(info.out),
+                            end=date(info.back),
+                            household=info.household.id,
                             stage=window.stage,
                         )
                     )
@@ -291,17 +359,23 @@ def _household_plan(
         mode = Mode.DIRECT
     else:
         mode = Mode.TEMPORARY
-    return_date = scenario.date_of(inst.windows[opt.window].end) if opt.window is not None else None
+    move_out = scenario.date_of(info.out)
+    return_date = None
+    if opt.window is not None:
+        assert info.back is not None
+        return_date = scenario.date_of(info.back)
     return HouseholdPlan(
         household=info.household.id,
         stage=info.stage,
         mode=mode,
-        notice_date=rules.notice_date(scenario, stage),
-        move_out=scenario.date_of(info.out),
+        notice_date=rules.notice_date(scenario, stage.start, move_out),
+        move_out=move_out,
         place=place[0] if place and mode is Mode.TEMPORARY else None,
         place_source=place[1] if place and mode is Mode.TEMPORARY else None,
         return_date=return_date,
-        return_letter_date=rules.return_letter_date(return_date) if return_date else None,
+        return_letter_date=(
+            rules.return_letter_date(scenario, return_date) if return_date else None
+        ),
         after_dwelling=opt.after,
         permanent_dwelling=place[0] if place and mode is Mode.PERMANENT else None,
     )

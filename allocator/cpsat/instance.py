@@ -3,8 +3,11 @@
 Nothing here knows CP-SAT: this module derives, once per solve, what the
 model needs and what the plan extraction reads back:
 
-- **windows**: a temporary stay [out(s), end) of stage s, where ``end`` is the
-  stage's return day or the ready day of an after-renovation dwelling (R1, R9);
+- **windows**: the block a rehousing place is reserved for a temporary stay
+  of stage s: from the stage's first move-out day to the end of the return
+  period of the stage its households move back into (its own, or that of
+  the after-renovation dwelling they won; R1, R9, R13:
+  :class:`allocator.rules.Schedule`);
 - **options**: per household, what can happen to it (return to its own
   dwelling after a stay, win an after-renovation dwelling, move for good)
   and what each option costs the household budget (R8, R13, R14);
@@ -27,7 +30,6 @@ See docs/MODEL.md for the rules behind every number.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import operator
 from collections import defaultdict
@@ -35,7 +37,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from allocator import rules
-from models.scenario import Agreement, Dwelling, Household, PavilionType, Scenario, Source
+from models.plan import NeedGroup
+from models.scenario import Dwelling, Household, PavilionType, Scenario, Source
 
 #: Most chains enumerated per pavilion type; longer chains are dropped first.
 MAX_CHAINS = 4000
@@ -55,12 +58,16 @@ class ModelTooLarge(ValueError):
 
 @dataclass(frozen=True)
 class Window:
-    """A temporary stay [start, end) of households of ``stage``."""
+    """The block [start, end) a place is reserved for a stay of ``stage``.
+
+    ``into`` is the stage whose dwellings its households move back into.
+    """
 
     index: int
     stage: str
     start: int
     end: int
+    into: str
 
 
 class OptionKind(Enum):
@@ -78,7 +85,8 @@ class Option:
     kind: OptionKind
     window: int | None  # index of the temporary-stay window, if any
     after: str | None = None
-    cost: int = 0
+    cost: int = 0  # budget cost and the outcome's own penalty, øre
+    outcome: rules.Outcome = rules.Outcome.OWN
 
 
 @dataclass(frozen=True)
@@ -101,19 +109,18 @@ class HouseholdInfo:
 
     household: Household
     stage: str
-    out: int
-    back: int
+    out: int  # the day it moves out
+    back: int | None  # the day it moves back, if an outcome returns
     signature: int  # index into Instance.signatures
     options: list[Option]
-    wanted: list[str]  # eligible wished after-dwellings, best first (R9)
 
 
 class NodeKind(Enum):
     """A use of a unit."""
 
-    STAY = "stay"  # a household of a window lives there
-    SPARE = "spare"  # held ready at a stage's move-out day (R10)
-    PERMANENT = "permanent"  # let for good to a permanent mover (terminal)
+    STAY = "stay"  # reserved for a household of a window (its block)
+    SPARE = "spare"  # held ready over a stage's offer period (R10)
+    PERMANENT = "permanent"  # let for good to a permanent mover on its moving day (terminal)
     HUB = "hub"  # a stage's move-out day: leads on to the stage's uses
     WAIT = "wait"  # held empty through a stage's move-out day (time-expanded chain)
     LEASE = "lease"  # let on a time-limited lease through a stage's move-out day
@@ -125,7 +132,12 @@ TIME_POINTS = frozenset({NodeKind.HUB, NodeKind.WAIT, NodeKind.LEASE})
 
 @dataclass(frozen=True)
 class Node:
-    """A possible use of a unit; ``stage`` for spare and permanent nodes."""
+    """A possible use of a unit (or a time point): ``stage`` for all but the source.
+
+    ``classes``: the household classes (signature indices) it can serve:
+    for a stay those of its window, for a spare those of its stage that
+    have a stay, for a permanent letting those of its stage and day.
+    """
 
     kind: NodeKind
     start: int
@@ -153,12 +165,18 @@ class Unit:
 
 @dataclass(frozen=True)
 class Chain:
-    """A sequence of windows one pavilion module serves, and its cost (øre)."""
+    """A sequence of windows one pavilion module serves, and its cost (øre).
+
+    ``spare_windows``: the windows in which the module, if nobody lives in
+    it, can count as a spare of the window's stage (R10): it is rented and
+    free over the stage's whole offer period.
+    """
 
     windows: tuple[int, ...]
     rent_start: int
     rent_end: int
     cost: int
+    spare_windows: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -186,53 +204,22 @@ class Instance:
     pavilions: list[PavilionInfo]
     constant_cost: int  # household costs that do not depend on decisions
     warnings: list[str]
+    schedule: rules.Schedule
     # one household of each class: its fit and penalties stand for the class
     representatives: dict[int, Household] = field(default_factory=dict)
     # the classes of the households that may stay in each window
     classes_by_window: dict[int, set[int]] = field(default_factory=dict)
+    # need index (fit rules only, rules.need_key) of each class, and each need's group
+    need_of: dict[int, int] = field(default_factory=dict)
+    need_groups: list[NeedGroup] = field(default_factory=list)
 
     def window_classes(self, w: int) -> set[int]:
         """Signatures of households that may stay in window ``w``."""
         return self.classes_by_window.get(w, set())
 
-
-@dataclass(frozen=True)
-class SeniorityRows:
-    """R9 as rows over household options, each a list of (household, option) indices.
-
-    ``at_most_one``: each after-renovation dwelling goes to one household at
-    most. ``at_least_one``: for every wish of a participating household,
-    it gets that dwelling or one it ranks higher, or a more senior household
-    gets it, or it moves out for good (no justified envy, no waste).
-    Households are stored most senior first.
-    """
-
-    at_most_one: list[list[tuple[int, int]]]
-    at_least_one: list[list[tuple[int, int]]]
-
-
-def seniority_rows(inst: Instance) -> SeniorityRows:
-    """The R9 rows of ``inst`` (the model and the Lagrangian bound share them)."""
-    wins: dict[tuple[int, str], int] = {}
-    for hi, info in enumerate(inst.households):
-        for k, opt in enumerate(info.options):
-            if opt.kind is OptionKind.AFTER and opt.after is not None:
-                wins[(hi, opt.after)] = k
-    by_after: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for (hi, a), k in wins.items():
-        by_after[a].append((hi, k))
-    at_least_one: list[list[tuple[int, int]]] = []
-    for hi, info in enumerate(inst.households):
-        if not any((hi, a) in wins for a in info.wanted):
-            continue
-        permanent = [
-            (hi, k) for k, opt in enumerate(info.options) if opt.kind is OptionKind.PERMANENT
-        ]
-        for rank, a in enumerate(info.wanted):
-            as_good = [(hi, wins[(hi, b)]) for b in info.wanted[: rank + 1]]
-            senior = [(hj, k) for hj, k in by_after[a] if hj < hi]
-            at_least_one.append(as_good + senior + permanent)
-    return SeniorityRows(list(by_after.values()), at_least_one)
+    def stage_classes(self, stage: str) -> set[int]:
+        """Signatures of the households of ``stage`` that may have a stay (R10 spares)."""
+        return set().union(*(self.window_classes(w) for w in self.stage_windows.get(stage, [])))
 
 
 def signature_of(scenario: Scenario, h: Household) -> Signature:
@@ -249,88 +236,64 @@ def signature_of(scenario: Scenario, h: Household) -> Signature:
     )
 
 
-def _moves(scenario: Scenario, h: Household, n: int) -> int:
-    return n * sum(rules.move_cost_ore(scenario, h).values())
-
-
-def _stay(scenario: Scenario, h: Household, days: int) -> int:
-    return sum(rules.stay_cost_ore(scenario, h, days).values())
-
-
 def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance:
     """Derive the integer instance of ``scenario``.
 
     Raises :class:`ModelTooLarge` as soon as the units' nodes pass
-    ``max_nodes`` (if given), before the time and memory go into building it.
+    ``max_nodes`` (if given), before the time and memory go into building it,
+    and :class:`allocator.rules.Unschedulable` if a stage's households cannot
+    all move out in time.
     """
-    removed = scenario.removed_dwellings()
+    sched = rules.schedule(scenario)
     windows: list[Window] = []
-    window_index: dict[tuple[str, int], int] = {}
+    window_index: dict[tuple[str, str], int] = {}
 
-    def window(stage: str, start: int, end: int) -> int:
-        key = (stage, end)
+    def window(stage: str, into: str) -> int:
+        key = (stage, into)
         if key not in window_index:
+            start, end = sched.block(stage, into)
             window_index[key] = len(windows)
-            windows.append(Window(len(windows), stage, start, end))
+            windows.append(Window(len(windows), stage, start, end, into))
         return window_index[key]
 
     signatures: list[Signature] = []
     sig_index: dict[Signature, int] = {}
     infos: list[HouseholdInfo] = []
-    warnings = rules.notice_warnings(scenario)
+    warnings = rules.notice_warnings(scenario) + rules.wish_warnings(scenario)
     constant = 0
+    kinds = {
+        rules.Outcome.OWN: OptionKind.OWN,
+        rules.Outcome.AFTER: OptionKind.AFTER,
+        rules.Outcome.DIRECT: OptionKind.AFTER,
+        rules.Outcome.PERMANENT: OptionKind.PERMANENT,
+    }
     for h in sorted(scenario.households, key=lambda h: rules.seniority_key(scenario, h)):
         stage = scenario.stage_of(h)
-        out, back = rules.move_out_day(scenario, stage), rules.back_day(scenario, stage)
+        out, back = sched.move_out[h.id], sched.returns.get(h.id)
         sig = signature_of(scenario, h)
         sig_i = sig_index.setdefault(sig, len(signatures))
         if sig_i == len(signatures):
             signatures.append(sig)
-        own_daily = rules.daily_ore(scenario.dwelling(h.dwelling).monthly_rent)
-        constant += rules.ore(scenario.costs.consultant_per_household)
+        constant += rules.consultant_ore(scenario)
         options: list[Option] = []
-        wanted = [a.id for a in rules.wanted_after(scenario, h)]
-        if h.agreement is not Agreement.PERMANENT:
-            if h.dwelling not in removed:
-                options.append(
-                    Option(
-                        OptionKind.OWN,
-                        window(stage.id, out, back),
-                        cost=_moves(scenario, h, 2) + _stay(scenario, h, back - out),
-                    )
-                )
-            for a_id in wanted:
-                a = scenario.after_dwelling(a_id)
-                ready = rules.ready_day(scenario, a)
-                if ready > out:  # a temporary stay until it is ready
-                    cost = (
-                        _moves(scenario, h, 2)
-                        + _stay(scenario, h, ready - out)
-                        + own_daily * max(0, back - ready)
-                    )
-                    options.append(
-                        Option(OptionKind.AFTER, window(stage.id, out, ready), a_id, cost)
-                    )
-                else:  # moves straight in on its move-out day
-                    cost = (
-                        _moves(scenario, h, 1)
-                        + own_daily * (back - out)
-                        + rules.daily_ore(a.monthly_rent) * (out - ready)
-                    )
-                    options.append(Option(OptionKind.AFTER, None, a_id, cost))
-        if h.agreement is not Agreement.TEMPORARY:
-            cost = _moves(scenario, h, 1) + own_daily * max(0, back - out)
-            options.append(Option(OptionKind.PERMANENT, None, cost=cost))
-        if not options:
-            warnings.append(
-                f"household {h.id}: its dwelling is merged away and it can win no wished "
-                "after-renovation dwelling, so it has nowhere to return to"
+        for outcome in sched.outcomes[h.id]:
+            after = (
+                sched.won.get(h.id)
+                if outcome in (rules.Outcome.AFTER, rules.Outcome.DIRECT)
+                else None
             )
-        infos.append(HouseholdInfo(h, stage.id, out, back, sig_i, options, wanted))
+            w = None
+            if outcome in rules.STAYS:
+                w = window(stage.id, sched.return_stage(scenario, h))
+            prices = rules.outcome_cost_ore(scenario, h, outcome, out, back, after)
+            cost = sum(prices.values()) + rules.outcome_penalty_ore(scenario, h, outcome)
+            options.append(Option(kinds[outcome], w, after, cost, outcome))
+        infos.append(HouseholdInfo(h, stage.id, out, back, sig_i, options))
+    warnings += [p for p in sched.problems if p not in warnings]
 
     stage_windows: dict[str, list[int]] = defaultdict(list)
-    for w in windows:
-        stage_windows[w.stage].append(w.index)
+    for made in windows:
+        stage_windows[made.stage].append(made.index)
 
     inst = Instance(
         scenario=scenario,
@@ -343,9 +306,17 @@ def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance
         pavilions=[],
         constant_cost=constant,
         warnings=warnings,
+        schedule=sched,
     )
+    need_index: dict[rules.fit.NeedKey, int] = {}
     for info in infos:
-        inst.representatives.setdefault(info.signature, info.household)
+        h = info.household
+        if info.signature not in inst.representatives:
+            inst.representatives[info.signature] = h
+            need = need_index.setdefault(rules.need_key(scenario, h), len(need_index))
+            if need == len(inst.need_groups):
+                inst.need_groups.append(rules.need_group(scenario, h))
+            inst.need_of[info.signature] = need
         for opt in info.options:
             if opt.window is not None:
                 inst.classes_by_window.setdefault(opt.window, set()).add(info.signature)
@@ -361,15 +332,15 @@ def _explain_unhoused(inst: Instance) -> None:
     Such a scenario is infeasible; the warning says why in a planner's words.
     """
     stays: set[tuple[int, int]] = set()
-    permanent: set[tuple[str, int]] = set()
+    permanent: set[tuple[str | None, int, int]] = set()
     # units of a dwelling type share their node objects: look at each once
     distinct = {id(node): node for unit in inst.units for node in unit.nodes}
     for node in distinct.values():
         for c in node.classes:
-            if node.window is not None:
+            if node.kind is NodeKind.STAY and node.window is not None:
                 stays.add((node.window, c))
-            elif node.stage is not None:
-                permanent.add((node.stage, c))
+            elif node.kind is NodeKind.PERMANENT:
+                permanent.add((node.stage, node.start, c))
     for pav in inst.pavilions:
         for chain in pav.chains:
             for w in chain.windows:
@@ -380,7 +351,7 @@ def _explain_unhoused(inst: Instance) -> None:
             if o.window is not None:
                 return (o.window, info.signature) in stays
             if o.kind is OptionKind.PERMANENT:
-                return (info.stage, info.signature) in permanent
+                return (info.stage, info.out, info.signature) in permanent
             return True  # direct move into an after-renovation dwelling
 
         if info.options and not any(housed(o) for o in info.options):
@@ -390,12 +361,13 @@ def _explain_unhoused(inst: Instance) -> None:
             if first is not None:
                 stay = inst.windows[first]
                 why = (
-                    f"no rehousing place fits it (R5-R7, R15) and is free for its stay "
-                    f"{date(stay.start)} to {date(stay.end)}"
+                    "no rehousing place fits it (R5-R7, R15) and is free from its stage's "
+                    f"first move-out day {date(stay.start)} to the end of its return period "
+                    f"{date(stay.end)}"
                 )
             else:
                 why = (
-                    "no own-organisation dwelling fits it and is free by "
+                    "no own-organisation dwelling fits it and is free by its moving day "
                     f"{date(info.out)} for a permanent move"
                 )
             inst.warnings.append(f"household {h.id}: {why}")
@@ -407,50 +379,45 @@ class _KindUses:
 
     kind: int
     stays: list[Node]  # in window order
-    permanents: list[Node]  # in stage order
+    spares: list[Node]  # in stage order
+    permanents: list[Node]  # by day
 
 
 def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
-    scenario = inst.scenario
+    scenario, sched = inst.scenario, inst.schedule
     nodes = 0
     reps = inst.representatives
     window_sigs = {w.index: sorted(inst.window_classes(w.index)) for w in inst.windows}
-    perm_sigs: dict[str, set[int]] = defaultdict(set)
-    out_of: dict[str, int] = {}
+    # the classes that may move for good, per stage and moving day
+    perm_sigs: dict[tuple[str, int], set[int]] = defaultdict(set)
     for info in inst.households:
-        out_of[info.stage] = info.out
         if any(o.kind is OptionKind.PERMANENT for o in info.options):
-            perm_sigs[info.stage].add(info.signature)
+            perm_sigs[(info.stage, info.out)].add(info.signature)
+    spare_sigs = (
+        {s.id: inst.stage_classes(s.id) for s in scenario.stages}
+        if rules.overcapacity_pct(scenario)
+        else {}
+    )
 
-    # Dwellings equal in everything the rules and penalties look at form a
-    # type; places are counted per type, not per dwelling (a smaller model).
-    # The uses a type can make (its stays, spares and permanent lettings) are
-    # derived once per type; a unit keeps those inside its interval. Nodes are
-    # immutable, so the units of a type share them.
-    kinds: dict[tuple[object, ...], _KindUses] = {}
+    # Dwellings with equal place keys (rules.place_key) fit the same classes
+    # alike and form a type; places are counted per type, not per dwelling
+    # (a smaller model). The uses a type can make (its stays, spares and
+    # permanent lettings) are derived once per type; a unit keeps those
+    # inside its interval. Nodes are immutable, so the units of a type share them.
+    kinds: dict[rules.fit.PlaceKey, _KindUses] = {}
     stay_classes = {c for sigs in window_sigs.values() for c in sigs}
     perm_classes = {c for sigs in perm_sigs.values() for c in sigs}
-    spare_nodes: dict[tuple[str, int], Node] = {}
-    # Classes that differ only in soft wishes fit the same places (the rules
-    # read only the hard needs): ask the rules once per need and dwelling type.
-    need_ids: dict[Signature, int] = {}
-    needs = {
-        c: need_ids.setdefault(
-            dataclasses.replace(inst.signatures[c], preferred=frozenset(), rooms_min=None),
-            len(need_ids),
-        )
-        for c in reps
-    }
+    need_of = inst.need_of
 
     def fitting(dwelling: Dwelling, classes: set[int], *, permanent: bool) -> set[int]:
-        """The ``classes`` that ``dwelling`` can house (R5-R8, R15)."""
+        """The ``classes`` that ``dwelling`` can house (R5-R8, R15), asked once per need."""
         answers: dict[int, bool] = {}
         fits = set()
         for c in classes:
-            ok = answers.get(needs[c])
+            ok = answers.get(need_of[c])
             if ok is None:
                 ok = rules.place_fits(scenario, reps[c], dwelling, permanent=permanent)
-                answers[needs[c]] = ok
+                answers[need_of[c]] = ok
             if ok:
                 fits.add(c)
         return fits
@@ -459,15 +426,7 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
     availabilities = rules.availabilities(scenario)
     for done, avail in enumerate(availabilities):
         dwelling = scenario.dwelling(avail.dwelling)
-        key = (
-            dwelling.rooms,
-            dwelling.wheelchair,
-            dwelling.step_free,
-            dwelling.floor,
-            dwelling.source,
-            dwelling.municipality,
-            dwelling.municipal_referral,
-        )
+        key = rules.place_key(dwelling)
         uses = kinds.get(key)
         if uses is None:
             temp_fit = fitting(dwelling, stay_classes, permanent=False)
@@ -486,13 +445,21 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
                             classes=fits,
                         )
                     )
+            # R10: a spare holds the place ready for the households of its stage
+            spares = []
+            for stage, sigs in spare_sigs.items():
+                fits = tuple(sorted(sigs & temp_fit))
+                if fits:
+                    start, end = sched.offer_period(stage)
+                    spares.append(Node(NodeKind.SPARE, start, end, stage=stage, classes=fits))
             permanents = []
-            for stage, sigs in perm_sigs.items():
+            for (stage, day), sigs in sorted(
+                perm_sigs.items(), key=lambda kv: (kv[0][1], kv[0][0])
+            ):
                 fits = tuple(sorted(sigs & perm_fit))
                 if fits:
-                    t = out_of[stage]
-                    permanents.append(Node(NodeKind.PERMANENT, t, t, stage=stage, classes=fits))
-            uses = kinds[key] = _KindUses(len(kinds), stays, permanents)
+                    permanents.append(Node(NodeKind.PERMANENT, day, day, stage=stage, classes=fits))
+            uses = kinds[key] = _KindUses(len(kinds), stays, spares, permanents)
         unit = Unit(
             index=len(inst.units),
             dwelling=dwelling.id,
@@ -502,16 +469,9 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
             daily=rules.daily_ore(dwelling.monthly_rent),
             kind=uses.kind,
         )
-        unit.nodes = [n for n in uses.stays if unit.start <= n.start and n.end <= unit.end]
-        # R10: a spare is worth holding only where the unit could house the
-        # stage; it is held on the stage's move-out day, when its stays start
-        for held in dict.fromkeys(n.stage for n in unit.nodes):
-            assert held is not None
-            t = next(n.start for n in unit.nodes if n.stage == held)
-            spare = spare_nodes.get((held, t))
-            if spare is None:
-                spare = spare_nodes[(held, t)] = Node(NodeKind.SPARE, t, t, stage=held)
-            unit.nodes.append(spare)
+        unit.nodes = [
+            n for n in (*uses.stays, *uses.spares) if unit.start <= n.start and n.end <= unit.end
+        ]
         if unit.end == rules.FOREVER:
             unit.nodes += [n for n in uses.permanents if unit.start <= n.start]
         if not unit.nodes:
@@ -544,7 +504,10 @@ def _link(
 ) -> None:
     """Add the time points of ``unit`` and its arcs (R2 turnaround, R11 gap prices).
 
-    Every use of stage s starts on out(s). A gap between two uses is either
+    The uses of a stage start on few days: its spares on the first day of
+    its offer period, its stays on its first move-out day, permanent
+    lettings on the moving days; time points are per (day, stage). A gap
+    between two uses is either
     held empty (the unit's rent every day) or let on one time-limited lease
     (a deposit and the held turnaround days), whichever the solver finds
     cheaper. Rather than one arc from every use to every later stage, the
@@ -564,7 +527,6 @@ def _link(
     """
     scenario = inst.scenario
     turn = scenario.policy.turnaround_days
-    deposit = rules.ore(scenario.costs.time_limited_deposit)
     daily = unit.daily
     points = sorted({(n.start, n.stage) for n in unit.nodes if n.stage is not None})
     times = [t for t, _ in points]
@@ -577,7 +539,7 @@ def _link(
     nodes: list[Node] = []
     wait: list[int] = []
     lease: list[int] = []
-    hub_of: dict[str | None, int] = {}
+    hub_of: dict[tuple[int, str | None], int] = {}
     uses: list[int] = []  # positions of the uses, in order
     for day, group in itertools.groupby(points, key=operator.itemgetter(0)):
         on_day = [stage for _, stage in group]
@@ -587,7 +549,7 @@ def _link(
             lease.append(len(nodes) + 1)
             nodes += (wait_node, lease_node)
         for (_, _, hub), stage in zip(shared, on_day, strict=True):
-            hub_of[stage] = len(nodes)
+            hub_of[(day, stage)] = len(nodes)
             nodes.append(hub)
         uses += range(len(nodes), len(nodes) + len(uses_on[day]))
         nodes += uses_on[day]
@@ -596,28 +558,27 @@ def _link(
 
     def leave(i: int, end: int, *, occupant: bool, zero_length: bool) -> None:
         """Arcs from node ``i`` (a use ending on ``end``, or the source) into the chains."""
-        # a zero-length use (spare) is over only the day after: with no
-        # turnaround it must not also start the next use that same day
-        gap = max(turn, 1 if zero_length else 0) if i >= 0 else 0
+        # after an occupant the turnaround (R2); a zero-length use is over only
+        # the day after; nobody lived in a spare, so the next use may start at once
+        gap = (max(turn, 1) if zero_length else turn) if occupant else int(zero_length)
         k = bisect.bisect_left(times, end + gap)
         if k < len(times):
             arcs[(i, wait[k])] = daily * (times[k] - end)
         first = rules.first_use_after_lease(scenario, end, after_occupant=occupant)
         k = bisect.bisect_left(times, first)
         if k < len(times):
-            held = (turn if occupant else 0) + turn
-            arcs[(i, lease[k])] = deposit + daily * held
+            arcs[(i, lease[k])] = rules.lease_ore(scenario, daily, after_occupant=occupant)
 
     leave(-1, unit.start, occupant=False, zero_length=False)
-    for k, (_, stage) in enumerate(points):
-        arcs[(wait[k], hub_of[stage])] = 0
-        arcs[(lease[k], hub_of[stage])] = 0
+    for k, point in enumerate(points):
+        arcs[(wait[k], hub_of[point])] = 0
+        arcs[(lease[k], hub_of[point])] = 0
         if k + 1 < len(points):
             arcs[(wait[k], wait[k + 1])] = daily * (times[k + 1] - times[k])
             arcs[(lease[k], lease[k + 1])] = 0
     for j in uses:
         n = nodes[j]
-        arcs[(hub_of[n.stage], j)] = 0
+        arcs[(hub_of[(n.start, n.stage)], j)] = 0
         if n.kind is not NodeKind.PERMANENT:  # a permanent letting ends the path
             leave(j, n.end, occupant=n.kind is NodeKind.STAY, zero_length=n.end == n.start)
     assert all(i < j for i, j in arcs), "unit arcs must follow the node order"
@@ -634,7 +595,7 @@ def _build_pavilions(inst: Instance) -> None:
                 for w in inst.windows
                 if w.start >= p.lead_days and inst.window_classes(w.index) & fits
             ),
-            key=lambda w: (w.start, w.end),
+            key=lambda w: (w.start, w.end, w.index),
         )
         chains = _chains(inst, p, usable)
         complete = len(chains) < MAX_CHAINS
@@ -650,19 +611,34 @@ def _build_pavilions(inst: Instance) -> None:
 def _chains(inst: Instance, p: PavilionType, usable: list[Window]) -> list[Chain]:
     """Every sequence of ``usable`` windows one module can serve in turn (R2, R12).
 
-    Depth-first in time order, so that if the cap ``MAX_CHAINS`` bites the
-    short chains are kept.
+    A module is in place for the offer period of the first stage it serves
+    (so tenants can be offered it), not before its lead time: its rental
+    runs from then to the end of its last window, at least ``min_months``
+    (:func:`allocator.rules.pavilion_rental_days`). Depth-first in time
+    order, so that if the cap ``MAX_CHAINS`` bites the short chains are kept.
     """
+    sched = inst.schedule
     turn = inst.scenario.policy.turnaround_days
-    daily = rules.daily_ore(p.monthly_rent)
-    min_days = rules.months_to_days(p.min_months)
-    fixed = rules.ore(p.setup_cost) + rules.ore(p.removal_cost)
     chains: list[Chain] = []
     stack: list[tuple[int, ...]] = [(w.index,) for w in reversed(usable)]
     while stack and len(chains) < MAX_CHAINS:
         seq = stack.pop()
         first, last = inst.windows[seq[0]], inst.windows[seq[-1]]
-        rent_end = max(last.end, first.start + min_days)
-        chains.append(Chain(seq, first.start, rent_end, fixed + daily * (rent_end - first.start)))
+        rent_start = max(sched.offer_period(first.stage)[0], p.lead_days)
+        days = rules.pavilion_rental_days(p, rent_start, last.end)
+        spare = {
+            w
+            for k, w in enumerate(seq)
+            if _free_for_offers(
+                inst, w, rent_start if k == 0 else inst.windows[seq[k - 1]].end + turn
+            )
+        }
+        cost = sum(rules.pavilion_rental_ore(p, days).values())
+        chains.append(Chain(seq, rent_start, rent_start + days, cost, frozenset(spare)))
         stack.extend((*seq, w.index) for w in reversed(usable) if w.start >= last.end + turn)
     return chains
+
+
+def _free_for_offers(inst: Instance, w: int, free_from: int) -> bool:
+    """Whether a module free from ``free_from`` can be a spare of window ``w``'s stage."""
+    return free_from <= inst.schedule.offer_period(inst.windows[w].stage)[0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import rules
-from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, OptionKind, seniority_rows
+from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, OptionKind
 from models.plan import Mode, Plan
 
 
@@ -32,12 +32,16 @@ class Variables:
     arc: list[dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=list)
     # stay[(w, t)][c]: dwellings of type t housing class c in window w
     stay: dict[tuple[int, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
-    # move[(s, t)][c]: dwellings of type t let for good to class c of stage s
-    move: dict[tuple[str, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
+    # move[(s, d, t)][c]: dwellings of type t let for good to class c of stage s on day d
+    move: dict[tuple[str, int, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
+    # spare[(s, t)][n]: dwellings of type t held as spares of stage s for need n (R10)
+    spare: dict[tuple[str, int], dict[int, cp_model.IntVar]] = field(default_factory=dict)
     # chain[p][k]: modules of pavilion type p rented for chain k
     chain: list[list[cp_model.IntVar]] = field(default_factory=list)
     # pav_place[p][w][c]: modules of type p housing class c in window w
     pav_place: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
+    # pav_spare[p][w][n]: modules of type p held as spares in window w for need n (R10)
+    pav_spare: list[dict[int, dict[int, cp_model.IntVar]]] = field(default_factory=list)
 
 
 def _total(terms: list[cp_model.IntVar]) -> cp_model.LinearExprT:
@@ -78,7 +82,6 @@ class RehousingModel:
             self.r8_permanent_movers_housed,
             self.r12_pavilion_fleet,
             self.r10_overcapacity,
-            self.r9_seniority,
         ):
             first = len(self.model.proto.constraints)
             rule()
@@ -100,7 +103,10 @@ class RehousingModel:
         self.stay_nodes: dict[tuple[int, int], list[tuple[int, int, tuple[int, ...]]]] = (
             defaultdict(list)
         )
-        self.move_nodes: dict[tuple[str, int], list[tuple[int, int, tuple[int, ...]]]] = (
+        self.move_nodes: dict[tuple[str, int, int], list[tuple[int, int, tuple[int, ...]]]] = (
+            defaultdict(list)
+        )
+        self.spare_nodes: dict[tuple[str, int], list[tuple[int, int, tuple[int, ...]]]] = (
             defaultdict(list)
         )
         # per unit: the arcs into and out of each node (the source's out of
@@ -126,15 +132,27 @@ class RehousingModel:
                     self.stay_nodes[(node.window, unit.kind)].append((u, j, node.classes))
                 elif node.kind is NodeKind.PERMANENT:
                     assert node.stage is not None
-                    self.move_nodes[(node.stage, unit.kind)].append((u, j, node.classes))
+                    self.move_nodes[(node.stage, node.start, unit.kind)].append(
+                        (u, j, node.classes)
+                    )
+                elif node.kind is NodeKind.SPARE:
+                    assert node.stage is not None
+                    self.spare_nodes[(node.stage, unit.kind)].append((u, j, node.classes))
         for (w, t), nodes in self.stay_nodes.items():
             classes = sorted({c for _, _, cs in nodes for c in cs})
             v.stay[(w, t)] = {c: self._new_var(len(nodes), f"stay_{w}_{t}_{c}") for c in classes}
-        for (stage, t), nodes in self.move_nodes.items():
+        for (stage, day, t), nodes in self.move_nodes.items():
             classes = sorted({c for _, _, cs in nodes for c in cs})
-            v.move[(stage, t)] = {
-                c: self._new_var(len(nodes), f"move_{stage}_{t}_{c}") for c in classes
+            v.move[(stage, day, t)] = {
+                c: self._new_var(len(nodes), f"move_{stage}_{day}_{t}_{c}") for c in classes
             }
+        need_of = inst.need_of
+        for (stage, t), nodes in self.spare_nodes.items():
+            needs = sorted({need_of[c] for _, _, cs in nodes for c in cs})
+            v.spare[(stage, t)] = {
+                n: self._new_var(len(nodes), f"spare_{stage}_{t}_{n}") for n in needs
+            }
+        pct = rules.overcapacity_pct(inst.scenario)
         for p, pav in enumerate(inst.pavilions):
             cap = pav.pavilion.max_count
             v.chain.append([self._new_var(cap, f"chain_{p}_{k}") for k in range(len(pav.chains))])
@@ -147,6 +165,21 @@ class RehousingModel:
                     }
                     for w in sorted(windows)
                 }
+            )
+            spare_windows = {w for ch in pav.chains for w in ch.spare_windows}
+            v.pav_spare.append(
+                {
+                    w: {
+                        n: self._new_var(cap, f"pav_spare_{p}_{w}_{n}")
+                        for n in sorted(
+                            {need_of[c] for c in inst.stage_classes(inst.windows[w].stage)}
+                            & {need_of[c] for c in pav.classes}
+                        )
+                    }
+                    for w in sorted(spare_windows)
+                }
+                if pct
+                else {}
             )
 
     # -- helpers ----------------------------------------------------------------
@@ -190,11 +223,17 @@ class RehousingModel:
         """1 if unit ``u`` makes use ``j``."""
         return self._inflow[u][j]
 
-    def pavilion_capacity(self, p: int, w: int) -> cp_model.LinearExpr:
-        """Modules of pavilion type ``p`` rented over window ``w``."""
+    def pavilion_capacity(
+        self, p: int, w: int, *, spares_only: bool = False
+    ) -> cp_model.LinearExpr:
+        """Modules of pavilion type ``p`` rented over window ``w`` (free for offers, if asked)."""
         chains = self.instance.pavilions[p].chains
         return cp_model.LinearExpr.sum(
-            [self.vars.chain[p][k] for k, ch in enumerate(chains) if w in ch.windows]
+            [
+                self.vars.chain[p][k]
+                for k, ch in enumerate(chains)
+                if w in (ch.spare_windows if spares_only else ch.windows)
+            ]
         )
 
     def permanent(self, hi: int) -> cp_model.LinearExprT:
@@ -239,8 +278,12 @@ class RehousingModel:
         # every stay or permanent letting of a type houses exactly one household
         for (w, t), nodes in self.stay_nodes.items():
             self._one_household_per_use(nodes, self.vars.stay[(w, t)])
-        for (stage, t), nodes in self.move_nodes.items():
-            self._one_household_per_use(nodes, self.vars.move[(stage, t)])
+        for move, nodes in self.move_nodes.items():
+            self._one_household_per_use(nodes, self.vars.move[move])
+        # every spare of a type is held for one need group (R10)
+        for spare, nodes in self.spare_nodes.items():
+            used = cp_model.LinearExpr.sum([self._inflow[u][j] for u, j, _ in nodes])
+            self.model.add(cp_model.LinearExpr.sum(list(self.vars.spare[spare].values())) == used)
 
     def _one_household_per_use(
         self, nodes: list[tuple[int, int, tuple[int, ...]]], counts: dict[int, cp_model.IntVar]
@@ -283,22 +326,23 @@ class RehousingModel:
             for w, by_class in v.pav_place[p].items():
                 for c, var in by_class.items():
                     supply[(w, c)].append(var)
-        for key in set(demand) | set(supply):
+        # sorted: the same model (and so the same plan) in every process
+        for key in sorted(set(demand) | set(supply)):
             self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
 
     def r8_permanent_movers_housed(self) -> None:
-        """R8: every permanent mover gets a fitting own-organisation dwelling."""
+        """R8: every permanent mover gets a fitting own-organisation dwelling on its moving day."""
         inst, v = self.instance, self.vars
-        demand: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        demand: dict[tuple[str, int, int], list[cp_model.IntVar]] = defaultdict(list)
         for hi, info in enumerate(inst.households):
             for k, opt in enumerate(info.options):
                 if opt.kind is OptionKind.PERMANENT:
-                    demand[(info.stage, info.signature)].append(v.option[hi][k])
-        supply: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-        for (stage, _), by_class in v.move.items():
+                    demand[(info.stage, info.out, info.signature)].append(v.option[hi][k])
+        supply: dict[tuple[str, int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for (stage, day, _), by_class in v.move.items():
             for c, var in by_class.items():
-                supply[(stage, c)].append(var)
-        for key in set(demand) | set(supply):
+                supply[(stage, day, c)].append(var)
+        for key in sorted(set(demand) | set(supply)):
             self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
 
     def r12_pavilion_fleet(self) -> None:
@@ -306,7 +350,10 @@ class RehousingModel:
         inst, v, m = self.instance, self.vars, self.model
         for p, pav in enumerate(inst.pavilions):
             for w, by_class in v.pav_place[p].items():
-                m.add(sum(by_class.values()) <= self.pavilion_capacity(p, w))
+                spare = list(v.pav_spare[p].get(w, {}).values())
+                m.add(sum(by_class.values()) + sum(spare) <= self.pavilion_capacity(p, w))
+                if spare:  # a spare module is free over the whole offer period (R10)
+                    m.add(sum(spare) <= self.pavilion_capacity(p, w, spares_only=True))
                 for c, var in by_class.items():
                     pen = rules.penalty_ore(inst.scenario, self.reps[c], pav.pavilion)
                     if pen:
@@ -323,44 +370,54 @@ class RehousingModel:
                 m.add(sum(rented) <= pav.pavilion.max_count)
 
     def r10_overcapacity(self) -> None:
-        """R10: each stage's pool exceeds its displaced households by the target."""
+        """R10: each stage holds spares for the target share of its displaced households.
+
+        Per stage s with D displaced households (a stay), D_g of them in need
+        group g (R5 rooms, R6 access) and D_n with need n:
+
+        - spares >= ceil(pct * D / 100) in all;
+        - spares held for group g >= floor(pct * D_g / 100), so every group
+          gets at least its share and the rounding remainder goes anywhere;
+        - spares held for need n <= D_n: a spare is held for a need some
+          displaced household of the stage has, and fits it.
+        """
         inst, v, m = self.instance, self.vars, self.model
-        pct = round(inst.scenario.policy.overcapacity * 100)
+        pct = rules.overcapacity_pct(inst.scenario)
         if pct == 0:
             return
-        displaced: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        displaced: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
         for hi, info in enumerate(inst.households):
             for k, opt in enumerate(info.options):
                 if opt.window is not None:
-                    displaced[inst.windows[opt.window].stage].append(v.option[hi][k])
-        spares: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
-        for u, unit in enumerate(inst.units):
-            for j, node in enumerate(unit.nodes):
-                if node.kind is NodeKind.SPARE and node.stage is not None:
-                    spares[node.stage].append(self.inflow(u, j))
-        for stage, windows in inst.stage_windows.items():
-            spare = spares[stage]
-            for p in range(len(inst.pavilions)):
-                for w in windows:
-                    if w in v.pav_place[p]:
-                        housed = cp_model.LinearExpr.sum(list(v.pav_place[p][w].values()))
-                        spare.append(self.pavilion_capacity(p, w) - housed)
-            # spare >= ceil(pct * displaced / 100), spare being an integer
-            m.add(100 * sum(spare) >= pct * sum(displaced[stage]))
-
-    def r9_seniority(self) -> None:
-        """R9: after-renovation dwellings go by seniority (no justified envy, no waste).
-
-        For every participating household h and every eligible dwelling a it
-        wishes: h gets a or something it ranks higher, or a goes to a more
-        senior household, or h moves out for good (:func:`seniority_rows`).
-        """
-        option, m = self.vars.option, self.model
-        rows = seniority_rows(self.instance)
-        for takers in rows.at_most_one:
-            m.add_at_most_one(option[hi][k] for hi, k in takers)
-        for row in rows.at_least_one:
-            m.add(cp_model.LinearExpr.sum([option[hi][k] for hi, k in row]) >= 1)
+                    stage = inst.windows[opt.window].stage
+                    displaced[(stage, inst.need_of[info.signature])].append(v.option[hi][k])
+        held: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        for (stage, _), by_need in v.spare.items():
+            for n, var in by_need.items():
+                held[(stage, n)].append(var)
+        for p in range(len(inst.pavilions)):
+            for w, by_need in v.pav_spare[p].items():
+                for n, var in by_need.items():
+                    held[(inst.windows[w].stage, n)].append(var)
+        groups = inst.need_groups
+        for stage in sorted(inst.stage_windows):
+            needs = sorted(
+                {n for s, n in displaced if s == stage} | {n for s, n in held if s == stage}
+            )
+            for n in needs:
+                if held.get((stage, n)):
+                    m.add(_total(held[(stage, n)]) <= _total(displaced.get((stage, n), [])))
+            by_group: dict[object, list[int]] = defaultdict(list)
+            for n in needs:
+                by_group[groups[n]].append(n)
+            for members in by_group.values():
+                spares = [x for n in members for x in held.get((stage, n), [])]
+                demand = [x for n in members for x in displaced.get((stage, n), [])]
+                # spares >= floor(pct * demand / 100) <=> 100 * spares > pct * demand - 100
+                m.add(100 * _total(spares) >= pct * _total(demand) - 99)
+            everything = [x for n in needs for x in held.get((stage, n), [])]
+            demand = [x for n in needs for x in displaced.get((stage, n), [])]
+            m.add(100 * _total(everything) >= pct * _total(demand))
 
     # -- warm start ---------------------------------------------------------------
 

@@ -128,13 +128,17 @@ BUDGET_LABELS: Final[Mapping[CostCategory, str]] = {
     CostCategory.RENT_LOSS_EMPTY: "Huslejetab tomme boliger",
     CostCategory.RENT_LOSS_OCCUPIED: "Huslejetab genhusningsboliger",
     CostCategory.RENT_LOSS_VACATED: "Huslejetab fraflyttede boliger",
+    CostCategory.RENT_LOSS_SPARE: "Huslejetab reserveboliger (overkapacitet)",
     CostCategory.RENT_REDUCTION: "Huslejenedsættelse",
-    CostCategory.PAVILIONS: "Pavilloner",
+    CostCategory.PAVILION_SETUP: "Pavilloner, opstilling",
+    CostCategory.PAVILION_RENT: "Pavilloner, leje",
+    CostCategory.PAVILION_REMOVAL: "Pavilloner, nedtagning",
     CostCategory.MOVING: "Flyttefirma/flyttegodtgørelse",
     CostCategory.EXTRA_HELP: "Ekstra flyttehjælp",
     CostCategory.TRANSFERS: "Flytning af tlf/internet/tv",
     CostCategory.STORAGE: "Opmagasinering",
     CostCategory.TIME_LIMITED_DEPOSITS: "Nedsat indskud ved tidsbegrænset udlejning",
+    CostCategory.CLEANING_INSPECTION: "Syn og istandsættelse",
     CostCategory.CONSULTANT: "Genhusningskonsulent",
 }
 

@@ -26,9 +26,16 @@ from itertools import pairwise
 from typing import Any
 
 from allocator import rules
-from allocator.plan.pricing import Pricing, UnpriceablePlan, price_plan, stage_pools
-from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
-from models.scenario import Agreement, Household, PavilionType, Scenario, Source
+from allocator.plan.pricing import Pricing, UnpriceablePlan, price_plan
+from models.plan import HouseholdPlan, Mode, NeedGroup, PlaceTimeline, Plan, Segment, SegmentKind
+from models.scenario import (
+    Agreement,
+    Household,
+    PavilionType,
+    PermanentAgreement,
+    Scenario,
+    Source,
+)
 
 #: Largest difference in DKK tolerated between stated and recomputed amounts.
 TOLERANCE = 0.005
@@ -40,14 +47,20 @@ ALLOWED_MODES = {
     Agreement.UNDECIDED: set(Mode),
 }
 
-#: Segment kinds during which someone lives in a dwelling (R2 turnaround applies).
-OCCUPANTS = (SegmentKind.OCCUPIED, SegmentKind.TIME_LIMITED, SegmentKind.PERMANENT)
+#: Segment kinds between which the turnaround (R2) applies: someone lives there,
+#: or (a spare) the place must be ready for the offers.
+OCCUPANTS = (
+    SegmentKind.OCCUPIED,
+    SegmentKind.TIME_LIMITED,
+    SegmentKind.PERMANENT,
+    SegmentKind.SPARE,
+)
 
 #: Gap segments: between uses of a dwelling.
 GAPS = (SegmentKind.HELD_EMPTY, SegmentKind.TIME_LIMITED)
 
-#: Segments that are zero-length marks at a stage's move-out day.
-MARKS = (SegmentKind.SPARE, SegmentKind.PERMANENT)
+#: Segments that are zero-length marks (a permanent letting from its day).
+MARKS = (SegmentKind.PERMANENT,)
 
 
 @dataclass(frozen=True)
@@ -148,14 +161,29 @@ def check_households(scenario: Scenario, plan: Plan) -> list[str]:
 
 
 def check_r8_agreement(scenario: Scenario, plan: Plan) -> list[str]:
-    """R8: the mode fits the agreement; a merged-away home rules out a plain return."""
+    """R8: the mode fits the agreement; a merged-away home rules out a plain return.
+
+    A household with a wish list that takes part in R9 wants to stay: it is
+    not moved for good, unless its home is merged away and it won nothing.
+    A ``permanent`` agreement binds unless the policy makes it soft.
+    """
     out = []
     removed = scenario.removed_dwellings()
+    soft = scenario.policy.permanent_agreement is PermanentAgreement.SOFT
     for hp, h in _known(scenario, plan):
-        if hp.mode not in ALLOWED_MODES[h.agreement]:
+        allowed = ALLOWED_MODES[h.agreement]
+        if soft and h.agreement is Agreement.PERMANENT:
+            allowed = {Mode.PERMANENT, Mode.TEMPORARY}
+        if hp.mode not in allowed:
             out.append(
                 f"household {h.id}: R8: mode {hp.mode.value} is not allowed by its "
                 f"{h.agreement.value} agreement"
+            )
+        forced = h.dwelling in removed and hp.after_dwelling is None
+        if hp.mode is Mode.PERMANENT and rules.takes_part(h) and not forced:
+            out.append(
+                f"household {h.id}: R8: wishes after-renovation dwellings "
+                f"({', '.join(h.wishes)}), so it wants to stay, but is moved for good"
             )
         if h.dwelling in removed and hp.mode is Mode.TEMPORARY and hp.after_dwelling is None:
             out.append(
@@ -166,18 +194,21 @@ def check_r8_agreement(scenario: Scenario, plan: Plan) -> list[str]:
 
 
 def check_r1_window(scenario: Scenario, plan: Plan) -> list[str]:
-    """R1: move-out and return days, and what each mode must (not) have."""
+    """R1: out by the stage's deadline, back once its dwellings are ready, and per mode."""
     out = []
     afters = {a.id: a for a in scenario.after_dwellings}
     for hp, h in _known(scenario, plan):
         who = f"household {h.id}: R1:"
         stage = scenario.stage_of(h)
-        move_out = rules.move_out_day(scenario, stage)
-        if scenario.day(hp.move_out) != move_out:
+        deadline = rules.move_out_day(scenario, stage)
+        move_out = scenario.day(hp.move_out)
+        if move_out > deadline:
             out.append(
                 f"{who} moves out on {hp.move_out}, but stage {stage.id} must be cleared "
-                f"on {scenario.date_of(move_out)}"
+                f"by {scenario.date_of(deadline)}"
             )
+        if move_out < 0:
+            out.append(f"{who} moves out on {hp.move_out}, before the planning date")
         after = afters.get(hp.after_dwelling) if hp.after_dwelling else None
         ready = rules.ready_day(scenario, after) if after else None
         if hp.mode is Mode.TEMPORARY:
@@ -191,10 +222,10 @@ def check_r1_window(scenario: Scenario, plan: Plan) -> list[str]:
                     f"{scenario.date_of(ready)}, by the move-out day: it must move directly"
                 )
             back = ready if ready is not None else rules.back_day(scenario, stage)
-            if hp.return_date is not None and scenario.day(hp.return_date) != back:
+            if hp.return_date is not None and scenario.day(hp.return_date) < back:
                 into = hp.after_dwelling or f"its dwelling {h.dwelling}"
                 out.append(
-                    f"{who} returns on {hp.return_date}, but moves into {into} on "
+                    f"{who} returns on {hp.return_date}, but {into} is ready only on "
                     f"{scenario.date_of(back)}"
                 )
         else:
@@ -220,15 +251,57 @@ def check_r1_window(scenario: Scenario, plan: Plan) -> list[str]:
     return out
 
 
-def check_r3_r4_letters(scenario: Scenario, plan: Plan) -> list[str]:
-    """R3 notice date and R4 return letter date of every household."""
+def check_r1_r13_moving_days(scenario: Scenario, plan: Plan) -> list[str]:
+    """R1, R13: every move on a working day, no more than the capacity a day.
+
+    A move is a household's move out (every mode) and a temporary
+    household's move back; the stages of one department share the
+    ``moves_per_day`` of its moving company.
+    """
     out = []
+    calendar = rules.working_days(scenario)
+    moves: Counter[tuple[str, date]] = Counter()
     for hp, h in _known(scenario, plan):
-        notice = rules.notice_date(scenario, scenario.stage_of(h))
+        dept = rules.department(scenario.stage_of(h))
+        days = [("moves out", hp.move_out)]
+        if hp.mode is Mode.TEMPORARY and hp.return_date is not None:
+            days.append(("moves back", hp.return_date))
+        for what, day in days:
+            moves[(dept, day)] += 1
+            if not calendar.is_working(day):
+                out.append(
+                    f"household {h.id}: R13: {what} on {day}, not a working day (weekend, "
+                    "public holiday or closed day)"
+                )
+    cap = scenario.policy.moves_per_day
+    for (dept, day), n in sorted(moves.items()):
+        if n > cap:
+            where = f"department {dept}" if dept else "the department"
+            out.append(
+                f"{where}: R13: {n} moves on {day}, more than the {cap} its moving company "
+                "can carry out"
+            )
+    return out
+
+
+def check_r3_r4_letters(scenario: Scenario, plan: Plan) -> list[str]:
+    """R3 notice and R4 return letter: the latest working day that keeps every deadline.
+
+    The notice goes out ``notice_months`` before the works start and at least
+    ``legal_notice_months`` before the household's move; the return letter a
+    month before the return; both on working days.
+    """
+    out = []
+    calendar = rules.working_days(scenario)
+    for hp, h in _known(scenario, plan):
+        stage = scenario.stage_of(h)
+        notice = rules.notice_date(scenario, stage.start, hp.move_out)
         if hp.notice_date != notice:
             out.append(f"household {h.id}: R3: notice date {hp.notice_date}, expected {notice}")
+        elif not calendar.is_working(hp.notice_date):
+            out.append(f"household {h.id}: R3: notice date {hp.notice_date} is no working day")
         if hp.mode is Mode.TEMPORARY and hp.return_date is not None:
-            letter = rules.return_letter_date(hp.return_date)
+            letter = rules.return_letter_date(scenario, hp.return_date)
             if hp.return_letter_date != letter:
                 out.append(
                     f"household {h.id}: R4: return letter date {hp.return_letter_date}, "
@@ -358,33 +431,34 @@ def _segments_match(scenario: Scenario, plan: Plan) -> list[str]:
 
 
 def _check_marks(scenario: Scenario, t: PlaceTimeline) -> list[str]:
-    """Spare and permanent segments are zero-length marks at their stage's move-out day."""
+    """Permanent lettings are zero-length marks of a known stage."""
     out = []
-    stages = {s.id: s for s in scenario.stages}
+    stages = {s.id for s in scenario.stages}
     for seg in t.segments:
         if seg.kind not in MARKS:
             continue
         where = f"place {t.place}: {_span(seg)}"
         if seg.start != seg.end:
             out.append(f"{where} must have zero length")
-        stage = stages.get(seg.stage) if seg.stage else None
-        if stage is None:
+        if seg.stage not in stages:
             out.append(f"{where} names no known stage")
-            continue
-        move_out = scenario.date_of(rules.move_out_day(scenario, stage))
-        if seg.start != move_out:
-            out.append(f"{where} is not at stage {stage.id}'s move-out day {move_out}")
     return out
 
 
 def _check_turnaround(
     scenario: Scenario, t: PlaceTimeline, kinds: Sequence[SegmentKind]
 ) -> list[str]:
-    """R2: at least ``turnaround_days`` between consecutive occupants (in list order)."""
+    """R2: at least ``turnaround_days`` after an occupant before the next occupant or spare.
+
+    A spare must be ready for the offers (R10); nobody lived in it, so no
+    turnaround follows it.
+    """
     out = []
     turn = scenario.policy.turnaround_days
     occupants = [s for s in t.segments if s.kind in kinds]
     for prev, nxt in pairwise(occupants):
+        if prev.kind is SegmentKind.SPARE:
+            continue  # nobody lived in a spare: the next occupant may move in at once
         days = scenario.day(nxt.start) - scenario.day(prev.end)
         if days < turn:
             out.append(
@@ -468,7 +542,12 @@ def check_r2_r11_dwelling_timelines(scenario: Scenario, plan: Plan) -> list[str]
 
 
 def _check_coverage(scenario: Scenario, t: PlaceTimeline) -> list[str]:
-    """Segments of a dwelling timeline tile [collected_from, released) and end with a use."""
+    """Segments of a dwelling timeline tile [collected_from, released) and end with a use.
+
+    After a stay the place may be held to the end of the return period of
+    the stay's stage, when the stage's rehousing places are released
+    (:meth:`allocator.rules.Schedule.block`).
+    """
     if not t.segments:
         return [f"place {t.place}: timeline has no segments"]
     out = []
@@ -486,10 +565,17 @@ def _check_coverage(scenario: Scenario, t: PlaceTimeline) -> list[str]:
         cursor = max(cursor, seg.end)
     if cursor != t.released:
         out.append(f"place {t.place}: segments end on {cursor}, but released is {t.released}")
-    if t.segments[-1].kind in GAPS:
+    last = t.segments[-1]
+    tail_ok = (
+        last.kind is SegmentKind.HELD_EMPTY
+        and len(t.segments) > 1
+        and t.segments[-2].kind is SegmentKind.OCCUPIED
+        and scenario.day(last.end) <= _return_period_end(scenario, t.segments[-2])
+    )
+    if last.kind in GAPS and not tail_ok:
         out.append(
-            f"place {t.place}: ends with a {t.segments[-1].kind.value} segment; the place is "
-            "released at the end of its last use"
+            f"place {t.place}: ends with a {last.kind.value} segment; the place is "
+            "released at the end of its last use (a stay's: the end of its return period)"
         )
     kinds = [s.kind for s in t.segments]
     if SegmentKind.PERMANENT in kinds and kinds.index(SegmentKind.PERMANENT) < len(kinds) - 1:
@@ -497,21 +583,33 @@ def _check_coverage(scenario: Scenario, t: PlaceTimeline) -> list[str]:
     return out
 
 
+def _return_period_end(scenario: Scenario, stay: Segment) -> int:
+    """The day after the last return into the dwellings the occupant of ``stay`` moves into."""
+    try:
+        household = scenario.household(stay.household or "")
+    except KeyError:
+        return 0
+    sched = rules.schedule(scenario)
+    return sched.returns_end.get(sched.return_stage(scenario, household), 0)
+
+
 def check_r12_pavilions(scenario: Scenario, plan: Plan) -> list[str]:
     """R12: pavilion modules: known type, lead time, rental period, turnaround, count.
 
-    A module's rental runs from its first stay or spare (``collected_from``)
-    to ``released`` = max(end of last stay, start + ``min_months``); a module
-    whose last segment is a spare of stage s may stay rented across the stay
-    window of s (to back(s), or a later ready day of an after-renovation
-    dwelling), as docs/MODEL.md says a spare module is "rented across a
-    stage's window". It holds only occupied and spare segments, in time
-    order, occupied ones ``turnaround_days`` apart; at no day are more than
+    A module is in place for the offer period of the first stage it serves
+    (R10), not before its lead time: its rental starts (``collected_from``)
+    no earlier than the lead time and no later than that offer period or
+    the lead time, whichever is later, and runs to ``released``: the end of
+    its last stay, at least ``min_months``, at most to the end of the return
+    period of its last stage (its places are reserved for the whole moving
+    period, as dwellings are). It holds only occupied and spare segments, in
+    time order, ``turnaround_days`` apart; at no day are more than
     ``max_count`` modules of a type rented.
     """
     out = []
     types = {p.id: p for p in scenario.pavilions}
     dwelling_ids = {d.id for d in scenario.dwellings}
+    offers = offer_periods(scenario, plan)
     rentals: dict[str, list[tuple[date, date]]] = defaultdict(list)
     modules = Counter(t.place for t in plan.places if t.pavilion_type is not None)
     for module, n in modules.items():
@@ -544,24 +642,22 @@ def check_r12_pavilions(scenario: Scenario, plan: Plan) -> list[str]:
             if nxt.start < prev.end:
                 out.append(f"{where} {_span(nxt)} is not after {_span(prev)}")
         out += _check_marks(scenario, t)
-        out += _check_turnaround(scenario, t, (SegmentKind.OCCUPIED,))
-        first = scenario.day(t.segments[0].start)
+        out += _check_turnaround(scenario, t, (SegmentKind.OCCUPIED, SegmentKind.SPARE))
+        start = scenario.day(t.collected_from)
         last = max(scenario.day(s.end) for s in t.segments)
-        if first < ptype.lead_days:
+        if start < ptype.lead_days:
             out.append(
-                f"{where} first stay on {t.segments[0].start}, before the lead time of "
+                f"{where} rented from {t.collected_from}, before the lead time of "
                 f"{ptype.lead_days} days is over ({scenario.date_of(ptype.lead_days)})"
             )
-        if t.collected_from != t.segments[0].start:
+        in_place = max(offers.get(t.segments[0].stage or "", (0, 0))[0], ptype.lead_days)
+        if start > min(in_place, scenario.day(t.segments[0].start)):
             out.append(
-                f"{where} rental starts on {t.collected_from}, not on its first stay "
-                f"{t.segments[0].start}"
+                f"{where} rented from {t.collected_from}, after the offer period of stage "
+                f"{t.segments[0].stage} starts ({scenario.date_of(in_place)})"
             )
-        needed = max(last, first + rules.months_to_days(ptype.min_months))
-        allowed = needed
-        if t.segments[-1].kind is SegmentKind.SPARE:
-            # a module held as a spare may stay rented across its stage's stay window (R10)
-            allowed = max(needed, _last_window_end(scenario, t.segments[-1].stage))
+        needed = max(last, start + rules.months_to_days(ptype.min_months))
+        allowed = max(needed, _block_end(scenario, t.segments[-1].stage))
         released = scenario.day(t.released)
         if released < needed:
             out.append(
@@ -583,18 +679,30 @@ def check_r12_pavilions(scenario: Scenario, plan: Plan) -> list[str]:
     return out
 
 
-def _last_window_end(scenario: Scenario, stage_id: str | None) -> int:
-    """The last day a household of the stage can leave a temporary place.
+def _block_end(scenario: Scenario, stage_id: str | None) -> int:
+    """The end of the last return period a household of the stage may move back in."""
+    sched = rules.schedule(scenario)
+    ends = [
+        sched.returns_end.get(sched.return_stage(scenario, h), 0)
+        for h in scenario.households
+        if scenario.stage_of(h).id == stage_id
+    ]
+    return max(ends, default=0)
 
-    That is back(s), or later the ready day of an after-renovation dwelling
-    a household of s can move into after a stay.
+
+def offer_periods(scenario: Scenario, plan: Plan) -> dict[str, tuple[int, int]]:
+    """R10: per stage, its offer period [start, end) by the plan's moving days.
+
+    From ``offer_days`` before the stage's first move-out (not before day 0)
+    to the day after its last.
     """
-    stage = next((s for s in scenario.stages if s.id == stage_id), None)
-    if stage is None:
-        return 0
-    out = rules.move_out_day(scenario, stage)
-    ready = (rules.ready_day(scenario, a) for a in scenario.after_dwellings)
-    return max([rules.back_day(scenario, stage), *(r for r in ready if r > out)])
+    days: dict[str, list[int]] = defaultdict(list)
+    for hp, h in _known(scenario, plan):
+        days[scenario.stage_of(h).id].append(scenario.day(hp.move_out))
+    return {
+        stage: (max(0, min(d) - scenario.policy.offer_days), max(d) + 1)
+        for stage, d in days.items()
+    }
 
 
 def _peak(periods: Sequence[tuple[date, date]]) -> tuple[int, date | None]:
@@ -640,7 +748,7 @@ def check_r9_seniority(scenario: Scenario, plan: Plan) -> list[str]:
         elif not rules.after_eligible(scenario, h, after):
             out.append(
                 f"household {h.id}: R9: got after-renovation dwelling {after.id}, for which "
-                "it is not eligible (size or accessibility)"
+                "it is not eligible (size, its wished maximum of rooms or accessibility)"
             )
     for after_id, hs in holders.items():
         if len(hs) > 1:
@@ -649,45 +757,84 @@ def check_r9_seniority(scenario: Scenario, plan: Plan) -> list[str]:
                 f"after-renovation dwelling {after_id}: R9: given to {len(hs)} households ({names})"
             )
 
-    for hp, h in _known(scenario, plan):
-        if hp.mode is Mode.PERMANENT or not h.wishes:
-            continue
-        got = hp.after_dwelling
-        rank = h.wishes.index(got) if got in h.wishes else len(h.wishes)
-        mine = rules.seniority_key(scenario, h)
-        for a in rules.wanted_after(scenario, h):
-            if h.wishes.index(a.id) >= rank:
-                break
-            rivals = holders.get(a.id, [])
-            if not rivals:
-                out.append(
-                    f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
-                    f"and is eligible, but {a.id} went to nobody (waste)"
-                )
-            elif all(rules.seniority_key(scenario, r) > mine for r in rivals):
-                out.append(
-                    f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
-                    f"and is eligible, but {a.id} went to less senior household "
-                    f"{rivals[0].id} (justified envy)"
-                )
+    allocation = {hs[0].id: after_id for after_id, hs in holders.items()}
+    for h, a, rival in rules.justified_envy(scenario, allocation):
+        got = allocation.get(h.id)
+        if rival is None:
+            out.append(
+                f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
+                f"and is eligible, but {a.id} went to nobody (waste)"
+            )
+        else:
+            out.append(
+                f"household {h.id}: R9: wished {a.id} more than what it got ({got}) "
+                f"and is eligible, but {a.id} went to household {rival.id}, which comes "
+                "after it by seniority and access needs (justified envy)"
+            )
     return out
 
 
 def check_r10_overcapacity(scenario: Scenario, plan: Plan) -> list[str]:
-    """R10: each stage collects a pool of at least ``rules.required_pool(displaced)`` places."""
+    """R10: every stage holds real spares for the target share of its displaced households.
+
+    A spare is a place (dwelling or pavilion module) held ready, not let,
+    over its stage's offer period (:func:`offer_periods`), for a stated need
+    group (R5 rooms, R6 access) of the stage; it must fit (R5-R7, R15) a
+    displaced household of the stage in that group. With D displaced
+    households, D_g of them in group g, and target p: at least ceil(p × D)
+    spares in all and floor(p × D_g) for each group.
+    """
     out = []
-    displaced = Counter(
-        scenario.stage_of(h).id for hp, h in _known(scenario, plan) if hp.mode is Mode.TEMPORARY
-    )
-    pools = stage_pools(plan.places)
-    for stage in scenario.stages:
-        need = rules.required_pool(scenario, displaced[stage.id])
-        if pools[stage.id] < need:
-            out.append(
-                f"stage {stage.id}: R10: a pool of {pools[stage.id]} places for "
-                f"{displaced[stage.id]} displaced households; it needs {need} "
-                f"(overcapacity {scenario.policy.overcapacity:.0%})"
+    pct = rules.overcapacity_pct(scenario)
+    displaced: dict[str, list[Household]] = defaultdict(list)
+    for hp, h in _known(scenario, plan):
+        if hp.mode is Mode.TEMPORARY:
+            displaced[scenario.stage_of(h).id].append(h)
+    offers = offer_periods(scenario, plan)
+    places = _places(scenario, plan)
+    held: dict[str, Counter[NeedGroup]] = defaultdict(Counter)
+    for t in plan.places:
+        for seg in t.segments:
+            if seg.kind is not SegmentKind.SPARE:
+                continue
+            where = f"place {t.place}: R10: spare [{seg.start}, {seg.end}) of stage {seg.stage}"
+            if seg.stage not in offers:
+                out.append(f"{where}: names no stage with households")
+                continue
+            start, end = offers[seg.stage]
+            if (scenario.day(seg.start), scenario.day(seg.end)) != (start, end):
+                out.append(
+                    f"{where}: not held over the stage's offer period "
+                    f"[{scenario.date_of(start)}, {scenario.date_of(end)})"
+                )
+            if seg.need is None:
+                out.append(f"{where}: states no need group it is held for")
+                continue
+            place = places.get(t.place)
+            fits = place is not None and any(
+                rules.need_group(scenario, h) == seg.need and rules.place_fits(scenario, h, place)
+                for h in displaced[seg.stage]
             )
+            if not fits:
+                out.append(f"{where}: fits no displaced household of the stage needing {seg.need}")
+            held[seg.stage][seg.need] += 1
+    for stage in scenario.stages:
+        members = displaced[stage.id]
+        need = rules.spares_required(scenario, len(members))
+        have = sum(held[stage.id].values())
+        if have < need:
+            out.append(
+                f"stage {stage.id}: R10: {have} spare places for {len(members)} displaced "
+                f"households; it needs {need} (overcapacity {pct} %)"
+            )
+        groups = Counter(rules.need_group(scenario, h) for h in members)
+        for group, n in sorted(groups.items(), key=lambda kv: (kv[0].rooms, kv[0].access.value)):
+            floor = rules.group_spares_required(scenario, n)
+            if held[stage.id][group] < floor:
+                out.append(
+                    f"stage {stage.id}: R10: {held[stage.id][group]} spares for the {n} "
+                    f"displaced households needing {group}; the group's share is {floor}"
+                )
     return out
 
 
@@ -757,6 +904,7 @@ CHECKS: tuple[Callable[[Scenario, Plan], list[str]], ...] = (
     check_households,
     check_r8_agreement,
     check_r1_window,
+    check_r1_r13_moving_days,
     check_r3_r4_letters,
     check_r5_r6_r7_r15_places,
     check_stays_on_timelines,

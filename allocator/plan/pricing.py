@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from allocator import rules
 from models.plan import (
@@ -37,9 +38,6 @@ from models.scenario import AfterDwelling, Dwelling, Household, PavilionType, Sc
 
 #: Name of the last entry of :attr:`Pricing.costs`.
 TOTAL = "total"
-
-#: Moves per household mode (R13): out and back, or one move for good.
-MOVES = {Mode.TEMPORARY: 2, Mode.DIRECT: 1, Mode.PERMANENT: 1}
 
 #: Keys of ``Kpis.households_by_source``: temporary places by source, then the other modes.
 SOURCE_KEYS = (*(s.value for s in Source), Mode.DIRECT.value, Mode.PERMANENT.value)
@@ -218,63 +216,79 @@ def _price_dwelling_timeline(scenario: Scenario, timeline: PlaceTimeline, ledger
             )
         elif seg.kind is SegmentKind.OCCUPIED:
             ledger.add(seg.stage, CostCategory.RENT_LOSS_OCCUPIED, daily * _days(scenario, seg))
-        # spare and permanent segments are zero-length and cost nothing
+        elif seg.kind is SegmentKind.SPARE:  # held ready over the offer period (R10)
+            ledger.add(seg.stage, CostCategory.RENT_LOSS_SPARE, daily * _days(scenario, seg))
+        # a permanent letting is a zero-length mark: the new lease pays rent
 
 
 def _price_pavilion_timeline(
     scenario: Scenario, timeline: PlaceTimeline, ptype: PavilionType, ledger: _Ledger
 ) -> None:
+    """Set-up, rent and removal of a module, shared by its stages by the days each used it."""
     if not timeline.segments:
         raise UnpriceablePlan(f"pavilion module {timeline.place!r} has no stays")
     rental_days = scenario.day(timeline.released) - scenario.day(timeline.collected_from)
-    cost = (
-        rules.ore(ptype.setup_cost)
-        + rules.ore(ptype.removal_cost)
-        + rules.daily_ore(ptype.monthly_rent) * rental_days
-    )
-    # the whole rental is charged to the stage that made us order the module
-    ledger.add(timeline.segments[0].stage, CostCategory.PAVILIONS, cost)
+    used: Counter[str | None] = Counter()
+    for seg in timeline.segments:
+        used[seg.stage] += max(1, _days(scenario, seg))
+    for category, amount in rules.pavilion_rental_ore(ptype, rental_days).items():
+        for stage, share in _shares(amount, used).items():
+            ledger.add(stage, category, share)
+
+
+def _shares(amount: int, weights: Counter[str | None]) -> dict[str | None, int]:
+    """``amount`` øre split in proportion to ``weights``, whole øre that add up exactly.
+
+    Largest remainders get the øre left over; ties go to the first key.
+    """
+    total = sum(weights.values())
+    exact = {key: amount * w / total for key, w in weights.items()}
+    shares = {key: int(x) for key, x in exact.items()}
+    left = amount - sum(shares.values())
+    for key in sorted(exact, key=lambda k: shares[k] - exact[k])[:left]:
+        shares[key] += 1
+    return shares
 
 
 # -- households ------------------------------------------------------------------
 
 
+def outcome_of(hp: HouseholdPlan) -> rules.Outcome:
+    """The outcome (R8) a household plan states."""
+    if hp.mode is Mode.TEMPORARY:
+        return rules.Outcome.AFTER if hp.after_dwelling is not None else rules.Outcome.OWN
+    return rules.Outcome.DIRECT if hp.mode is Mode.DIRECT else rules.Outcome.PERMANENT
+
+
 def _price_household(scenario: Scenario, hp: HouseholdPlan, ledger: _Ledger) -> None:
     household = _household(scenario, hp.household)
     stage = scenario.stage_of(household)
-    for category, amount in rules.move_cost_ore(scenario, household).items():
-        ledger.add(stage.id, CostCategory(category), amount * MOVES[hp.mode])
-    ledger.add(
-        stage.id, CostCategory.CONSULTANT, rules.ore(scenario.costs.consultant_per_household)
+    outcome = outcome_of(hp)
+    if outcome in rules.STAYS and hp.return_date is None:
+        raise UnpriceablePlan(f"temporary household {hp.household!r} has no return date")
+    if hp.mode is Mode.DIRECT and hp.after_dwelling is None:
+        raise UnpriceablePlan(f"direct household {hp.household!r} has no after dwelling")
+    if hp.after_dwelling is not None:
+        _after(scenario, hp.after_dwelling)
+    back = scenario.day(hp.return_date) if hp.return_date is not None else None
+    prices = rules.outcome_cost_ore(
+        scenario, household, outcome, scenario.day(hp.move_out), back, hp.after_dwelling
     )
-
-    own_daily = rules.daily_ore(scenario.dwelling(household.dwelling).monthly_rent)
-    out = scenario.day(hp.move_out)
-    back = rules.back_day(scenario, stage)
-    vacated = 0
-    if hp.mode is Mode.TEMPORARY:
-        if hp.return_date is None:
-            raise UnpriceablePlan(f"temporary household {hp.household!r} has no return date")
-        stay = scenario.day(hp.return_date) - out
-        for category, amount in rules.stay_cost_ore(scenario, household, stay).items():
-            ledger.add(stage.id, CostCategory(category), amount)
-        if hp.after_dwelling is not None:
-            # its own lease ends when it moves into the after-renovation dwelling
-            vacated = own_daily * max(0, back - scenario.day(hp.return_date))
-    elif hp.mode is Mode.DIRECT:
-        if hp.after_dwelling is None:
-            raise UnpriceablePlan(f"direct household {hp.household!r} has no after dwelling")
-        after = _after(scenario, hp.after_dwelling)
-        ready = rules.ready_day(scenario, after)
-        after_waits = rules.daily_ore(after.monthly_rent) * max(0, out - ready)
-        vacated = own_daily * max(0, back - out) + after_waits
-    else:  # permanent: the own dwelling is lost from move-out until it is ready again
-        vacated = own_daily * max(0, back - out)
-    ledger.add(stage.id, CostCategory.RENT_LOSS_VACATED, vacated)
+    for category, amount in prices.items():
+        ledger.add(stage.id, category, amount)
+    ledger.add(stage.id, CostCategory.CONSULTANT, rules.consultant_ore(scenario))
 
 
 def _penalty(scenario: Scenario, hp: HouseholdPlan, modules: dict[str, PavilionType]) -> int:
     household = _household(scenario, hp.household)
+    return _place_penalty(scenario, hp, household, modules) + rules.outcome_penalty_ore(
+        scenario, household, outcome_of(hp)
+    )
+
+
+def _place_penalty(
+    scenario: Scenario, hp: HouseholdPlan, household: Household, modules: dict[str, PavilionType]
+) -> int:
     if hp.mode is Mode.TEMPORARY and hp.place is not None:
         return rules.penalty_ore(scenario, household, resolve_place(scenario, hp.place, modules))
     if hp.mode is Mode.PERMANENT and hp.permanent_dwelling is not None:
@@ -286,17 +300,17 @@ def _penalty(scenario: Scenario, hp: HouseholdPlan, modules: dict[str, PavilionT
 # -- KPIs ------------------------------------------------------------------------
 
 
-def stage_pools(places: Sequence[PlaceTimeline]) -> Counter[str]:
-    """R10: per stage id, the number of places with an occupied or spare segment of it.
+def stage_spares(places: Sequence[PlaceTimeline]) -> Counter[str]:
+    """R10: per stage id, the number of places held as its spares.
 
     A place (dwelling or module id) counts once per stage even if it has
-    several timelines or segments of that stage.
+    several timelines or spare segments of that stage.
     """
     pairs = {
         (t.place, seg.stage)
         for t in places
         for seg in t.segments
-        if seg.kind in (SegmentKind.OCCUPIED, SegmentKind.SPARE) and seg.stage is not None
+        if seg.kind is SegmentKind.SPARE and seg.stage is not None
     }
     return Counter(stage for _, stage in pairs)
 
@@ -329,18 +343,23 @@ def _kpis(
     }
     members = Counter(stage_of[hp.household] for hp in households)
     displaced = Counter(stage_of[hp.household] for hp in households if hp.mode is Mode.TEMPORARY)
-    pools = stage_pools(places)
+    spares = stage_spares(places)
+    notices: dict[str, date] = {}
+    for hp in households:
+        sid = stage_of[hp.household]
+        notices[sid] = min(notices.get(sid, hp.notice_date), hp.notice_date)
     stage_kpis = []
     for stage in scenario.stages:
-        notice = rules.notice_date(scenario, stage)
         d = displaced[stage.id]
+        notice = notices.get(stage.id, stage.start)
         stage_kpis.append(
             StageKpi(
                 stage=stage.id,
                 households=members[stage.id],
                 displaced=d,
-                pool=pools[stage.id],
-                overcapacity=pools[stage.id] / d - 1 if d else None,
+                spares=spares[stage.id],
+                pool=d + spares[stage.id],
+                overcapacity=spares[stage.id] / d if d else None,
                 notice_date=notice,
                 notice_in_past=notice < scenario.policy.planning_date,
             )
@@ -349,9 +368,12 @@ def _kpis(
         rent_loss=sum(ledger.total(c) for c in RENT_LOSS_CATEGORIES) / 100,
         vacancy_days=days[SegmentKind.HELD_EMPTY],
         occupied_days=days[SegmentKind.OCCUPIED],
-        withheld_days=days[SegmentKind.HELD_EMPTY] + days[SegmentKind.OCCUPIED],
+        withheld_days=(
+            days[SegmentKind.HELD_EMPTY] + days[SegmentKind.OCCUPIED] + days[SegmentKind.SPARE]
+        ),
         time_limited_days=days[SegmentKind.TIME_LIMITED],
-        moves=sum(MOVES[hp.mode] for hp in households),
+        spare_days=days[SegmentKind.SPARE],
+        moves=sum(rules.MOVES[outcome_of(hp)] for hp in households),
         households_by_mode={m.value: by_mode[m.value] for m in Mode},
         households_by_source={
             key: by_source[key]
@@ -375,29 +397,30 @@ def price_plan(
 
     - dwelling timelines: ``held_empty`` days × daily rent (``rent_loss_empty``)
       and one ``time_limited_deposit`` per ``time_limited`` segment, both to
-      the stage of the next use on the timeline; ``occupied`` days × daily
-      rent (``rent_loss_occupied``) to the segment's stage; ``spare`` and
-      ``permanent`` segments are free;
-    - pavilion timelines: set-up + removal + daily rent × (released −
-      collected_from) (``pavilions``), to the stage of the module's first
-      segment (its first stay, or a spare if it was first held as one);
-    - households, to their stage: moves (temporary 2, direct and permanent
-      1), a consultant fee each, a temporary stay's rent reduction and
-      storage, and ``rent_loss_vacated``: the own dwelling from move-out
-      (permanent, direct) or from the move into the after-renovation
-      dwelling (temporary) until ``back(s)``, plus for a direct mover the
-      after-renovation dwelling from its ready day until the move-in.
+      the stage of the next use on the timeline (a held-empty tail after the
+      last stay, the rest of its return period, to that stay's stage);
+      ``occupied`` days × daily rent (``rent_loss_occupied``) and ``spare``
+      days × daily rent (``rent_loss_spare``, R10) to the segment's stage;
+      ``permanent`` marks are free;
+    - pavilion timelines: set-up, daily rent × (released − collected_from) and
+      removal (``pavilion_setup``, ``pavilion_rent``, ``pavilion_removal``),
+      each shared between the stages of the module's segments in proportion
+      to the days of their segments (whole øre, largest remainders);
+    - households, to their stage: :func:`allocator.rules.outcome_cost_ore`
+      of the outcome the plan states (moves, rent reduction, storage, rent
+      lost on vacated dwellings, inspections and cleaning) and a consultant
+      fee each.
 
     Penalties: :func:`allocator.rules.penalty_ore` of the temporary place or
-    the permanent dwelling.
+    the permanent dwelling, and :func:`allocator.rules.outcome_penalty_ore`.
 
-    KPIs: vacancy, occupied, withheld and time-limited days count dwelling
-    timelines only (not pavilion modules). ``households_by_source`` counts
-    temporary households by the source of their place (``own_department``,
-    ``own_organisation``, ``partner``, ``pavilion``) and the others under
-    ``"direct"`` and ``"permanent"``; every key is present, zeros included.
-    A stage's pool is the number of places with an occupied or spare
-    segment of the stage (:func:`stage_pools`).
+    KPIs: vacancy, occupied, spare, withheld and time-limited days count
+    dwelling timelines only (not pavilion modules). ``households_by_source``
+    counts temporary households by the source of their place
+    (``own_department``, ``own_organisation``, ``partner``, ``pavilion``) and
+    the others under ``"direct"`` and ``"permanent"``; every key is present,
+    zeros included. A stage's spares are the places with a spare segment of
+    it (:func:`stage_spares`); its pool is its displaced households plus them.
 
     Raises
     ------

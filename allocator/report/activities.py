@@ -149,7 +149,7 @@ def activity_plan(
 
     for stage in scenario.stages:
         sid = stage.id
-        notice = rules.notice_date(scenario, stage)
+        notice = rules.stage_notice_date(scenario, stage)
         clearing = scenario.date_of(rules.move_out_day(scenario, stage))
         add(
             _Row(
@@ -163,7 +163,7 @@ def activity_plan(
         )
         add(
             _Row(
-                rules.legal_notice_date(scenario, stage),
+                rules.stage_legal_notice_date(scenario, stage),
                 sid,
                 "legal_notice",
                 f"Lovpligtig frist for opsigelse ({policy.legal_notice_months} måneder "
@@ -280,7 +280,7 @@ def activity_plan(
                 )
             )
             if hp.return_date is not None:
-                letter = hp.return_letter_date or rules.return_letter_date(hp.return_date)
+                letter = hp.return_letter_date or rules.return_letter_date(scenario, hp.return_date)
                 add(
                     _Row(
                         letter,

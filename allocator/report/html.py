@@ -78,13 +78,17 @@ CATEGORY_COLOURS: Mapping[CostCategory, str] = {
     CostCategory.RENT_LOSS_EMPTY: "#d62728",
     CostCategory.RENT_LOSS_OCCUPIED: "#ff9896",
     CostCategory.RENT_LOSS_VACATED: "#ad494a",
+    CostCategory.RENT_LOSS_SPARE: "#f7b6d2",
     CostCategory.RENT_REDUCTION: "#e7969c",
-    CostCategory.PAVILIONS: "#8c6d31",
+    CostCategory.PAVILION_SETUP: "#8c6d31",
+    CostCategory.PAVILION_RENT: "#bd9e39",
+    CostCategory.PAVILION_REMOVAL: "#e7ba52",
     CostCategory.MOVING: "#1f77b4",
     CostCategory.EXTRA_HELP: "#9ecae1",
     CostCategory.TRANSFERS: "#6baed6",
     CostCategory.STORAGE: "#9467bd",
     CostCategory.TIME_LIMITED_DEPOSITS: "#2ca02c",
+    CostCategory.CLEANING_INSPECTION: "#17becf",
     CostCategory.CONSULTANT: "#7f7f7f",
 }
 
@@ -247,7 +251,7 @@ def plan_span(scenario: Scenario, plan: Plan | None) -> tuple[date, date]:
     """The dates a chart of ``plan`` must show, padded to whole months."""
     dates = [scenario.policy.planning_date]
     for s in scenario.stages:
-        dates += [rules.notice_date(scenario, s), s.start, s.end]
+        dates += [rules.stage_notice_date(scenario, s), s.start, s.end]
         dates.append(scenario.date_of(rules.back_day(scenario, s)))
     if plan is not None:
         for t in plan.places:
@@ -471,8 +475,8 @@ def stages_svg(scenario: Scenario, plan: Plan | None, *, width: float = 1200) ->
         colour = colours[s.id]
         out_d = scenario.date_of(rules.move_out_day(scenario, s))
         back_d = scenario.date_of(rules.back_day(scenario, s))
-        notice = rules.notice_date(scenario, s)
-        legal = rules.legal_notice_date(scenario, s)
+        notice = rules.stage_notice_date(scenario, s)
+        legal = rules.stage_legal_notice_date(scenario, s)
         xo, xb, xs, xe = axis.x(out_d), axis.x(back_d), axis.x(s.start), axis.x(s.end)
         body.append(
             f'<g class="stage-row" data-stage="{escape(s.id)}">'
@@ -837,9 +841,11 @@ def stages_png(scenario: Scenario) -> bytes:
             (y - 0.15, 0.3),
             facecolors=c,
         )
-        ax.plot(_date_num(rules.notice_date(scenario, s)), y + 0.4, "v", color=PERMANENT_COLOUR)
         ax.plot(
-            _date_num(rules.legal_notice_date(scenario, s)),
+            _date_num(rules.stage_notice_date(scenario, s)), y + 0.4, "v", color=PERMANENT_COLOUR
+        )
+        ax.plot(
+            _date_num(rules.stage_legal_notice_date(scenario, s)),
             y + 0.4,
             "v",
             markerfacecolor="white",
@@ -1030,7 +1036,7 @@ def _stage_rows(scenario: Scenario, plan: Plan | None) -> list[dict[str, str]]:
     out = []
     for s in scenario.stages:
         k = kpis.get(s.id)
-        notice = rules.notice_date(scenario, s)
+        notice = rules.stage_notice_date(scenario, s)
         over = ""
         if k is not None and k.overcapacity is not None:
             over = f"{dk_number(k.overcapacity * 100, 0)} %"
@@ -1040,7 +1046,7 @@ def _stage_rows(scenario: Scenario, plan: Plan | None) -> list[dict[str, str]]:
                 "name": stage_title(s),
                 "notice": notice.isoformat(),
                 "notice_late": "ja" if notice < today else "",
-                "legal": rules.legal_notice_date(scenario, s).isoformat(),
+                "legal": rules.stage_legal_notice_date(scenario, s).isoformat(),
                 "move_out": scenario.date_of(rules.move_out_day(scenario, s)).isoformat(),
                 "start": s.start.isoformat(),
                 "end": s.end.isoformat(),

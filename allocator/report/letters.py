@@ -84,13 +84,17 @@ CATEGORY_DA: Mapping[CostCategory, str] = {
     CostCategory.RENT_LOSS_EMPTY: "Huslejetab, tomme boliger",
     CostCategory.RENT_LOSS_OCCUPIED: "Huslejetab, genhusningsboliger",
     CostCategory.RENT_LOSS_VACATED: "Huslejetab, fraflyttede boliger",
+    CostCategory.RENT_LOSS_SPARE: "Huslejetab, reserveboliger (overkapacitet)",
     CostCategory.RENT_REDUCTION: "Huslejenedsættelse",
-    CostCategory.PAVILIONS: "Pavilloner",
+    CostCategory.PAVILION_SETUP: "Pavilloner, opstilling",
+    CostCategory.PAVILION_RENT: "Pavilloner, leje",
+    CostCategory.PAVILION_REMOVAL: "Pavilloner, nedtagning",
     CostCategory.MOVING: "Flytning",
     CostCategory.EXTRA_HELP: "Ekstra flyttehjælp",
     CostCategory.TRANSFERS: "Telefon, internet og tv",
     CostCategory.STORAGE: "Opmagasinering",
     CostCategory.TIME_LIMITED_DEPOSITS: "Nedsat indskud, tidsbegrænset udlejning",
+    CostCategory.CLEANING_INSPECTION: "Syn og istandsættelse",
     CostCategory.CONSULTANT: "Genhusningskonsulent",
 }
 
@@ -359,7 +363,7 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
     notice_late = hp.notice_date < policy.planning_date
     return_letter = hp.return_letter_date
     if return_letter is None and hp.return_date is not None:
-        return_letter = rules.return_letter_date(hp.return_date)
+        return_letter = rules.return_letter_date(scenario, hp.return_date)
     clearing = scenario.date_of(rules.move_out_day(scenario, stage))
     return LetterInfo(
         household_id=household.id,
@@ -374,7 +378,7 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         notice_date=hp.notice_date,
         letter_date=policy.planning_date if notice_late else hp.notice_date,
         notice_late=notice_late,
-        legal_notice_date=rules.legal_notice_date(scenario, stage),
+        legal_notice_date=rules.stage_legal_notice_date(scenario, stage),
         notice_months=policy.notice_months,
         legal_notice_months=policy.legal_notice_months,
         clearing_date=clearing,

@@ -168,7 +168,7 @@ def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
             str(stage.end),
             str(scenario.date_of(rules.move_out_day(scenario, stage))),
             str(scenario.date_of(rules.back_day(scenario, stage))),
-            str(rules.notice_date(scenario, stage)),
+            str(rules.stage_notice_date(scenario, stage)),
             str(per_stage.get(stage.id, 0)),
         )
     console.print(table)
