@@ -15,8 +15,9 @@ from ortools.sat.python import cp_model
 from allocator import rules
 from allocator.cpsat.instance import TIME_POINTS, Instance, NodeKind, Option, OptionKind, Unit
 from allocator.cpsat.model import RehousingModel
-from models.plan import HouseholdPlan, Mode, NeedGroup, PlaceTimeline, Segment, SegmentKind
-from models.scenario import Scenario, Source
+from allocator.plan.timeline import gap_segments, spare_segment, stay_segments
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Segment, SegmentKind
+from models.scenario import Source
 
 Value = Callable[[cp_model.IntVar], int]
 
@@ -203,82 +204,6 @@ def _unit_timeline(
         released=date(t),
         segments=segments,
     )
-
-
-def stay_segments(
-    scenario: Scenario,
-    start: int,
-    end: int,
-    household: str,
-    stage: str | None,
-    move_in: int,
-    move_out: int,
-) -> list[Segment]:
-    """A place's block [start, end) for a stay: waiting, occupied [move_in, move_out), waiting.
-
-    The place is reserved for the stage's whole moving period (docs/MODEL.md):
-    held empty from the stage's first move-out day until the household moves
-    in, and after it moves back until the stage's return period ends.
-    """
-    date = scenario.date_of
-    pieces = [
-        (SegmentKind.HELD_EMPTY, start, move_in, None),
-        (SegmentKind.OCCUPIED, move_in, move_out, household),
-        (SegmentKind.HELD_EMPTY, move_out, end, None),
-    ]
-    return [
-        Segment(kind=k, start=date(a), end=date(b), household=h, stage=stage)
-        for k, a, b, h in pieces
-        if b > a
-    ]
-
-
-def spare_segment(
-    scenario: Scenario, start: int, end: int, stage: str | None, need: NeedGroup
-) -> Segment:
-    """A spare held ready over a stage's offer period [start, end) for ``need`` (R10)."""
-    date = scenario.date_of
-    return Segment(kind=SegmentKind.SPARE, start=date(start), end=date(end), stage=stage, need=need)
-
-
-def gap_segments(
-    scenario: Scenario,
-    start: int,
-    end: int,
-    stage: str | None,
-    *,
-    leased: bool,
-    after_occupant: bool,
-) -> list[Segment]:
-    """The segments of a gap [start, end) of a dwelling timeline before a use of ``stage``.
-
-    Held empty, or (``leased``) let on one time-limited lease with the
-    turnaround days around it held empty (R2, R11, :func:`rules.lease_span`;
-    the next use always counts as an occupant, as in the model).
-    ``after_occupant`` says whether an occupant (a stay) ends the gap's
-    start. Empty pieces are left out.
-
-    Raises
-    ------
-    ValueError
-        If ``leased`` but the gap is too short for a time-limited lease.
-
-    """
-    date = scenario.date_of
-    pieces = [(SegmentKind.HELD_EMPTY, start, end)]
-    if leased:
-        span = rules.lease_span(
-            scenario, start, end, after_occupant=after_occupant, before_occupant=True
-        )
-        if span is None:
-            raise ValueError(f"a gap [{start}, {end}) is too short for a time-limited lease")
-        ls, le = span
-        pieces = [
-            (SegmentKind.HELD_EMPTY, start, ls),
-            (SegmentKind.TIME_LIMITED, ls, le),
-            (SegmentKind.HELD_EMPTY, le, end),
-        ]
-    return [Segment(kind=k, start=date(a), end=date(b), stage=stage) for k, a, b in pieces if b > a]
 
 
 def _pavilion_timelines(

@@ -39,7 +39,7 @@ Merge (:func:`merge_plans`)
     permanent lettings) of all groups in one availability interval of a
     dwelling become one timeline from the interval's start, and every gap
     between uses is derived again: held empty, or let time-limited where
-    that is cheaper (:func:`allocator.cpsat.extract.gap_segments`,
+    that is cheaper (:func:`allocator.plan.timeline.gap_segments`,
     :func:`allocator.rules.lease_span`), as the model prices gaps. Pavilion
     modules are renumbered per type across the groups.
 
@@ -64,10 +64,10 @@ from typing import Any
 
 from allocator import rules
 from allocator.bound import lagrange
-from allocator.cpsat.extract import gap_segments
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan
 from allocator.plan.check import check_plan
 from allocator.plan.pricing import build_plan, plan_objective
+from allocator.plan.timeline import gap_segments
 from models.plan import (
     HouseholdPlan,
     Mode,
