@@ -23,12 +23,19 @@ date        day  what
 ========== ===== ==============================================
 2025-02-01   31  notice date of S1 (4 months before start)
 2025-04-01   90  O3 falls vacant
-2025-05-02  121  out(S1): move-out day (start - 30 days)
+2025-04-01   91  S1's offer period starts (30 days before its first move-out)
+2025-05-02  121  out(S1): move-out day (start - 30 days), a Friday: up to 8
+                 households move out that day, more on the working days before
 2025-06-01  151  S1 starts
 2025-09-01  243  S1 ends
-2025-09-15  257  back(S1): return day (end + 14 days)
-2025-11-01  304  the pavilion's 6-month minimum rental ends (121 + 183)
+2025-09-15  257  back(S1): return day (end + 14 days), a Monday
+2025-09-16  258  end of S1's return period with up to 8 returns (a place of S1 is
+                 reserved for its stay block [121, 258))
+2025-10-01  274  a pavilion rented from day 91 ends its 6-month minimum (91 + 183)
 ========== ===== ==============================================
+
+The notice date of S1 is Friday 2025-01-31 (day 30): 4 months before start
+falls on Saturday 2025-02-01.
 """
 
 from __future__ import annotations
@@ -41,8 +48,10 @@ from allocator import rules
 from allocator.plan.pricing import build_plan
 from allocator.solving.solver import solve
 from models.plan import (
+    Access,
     HouseholdPlan,
     Mode,
+    NeedGroup,
     PlaceTimeline,
     Plan,
     Result,
@@ -56,6 +65,10 @@ PLANNING_DATE = "2025-01-01"
 #: Days of the standard stage S1 (see the module docstring).
 OUT_S1 = 121
 BACK_S1 = 257
+#: End of S1's return period when at most 8 households return: its stays' blocks end here.
+END_S1 = 258
+#: First day of S1's offer period (R10) when all its households move out on OUT_S1.
+OFFER_S1 = 91
 
 Item = dict[str, Any]
 
@@ -263,11 +276,13 @@ def _day(scn: Scenario, day: int) -> date:
     return scn.date_of(day)
 
 
-def _dates(scn: Scenario, household_id: str) -> tuple[str, date, date, int]:
-    """Stage id, notice date, move-out date and return day of a household."""
-    stg = scn.stage_of(scn.household(household_id))
-    move_out = _day(scn, rules.move_out_day(scn, stg))
-    return stg.id, rules.notice_date(scn, stg), move_out, rules.back_day(scn, stg)
+def _dates(scn: Scenario, household_id: str) -> tuple[str, date, date, int | None]:
+    """Stage id, notice date, move-out date and return day of a household (the schedule's)."""
+    h = scn.household(household_id)
+    stg = scn.stage_of(h)
+    sched = rules.schedule(scn)
+    move_out = _day(scn, sched.move_out[household_id])
+    return stg.id, rules.notice_date(scn, stg.start, move_out), move_out, sched.returns.get(h.id)
 
 
 def temporary(
@@ -275,12 +290,12 @@ def temporary(
 ) -> HouseholdPlan:
     """A temporary stay in ``place`` (dwelling id or pavilion module id) per the rules.
 
-    It moves back at back(s), or into the after-renovation dwelling ``after``
-    on its ready day. A place that is not a dwelling is taken as a pavilion module.
+    It moves out and back on its days of :func:`allocator.rules.schedule`
+    (into the after-renovation dwelling ``after`` if given). A place that is
+    not a dwelling is taken as a pavilion module.
     """
     stage_id, notice, move_out, back = _dates(scn, household_id)
-    if after is not None:
-        back = rules.ready_day(scn, scn.after_dwelling(after))
+    assert back is not None, f"{household_id} does not return by the schedule"
     dwellings = {d.id: d for d in scn.dwellings}
     source = dwellings[place].source if place in dwellings else Source.PAVILION
     return HouseholdPlan(
@@ -292,13 +307,13 @@ def temporary(
         place=place,
         place_source=source,
         return_date=_day(scn, back),
-        return_letter_date=rules.return_letter_date(_day(scn, back)),
+        return_letter_date=rules.return_letter_date(scn, _day(scn, back)),
         after_dwelling=after,
     )
 
 
 def permanent(scn: Scenario, household_id: str, dwelling: str) -> HouseholdPlan:
-    """A permanent move into ``dwelling`` on the move-out day."""
+    """A permanent move into ``dwelling`` on its moving day."""
     stage_id, notice, move_out, _ = _dates(scn, household_id)
     return HouseholdPlan(
         household=household_id,
@@ -311,7 +326,7 @@ def permanent(scn: Scenario, household_id: str, dwelling: str) -> HouseholdPlan:
 
 
 def direct(scn: Scenario, household_id: str, after: str) -> HouseholdPlan:
-    """A direct move into the after-renovation dwelling ``after`` on the move-out day."""
+    """A direct move into the after-renovation dwelling ``after`` on its moving day."""
     stage_id, notice, move_out, _ = _dates(scn, household_id)
     return HouseholdPlan(
         household=household_id,
@@ -330,14 +345,23 @@ def seg(
     end: int | None = None,
     household: str | None = None,
     stage: str | None = None,
+    need: str | None = None,
 ) -> Segment:
-    """A segment [start, end) in day numbers; ``end`` defaults to ``start`` (a mark)."""
+    """A segment [start, end) in day numbers; ``end`` defaults to ``start`` (a mark).
+
+    ``need`` of a spare: ``"ROOMS/ACCESS"``, e.g. ``"1/none"`` or ``"2/step_free"``.
+    """
+    group = None
+    if need is not None:
+        rooms, access = need.split("/")
+        group = NeedGroup(rooms=int(rooms), access=Access(access))
     return Segment(
         kind=SegmentKind(kind),
         start=_day(scn, start),
         end=_day(scn, start if end is None else end),
         household=household,
         stage=stage,
+        need=group,
     )
 
 
@@ -348,18 +372,25 @@ def timeline(
     *,
     pavilion_type: str | None = None,
     released: int | None = None,
+    collected_from: int | None = None,
 ) -> PlaceTimeline:
-    """A place timeline collected from its first segment's start.
+    """A place timeline collected from its first segment's start (or ``collected_from``).
 
     ``released`` (a day) defaults to the end of the last segment; pass it for
-    pavilion modules whose minimum rental runs longer.
+    pavilion modules whose minimum rental runs longer. A pavilion module is
+    collected from the first day of its first stage's offer period (not
+    before its lead time) unless ``collected_from`` says otherwise.
     """
+    if pavilion_type is not None and collected_from is None:
+        first = segments[0].stage
+        lead = next(p.lead_days for p in scn.pavilions if p.id == pavilion_type)
+        collected_from = max(rules.schedule(scn).offer_period(first or "")[0], lead)
     dwellings = {d.id: d for d in scn.dwellings}
     return PlaceTimeline(
         place=place,
         source=Source.PAVILION if pavilion_type else dwellings[place].source,
         pavilion_type=pavilion_type,
-        collected_from=segments[0].start,
+        collected_from=segments[0].start if collected_from is None else _day(scn, collected_from),
         released=segments[-1].end if released is None else _day(scn, released),
         segments=segments,
     )
@@ -371,13 +402,17 @@ def timeline(
 def tiny_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
     """Household plans and timelines of the valid hand-made plan of :func:`tiny`.
 
+    All three households move out on day 121 (H2 first: it moves for good).
+
     - H1 stays in O1 [121, 257); O1 is let time-limited [0, 114), then held
-      empty the 7-day turnaround [114, 121).
+      empty the 7-day turnaround [114, 121), and after H1's return until
+      S1's return period ends [257, 258).
     - H2 moves for good into O2 on day 121.
-    - H3 stays in pavilion module PT-1 [121, 257); the module is rented
-      [121, 304) (6-month minimum).
-    - O3 is held empty [90, 121) as the stage's spare place (R10: 2 displaced
-      households need a pool of 3: O1, PT-1, O3).
+    - H3 stays in pavilion module PT-1 [121, 257); the module is in place for
+      S1's offer period and rented [91, 274) (6-month minimum).
+    - O3 is held empty [90, 91), then held ready as the stage's spare over
+      its offer period [91, 122) for a one-room household without access
+      needs, as H3 is (R10: 2 displaced households need ceil(0.2 * 2) = 1 spare).
     """
     households = [
         temporary(scn, "H1", "O1"),
@@ -390,22 +425,26 @@ def tiny_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]
             "O1",
             [
                 seg(scn, "time_limited", 0, 114),
-                seg(scn, "held_empty", 114, OUT_S1),
+                seg(scn, "held_empty", 114, OUT_S1, stage="S1"),
                 seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1"),
+                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
             ],
         ),
         timeline(scn, "O2", [seg(scn, "permanent", OUT_S1, household="H2", stage="S1")]),
         timeline(
             scn,
             "O3",
-            [seg(scn, "held_empty", 90, OUT_S1), seg(scn, "spare", OUT_S1, stage="S1")],
+            [
+                seg(scn, "held_empty", 90, OFFER_S1, stage="S1"),
+                seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1", need="1/none"),
+            ],
         ),
         timeline(
             scn,
             "PT-1",
             [seg(scn, "occupied", OUT_S1, BACK_S1, household="H3", stage="S1")],
             pavilion_type="PT",
-            released=304,
+            released=OFFER_S1 + 183,
         ),
     ]
     return households, places
@@ -420,7 +459,8 @@ def tiny_plan(scn: Scenario | None = None) -> Plan:
 def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
     """Household plans and timelines of the valid hand-made plan of :func:`two_stage`.
 
-    - H1 (most senior) wins N1: stays in O1 [121, 257), then moves into N1.
+    - H1 (most senior) wins N1: stays in O1 [121, 257), then moves into N1;
+      O1 is reserved to the end of S1's return period (258).
     - H2 wished N1 too but is junior: stays in O2 [121, 257) and returns home.
     - H4 (stage S2, out day 274) wins N2, ready on day 257: moves in directly.
     """
@@ -430,8 +470,22 @@ def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimel
         direct(scn, "H4", "N2"),
     ]
     places = [
-        timeline(scn, "O1", [seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1")]),
-        timeline(scn, "O2", [seg(scn, "occupied", OUT_S1, BACK_S1, household="H2", stage="S1")]),
+        timeline(
+            scn,
+            "O1",
+            [
+                seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1"),
+                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
+            ],
+        ),
+        timeline(
+            scn,
+            "O2",
+            [
+                seg(scn, "occupied", OUT_S1, BACK_S1, household="H2", stage="S1"),
+                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
+            ],
+        ),
     ]
     return households, places
 

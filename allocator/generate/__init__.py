@@ -421,15 +421,17 @@ def generate(size: str | SizeSpec = "example", seed: int = 0) -> Scenario:
         name = f"Afdeling {case.names[0]}, {ORGANISATION}"
     else:
         name = f"{ORGANISATION}: {', '.join(case.names)}"
-    return Scenario(
-        name=name,
-        municipality="Aarhus",
-        policy=Policy(planning_date=case.planning),
-        stages=case.stages,
-        dwellings=case.dwellings,
-        households=case.households,
-        after_dwellings=case.after,
-        pavilions=case.pavilions,
+    return _settle_merged(
+        Scenario(
+            name=name,
+            municipality="Aarhus",
+            policy=Policy(planning_date=case.planning),
+            stages=case.stages,
+            dwellings=case.dwellings,
+            households=case.households,
+            after_dwellings=case.after,
+            pavilions=case.pavilions,
+        )
     )
 
 
@@ -460,7 +462,8 @@ def _department(
             start = _monday(stages[-1].start + timedelta(days=draw.integer(95, 145)))
         end = start + timedelta(weeks=draw.integer(22, 30))
         sid = f"{dept.code}-E{k + 1}" if portfolio else f"E{k + 1}"
-        stages.append(Stage(id=sid, name="", start=start, end=end))
+        department = dept.code if portfolio else None  # one moving company per department
+        stages.append(Stage(id=sid, name="", department=department, start=start, end=end))
 
     per_stage = _split(n_households, n_stages, draw)
     merges = _split(n_merges, n_stages, draw, noise=0.0)
@@ -688,6 +691,7 @@ def _wishes(
     def eligible(h: Household, a: AfterDwelling) -> bool:
         return (
             a.rooms >= min_rooms(h)
+            and (h.rooms_max is None or a.rooms <= h.rooms_max)
             and (a.wheelchair or not h.wheelchair)
             and (a.step_free or not h.step_free)
             and (h.max_floor is None or a.floor <= h.max_floor)
@@ -711,12 +715,17 @@ def _wishes(
             fit = [a for a in own if eligible(h, a)]
             wishes = [a.id for a in draw.sample(fit, 6)]
         elif agreement is Agreement.UNDECIDED and draw.chance(0.7):
-            wishes = [a.id for a in draw.sample(own, draw.integer(1, 4))]
+            fit = [a for a in own if eligible(h, a)]
+            wishes = [a.id for a in draw.sample(fit, draw.integer(1, 4))]
         out[i] = h.model_copy(update={"agreement": agreement, "wishes": wishes})
 
     # other wishers, one from each seniority band
     others = sorted(
-        (i for i, h in enumerate(out) if h.dwelling not in merged),
+        (
+            i
+            for i, h in enumerate(out)
+            if h.dwelling not in merged and h.agreement is not Agreement.PERMANENT
+        ),
         key=lambda i: (out[i].seniority_date, out[i].id),
     )
     n_wishers = round(0.08 * len(others))
@@ -725,30 +734,37 @@ def _wishes(
         for band in bands:
             i = others[int(band[draw.integer(0, len(band) - 1)])]
             h = out[i]
-            weights = [
-                (3.0 if a.stage == stage_of[h.id] else 1.0)
-                * (3.0 if a.rooms >= min_rooms(h) else 0.3)
-                for a in after
-            ]
-            wishes = [a.id for a in draw.sample(after, draw.integer(1, 4), weights)]
+            # households wish what they may get (R5, R6); validate flags other wishes
+            fit = [a for a in after if eligible(h, a)]
+            if not fit:
+                continue
+            weights = [3.0 if a.stage == stage_of[h.id] else 1.0 for a in fit]
+            wishes = [a.id for a in draw.sample(fit, draw.integer(1, 4), weights)]
             out[i] = h.model_copy(update={"wishes": wishes})
 
-    # a temporary merged-away household must be sure to win (serial dictatorship)
-    order = {h.id: (h.seniority_date, h.birth_date or date.max, h.id) for h in out}
-    by_id = {a.id: a for a in after}
-    rivals = [h for h in out if h.wishes and h.agreement is not Agreement.PERMANENT]
-    for i, h in enumerate(out):
-        if h.dwelling not in merged or h.agreement is not Agreement.TEMPORARY:
-            continue
-        mine = {w for w in h.wishes if eligible(h, by_id[w])}
-        senior = sum(
-            1
-            for g in rivals
-            if g.id != h.id and order[g.id] < order[h.id] and mine.intersection(g.wishes)
-        )
-        if senior >= len(mine):
-            out[i] = h.model_copy(update={"agreement": Agreement.UNDECIDED})
     return out
+
+
+def _settle_merged(scenario: Scenario) -> Scenario:
+    """A temporary household whose home is merged away and that wins nothing becomes undecided.
+
+    Seniority (R9) is decided by the rules; such a household would have
+    nowhere to return to, so its agreement leaves the permanent move open.
+    """
+    won = rules.seniority_allocation(scenario)
+    removed = scenario.removed_dwellings()
+    stuck = {
+        h.id
+        for h in scenario.households
+        if h.dwelling in removed and h.id not in won and h.agreement is Agreement.TEMPORARY
+    }
+    if not stuck:
+        return scenario
+    households = [
+        h.model_copy(update={"agreement": Agreement.UNDECIDED}) if h.id in stuck else h
+        for h in scenario.households
+    ]
+    return scenario.model_copy(update={"households": households})
 
 
 def _organisation_vacancies(case: _Case, spec: SizeSpec, draw: _Draw, horizon: date) -> None:
