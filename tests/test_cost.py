@@ -31,9 +31,13 @@ from tests.tiny import (
     tiny_parts,
     tiny_plan,
     two_stage,
+    two_stage_data,
     two_stage_parts,
     two_stage_plan,
     vacant,
+)
+from tests.tiny import (
+    day_date as tiny_day,
 )
 
 
@@ -57,16 +61,21 @@ def test_tiny_plan_costs_exactly_what_was_worked_out_by_hand() -> None:
     scn = tiny()
     pricing = price_plan(scn, *tiny_parts(scn))
     expected = {
-        # O1 held empty [114, 121) = 7 d and O3 [90, 121) = 31 d: 38 d * 12,000
-        C.RENT_LOSS_EMPTY: 38 * 12_000,  # 456,000
+        # O1 held empty [114, 121) = 7 d and O3 [90, 91) = 1 d: 8 d * 12,000
+        C.RENT_LOSS_EMPTY: 8 * 12_000,  # 96,000
+        # O3 held ready as the spare over the offer period [91, 122): 31 d
+        C.RENT_LOSS_SPARE: 31 * 12_000,  # 372,000
         # O1 occupied by H1 [121, 257) = 136 d * 12,000
         C.RENT_LOSS_OCCUPIED: 136 * 12_000,  # 1,632,000
         # H2 permanent: A2 lost from out 121 to back 257 = 136 d * 12,000
         C.RENT_LOSS_VACATED: 136 * 12_000,  # 1,632,000
         # half the own rent for 136 d: H1 24,000/2 + H3 12,000/2 a day
         C.RENT_REDUCTION: 136 * 12_000 + 136 * 6_000,  # 2,448,000
-        # PT-1: 10,000 + 5,000 DKK + 183 rental days [121, 304) * 12,000 øre
-        C.PAVILIONS: 1_500_000 + 183 * 12_000,  # 3,696,000
+        # PT-1, in place for the offer period: 10,000 DKK set-up, 183 rental
+        # days [91, 274) * 12,000 øre, 5,000 DKK removal
+        C.PAVILION_SETUP: 1_000_000,
+        C.PAVILION_RENT: 183 * 12_000,  # 2,196,000
+        C.PAVILION_REMOVAL: 500_000,
         # H1 2 moves * 10,000 DKK (3 rooms), H2 1 * 8,000, H3 2 * 8,000 (2 rooms)
         C.MOVING: 2 * 1_000_000 + 800_000 + 2 * 800_000,  # 4,400,000
         # H3 is elderly: 2 moves * 2,500 DKK
@@ -82,26 +91,27 @@ def test_tiny_plan_costs_exactly_what_was_worked_out_by_hand() -> None:
     }
     assert ore_by_category(pricing.costs, "S1") == expected
     assert ore_by_category(pricing.costs, "total") == expected
-    # 456,000 + 1,632,000 + 1,632,000 + 2,448,000 + 3,696,000 + 4,400,000
-    # + 500,000 + 600,000 + 300,000 + 500,000 + 1,200,000 = 17,364,000 øre
-    assert pricing.total_ore == 17_364_000
+    # 96,000 + 372,000 + 1,632,000 + 1,632,000 + 2,448,000 + 3,696,000
+    # + 4,400,000 + 500,000 + 600,000 + 300,000 + 500,000 + 1,200,000 = 17,376,000 øre
+    assert pricing.total_ore == 17_376_000
     assert [c.stage for c in pricing.costs] == ["S1", "total"]
-    assert pricing.costs[-1].total == 173_640.00
+    assert pricing.costs[-1].total == 173_760.00
     # H1 wished 3 rooms, got 2: 3,000 DKK; H3 prefers own organisation, got a
     # pavilion: 2,000 DKK
     assert pricing.penalties_ore == 500_000
     assert pricing.penalties == 5_000.00
-    assert pricing.objective_ore == 17_864_000
+    assert pricing.objective_ore == 17_876_000
 
 
 def test_tiny_plan_kpis() -> None:
     scn = tiny()
     assert price_plan(scn, *tiny_parts(scn)).kpis == Kpis(
-        rent_loss=37_200.00,  # (456,000 + 1,632,000 + 1,632,000) øre
-        vacancy_days=38,
+        rent_loss=37_320.00,  # (96,000 + 372,000 + 1,632,000 + 1,632,000) øre
+        vacancy_days=8,
         occupied_days=136,  # dwellings only: the pavilion stay is not counted
-        withheld_days=38 + 136,
+        withheld_days=8 + 136 + 31,
         time_limited_days=114,
+        spare_days=31,
         moves=5,
         households_by_mode={"temporary": 2, "direct": 0, "permanent": 1},
         households_by_source={
@@ -118,9 +128,10 @@ def test_tiny_plan_kpis() -> None:
                 stage="S1",
                 households=3,
                 displaced=2,
-                pool=3,  # O1, PT-1 and the spare O3
+                spares=1,  # O3
+                pool=3,  # H1 and H3, and the spare O3
                 overcapacity=0.5,
-                notice_date=scn.date_of(31),  # 2025-02-01
+                notice_date=scn.date_of(30),  # Friday 2025-01-31: 2025-02-01 is a Saturday
                 notice_in_past=False,
             )
         ],
@@ -159,7 +170,9 @@ def test_temporary_mover_into_an_earlier_ready_after_dwelling_pays_vacated_rent(
     # S2 [2025-08-01, 2026-03-01): out day 212 - 30 = 182, back 424 + 14 = 438.
     # N1 of S1 [2025-06-01, 2025-12-01) is ready on day 334 + 14 = 348 > 182,
     # so H5 stays in O1 [182, 348) and then moves into N1; its own A5 is
-    # lost from 348 until back(S2) = 438.
+    # lost from 348 until back(S2) = 438. Inspections and cleaning at the
+    # default prices: A5 at move-out, O1 at move-in and move-out (3 * 1,000
+    # DKK), and O1 cleaned after the stay (3,500 DKK).
     scn = scenario(
         {
             "policy": {"overcapacity": 0.0},
@@ -183,38 +196,51 @@ def test_temporary_mover_into_an_earlier_ready_after_dwelling_pays_vacated_rent(
         C.RENT_LOSS_VACATED: 90 * 12_000,
         C.MOVING: 2 * 800_000,
         C.TRANSFERS: 2 * 120_000,
+        C.CLEANING_INSPECTION: 3 * 100_000 + 350_000,
         C.CONSULTANT: 400_000,
     }
     assert check_plan(scn, build_plan(scn, [hp], [place])).violations == []
 
 
 def test_a_gap_is_charged_to_the_stage_of_the_next_use() -> None:
-    # O1 serves H1 (S1) [121, 257), is held empty [257, 274) and then held
-    # as a spare for S2 at out(S2) = 274: the 17 empty days go to S2.
-    scn = two_stage()
+    # S2 works [2025-12-01, 2026-01-01): its households must be out by day 304,
+    # a Saturday, so they move out on Friday 2025-10-31 (day 303); its offer
+    # period is [273, 304). O1 serves H1 (S1) [121, 257), is held empty
+    # [257, 273) and then held as S2's spare over [273, 304) for H5's need
+    # group: the 16 empty days go to S2.
+    data = two_stage_data()
+    data["stages"][1] = stage("S2", "2025-12-01", "2026-01-01")
+    data["dwellings"] += [home("B2", stage="S2"), vacant("O3", tiny_day(303))]
+    data["households"] += [household("H5", "B2")]
+    scn = scenario(data)
     households, places = two_stage_parts(scn)
     o1 = places[0].model_copy(
         update={
             "segments": [
                 *places[0].segments,
-                seg(scn, "held_empty", BACK_S1, 274),
-                seg(scn, "spare", 274, stage="S2"),
+                seg(scn, "held_empty", BACK_S1, 273),
+                seg(scn, "spare", 273, 304, stage="S2", need="1/none"),
             ],
-            "released": scn.date_of(274),
+            "released": scn.date_of(304),
         }
     )
-    pricing = price_plan(scn, households, [o1, places[1]])
-    assert ore_by_category(pricing.costs, "S2")[C.RENT_LOSS_EMPTY] == 17 * 12_000
+    h5 = temporary(scn, "H5", "O3")
+    o3 = timeline(scn, "O3", [seg(scn, "occupied", 303, 379, household="H5", stage="S2")])
+    plan_households, plan_places = [*households, h5], [o1, places[1], o3]
+    pricing = price_plan(scn, plan_households, plan_places)
+    assert ore_by_category(pricing.costs, "S2")[C.RENT_LOSS_EMPTY] == 16 * 12_000
+    assert ore_by_category(pricing.costs, "S2")[C.RENT_LOSS_SPARE] == 31 * 12_000
     assert C.RENT_LOSS_EMPTY not in ore_by_category(pricing.costs, "S1")
-    assert pricing.kpis.stages[1].pool == 1
-    assert check_plan(scn, build_plan(scn, households, [o1, places[1]])).violations == []
+    assert (pricing.kpis.stages[1].spares, pricing.kpis.stages[1].pool) == (1, 2)
+    plan = build_plan(scn, plan_households, plan_places)
+    assert check_plan(scn, plan).violations == []
 
 
 @pytest.mark.parametrize(
     ("min_months", "released", "rental_days"),
     [
-        (6, 304, 183),  # the minimum rental [121, 304) outlasts the stay
-        (0, BACK_S1, 136),  # no minimum: rented for the stay [121, 257) only
+        (6, 274, 183),  # the minimum rental [91, 274) outlasts the stay
+        (0, BACK_S1, 166),  # no minimum: rented from the offer period to the return
     ],
 )
 def test_pavilion_rental_is_the_longer_of_stay_and_minimum(
@@ -226,7 +252,10 @@ def test_pavilion_rental_is_the_longer_of_stay_and_minimum(
     households, places = tiny_parts(scn)
     module = places[3].model_copy(update={"released": scn.date_of(released)})
     pricing = price_plan(scn, households, [*places[:3], module])
-    assert ore_by_category(pricing.costs, "S1")[C.PAVILIONS] == 1_500_000 + rental_days * 12_000
+    costs = ore_by_category(pricing.costs, "S1")
+    assert costs[C.PAVILION_SETUP] == 1_000_000
+    assert costs[C.PAVILION_RENT] == rental_days * 12_000
+    assert costs[C.PAVILION_REMOVAL] == 500_000
     assert check_plan(scn, build_plan(scn, households, [*places[:3], module])).violations == []
 
 
@@ -256,3 +285,28 @@ def test_two_stage_plan_is_priced_by_build_plan() -> None:
 def test_pricing_and_checking_do_not_use_cp_sat(module: str) -> None:
     source = (Path(__file__).parents[1] / "allocator" / module).read_text()
     assert "ortools" not in source
+
+
+def test_a_module_serving_two_stages_is_shared_by_the_days_each_used_it() -> None:
+    # the module of tiny_plan, rented [91, 274), also houses a household of
+    # S2 for 75 days: set-up, rent and removal split 136 : 75, in whole øre
+    data = tiny_data()
+    data["stages"].append(stage("S2", "2025-11-01", "2026-01-01"))
+    scn = scenario(data)
+    households, places = tiny_parts(scn)
+    module = places[3].model_copy(
+        update={
+            "segments": [*places[3].segments, seg(scn, "occupied", 300, 375, "H3", "S2")],
+            "released": scn.date_of(375),
+        }
+    )
+    pricing = price_plan(scn, households, [*places[:3], module])
+    s1, s2 = ore_by_category(pricing.costs, "S1"), ore_by_category(pricing.costs, "S2")
+    rent = (375 - 91) * 12_000
+    for category, amount in [
+        (C.PAVILION_SETUP, 1_000_000),
+        (C.PAVILION_RENT, rent),
+        (C.PAVILION_REMOVAL, 500_000),
+    ]:
+        assert s1[category] + s2[category] == amount
+        assert abs(s1[category] - amount * 136 / 211) < 1

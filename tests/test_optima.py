@@ -9,14 +9,18 @@ it too, and the MILP peer (HiGHS on the same model) must agree.
 
 Common prices (default costs, see ``tests/tiny.py``):
 
-- stage S1: out(S1) = 121, back(S1) = 257, a stay of 136 days;
-  stage S2 of ``two_stage``: out(S2) = 274, back(S2) = 379, 105 days;
+- stage S1: out(S1) = 121, back(S1) = 257, a stay of 136 days (both
+  working days: with up to 8 households of a stage all move out and back on
+  these days, so a stay's block is [121, 257)); its offer period (R10) is
+  [91, 122); stage S2 of ``two_stage``: out(S2) = 274, back(S2) = 379, 105 days;
 - ``rules.daily_ore(3650) == 12_000``, ``rules.daily_ore(1825) == 6_000``;
 - one move of a household in a 2-room dwelling: moving company 8,000 DKK +
   transfers 1,200 DKK = 920,000 øre (elderly: + 2,500 DKK extra help);
 - consultant 4,000 DKK = 400,000 øre per household;
 - a time-limited lease: deposit 5,000 DKK = 500,000 øre, at least 90 days,
-  7 turnaround days held empty before the next occupant.
+  7 turnaround days held empty before the next occupant;
+- inspections and cleaning cost nothing in these cases (``tests/tiny.py``);
+  ``tests/test_cost.py`` prices them.
 """
 
 from __future__ import annotations
@@ -106,15 +110,16 @@ def time_limited_lease() -> Optimum:
 
 
 def lease_between_two_stays() -> Optimum:
-    """O1 houses H1 (S1) and then H2 (S3, out 361), let time-limited in between.
+    """O1 houses H1 (S1) and then H2 (S3, out 363), let time-limited in between.
 
-    S3: out 361, back 497 (136 days). O2 is free from 361 at 17,000 øre a day.
+    S3: out 363 (Tuesday 2025-12-30), back 499 (Friday 2026-05-15), 136 days.
+    O2 is free from 363 at 17,000 øre a day.
     H1: consultant + 2 moves                         2,240,000
     O1 occupied [121, 257)          136 * 12,000    1,632,000
-    O1 gap [257, 361): held 7 + lease [264, 354) 90 days + held 7
+    O1 gap [257, 363): held 7 + lease [264, 356) 92 days + held 7
                           14 * 12,000 + 500,000       668,000
     H2: consultant + 2 moves                         2,240,000
-    O1 occupied [361, 497)          136 * 12,000    1,632,000
+    O1 occupied [363, 499)          136 * 12,000    1,632,000
     total                                           8,412,000
     (H2 in O2 instead: 136 * 17,000 = 2,312,000 > 668,000 + 1,632,000 = 2,300,000)
     """
@@ -123,16 +128,16 @@ def lease_between_two_stays() -> Optimum:
             home("A1"),
             home("C1", stage="S3"),
             vacant("O1", day_date(OUT_S1)),
-            vacant("O2", day_date(361), monthly_rent=17_000 * 365 / 1200),
+            vacant("O2", day_date(363), monthly_rent=17_000 * 365 / 1200),
         ],
         [household("H1", "A1"), household("H2", "C1")],
-        stages=[stage(), stage_days("S3", 361, 497)],
+        stages=[stage(), stage_days("S3", 363, 499)],
     )
 
     def decisions(scn: Scenario, result: Result) -> None:
         assert (_place(result, "H1"), _place(result, "H2")) == ("O1", "O1")
         assert result.plan is not None
-        assert result.plan.kpis.time_limited_days == 90
+        assert result.plan.kpis.time_limited_days == 92
 
     return Optimum(scn, 8_412_000, decisions)
 
@@ -147,6 +152,7 @@ def pavilion_with_household_extras() -> Optimum:
     module: set-up 1,000,000 + removal 500,000
             + 183 days (6-month minimum) * 12,000   3,696,000
     total                                           7,552,000
+    The module is in place for S1's offer period: rented [91, 274).
     """
     scn = case(
         [home("A1")],
@@ -159,7 +165,7 @@ def pavilion_with_household_extras() -> Optimum:
         assert result.plan is not None
         (module,) = result.plan.places
         assert module.pavilion_type == "PT"
-        assert (scn.day(module.collected_from), scn.day(module.released)) == (121, 304)
+        assert (scn.day(module.collected_from), scn.day(module.released)) == (91, 274)
 
     return Optimum(scn, 7_552_000, decisions)
 
@@ -220,13 +226,15 @@ def after_renovation_dwellings() -> Optimum:
 
 
 def overcapacity_spare() -> Optimum:
-    """20 % overcapacity: a pool of 2 for 1 displaced household.
+    """20 % overcapacity: one spare for 1 displaced household, held over [91, 122).
 
     consultant + 2 moves                             2,240,000
     O1 occupied [121, 257)          136 * 12,000    1,632,000
-    O2 (free from 90) held [90, 121) as the spare  31 * 12,000   372,000
-    total                                           4,244,000
-    (the module, 3,696,000, is a dearer spare)
+    O2 (free from 90) held empty [90, 91) and ready as the spare
+    over the offer period [91, 122)  32 * 12,000      384,000
+    total                                           4,256,000
+    (O1, free only from 121, cannot be held over the offer period; the
+    module, 3,696,000, is a dearer spare)
     """
     scn = case(
         [home("A1"), vacant("O1", day_date(OUT_S1)), vacant("O2", day_date(90))],
@@ -238,9 +246,11 @@ def overcapacity_spare() -> Optimum:
     def decisions(scn: Scenario, result: Result) -> None:
         assert result.plan is not None
         assert result.plan.kpis.stages[0].pool == 2
+        assert result.plan.kpis.stages[0].spares == 1
         assert result.plan.kpis.pavilion_modules == 0
+        assert _place(result, "H1") == "O1"
 
-    return Optimum(scn, 4_244_000, decisions)
+    return Optimum(scn, 4_256_000, decisions)
 
 
 def vacated_home_reused() -> Optimum:
@@ -317,15 +327,18 @@ def undecided_household() -> Optimum:
 
 
 def tiny_case() -> Optimum:
-    """The standard ``tiny`` case (see ``tests/tiny.py``); 2 displaced need a pool of 3.
+    """The standard ``tiny`` case (see ``tests/tiny.py``); 2 displaced need 1 spare.
 
-    Four places are needed (3 in the pool, 1 for H2's permanent move) and there
-    are three dwellings, so module PT is rented: 1,500,000 + 183 * 12,000 =
-    3,696,000, cheapest as a home rather than as an empty spare. O1, O2, O3
-    then serve one permanent letting, one stay and one spare in some order;
-    whatever the order, their gaps before day 121 cost O1 500,000 + 7 * 12,000
-    (lease) + O2 0 + O3 31 * 12,000 = 956,000, plus one stay of 1,632,000.
-    H3 prefers the own organisation, so H1 takes the module.
+    Four places are needed (2 stays, 1 spare, 1 for H2's permanent move) and
+    there are three dwellings, so module PT is rented: 1,500,000 + 183 *
+    12,000 = 3,696,000, cheapest as a home rather than as an empty spare. The
+    spare must be held over the offer period [91, 122): only O1 (free from 0)
+    and O3 (from 90) can. O3 as the spare costs [90, 122) 32 * 12,000 =
+    384,000 (O1 would cost 91 held days, too short for a lease, + 31 spare
+    days); O1 is then let time-limited [0, 114) and held 7 days before its
+    use on day 121: 500,000 + 84,000; O2 (from 121) costs nothing before.
+    Gaps and the spare: 968,000, plus one stay of 1,632,000. H3 prefers the
+    own organisation, so H1 takes the module.
 
     consultant                       3 * 400,000    1,200,000
     H1: 2 moves (3 rooms)   2 * (1,000,000 + 120,000)  2,240,000
@@ -334,9 +347,9 @@ def tiny_case() -> Optimum:
     H2: 1 move + own A2 vacated 136 * 12,000        920,000 + 1,632,000
     H3: 2 moves (elderly)   2 * (800,000 + 250,000 + 120,000)  2,340,000
         rent reduction 0.5 * 12,000 * 136               816,000
-    places: 3,696,000 + 956,000 + 1,632,000          6,284,000
-    total                                           17,664,000
-    (the hand-made ``tiny_plan`` costs 17,864,000: it puts H3 in the module)
+    places: 3,696,000 + 968,000 + 1,632,000          6,296,000
+    total                                           17,676,000
+    (the hand-made ``tiny_plan`` costs 17,876,000: it puts H3 in the module)
     """
     scn = tiny()
 
@@ -348,8 +361,15 @@ def tiny_case() -> Optimum:
         assert by_id["H3"].place_source is Source.OWN_ORGANISATION
         assert result.plan.penalties == 3_000.00
         assert result.plan.kpis.stages[0].pool == 3
+        (spare,) = [
+            (t.place, scn.day(seg.start), scn.day(seg.end))
+            for t in result.plan.places
+            for seg in t.segments
+            if seg.kind is SegmentKind.SPARE
+        ]
+        assert spare == ("O3", 91, 122)
 
-    return Optimum(scn, 17_664_000, decisions)
+    return Optimum(scn, 17_676_000, decisions)
 
 
 CASES = [

@@ -234,8 +234,8 @@ def test_moves_are_spread_over_working_days_at_the_daily_capacity() -> None:
     # returns from the ready day on, at the same capacity
     back = Counter(sched.returns.values())
     assert min(back) == 257 and max(back.values()) == 8
-    assert sched.returns_end["S1"] == max(back) + 1
-    assert sched.block("S1", "S1") == (119, max(back) + 1)
+    assert sched.returns_end["S1"] == max(back)
+    assert sched.block("S1", "S1") == (119, max(back))
     assert sched.offer_period("S1") == (119 - 30, 122)
 
 

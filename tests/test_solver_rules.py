@@ -497,7 +497,7 @@ def test_r9_a_merged_away_household_outranked_for_its_wish_is_infeasible() -> No
 
 
 def r10_case(overcapacity: float, *, spare: bool = True, pavilion: bool = False) -> Scenario:
-    """H1 with O1 (free from 121); O2 free from day 90 (held 31 days if a spare)."""
+    """H1 with O1 (free from 121); O2 free from day 90 (a spare: held [90, 91), ready [91, 122))."""
     dwellings = [home("A1"), vacant("O1", day_date(OUT_S1))]
     if spare:
         dwellings.append(vacant("O2", day_date(90)))
@@ -515,11 +515,12 @@ def test_r10_overcapacity_forces_a_spare_at_its_price() -> None:
     scn = r10_case(0.2)
     result = planned(scn)
     assert result.plan is not None
-    # a pool of 1 + ceil(0.2) = 2 places: one spare held empty [90, 121)
+    # a pool of 1 + ceil(0.2) = 2 places: O2 held empty [90, 91), then ready as
+    # the spare over S1's offer period [91, 122)
     assert result.plan.kpis.stages[0].pool == 2
-    kinds = [s.kind for t in result.plan.places for s in t.segments]
-    assert kinds.count(SegmentKind.SPARE) == 1
-    assert objective_ore(result) - objective_ore(without) == 31 * 12_000
+    (o2,) = timelines(result, "O2")
+    assert spans(scn, o2) == [("held_empty", 90, 91, None), ("spare", 91, 122, None)]
+    assert objective_ore(result) - objective_ore(without) == 32 * 12_000
 
 
 def test_r10_no_possible_spare_makes_the_scenario_infeasible() -> None:
@@ -559,22 +560,21 @@ def test_r10_a_dwelling_let_for_good_is_not_a_spare(turnaround: int) -> None:
 
 
 def test_r10_a_pavilion_module_completes_the_pool() -> None:
-    # no second dwelling: a module (lead 90 days, rented [121, 304)) joins the pool.
-    # It houses H1 and O1 (free from 121) is the spare at no cost: cheaper than H1
-    # in O1 (136 d * 12,000) with an empty module held as the spare.
+    # no second dwelling: O1, free only from 121, cannot be held over the offer
+    # period [91, 122); a module (lead 90 days) in place from 91 and rented
+    # [91, 274) can, and joins the pool as the spare while H1 stays in O1.
     scn = r10_case(0.2, spare=False, pavilion=True)
     result = planned(scn)
     assert result.plan is not None
     assert result.plan.kpis.stages[0].pool == 2
-    assert of(result, "H1").place_source is Source.PAVILION
-    (o1,) = timelines(result, "O1")
-    assert spans(scn, o1) == [("spare", OUT_S1, OUT_S1, None)]
+    assert of(result, "H1").place == "O1"
+    (module,) = [t for t in result.plan.places if t.pavilion_type == "PT"]
+    assert spans(scn, module) == [("spare", 91, 122, None)]
+    assert (scn.day(module.collected_from), scn.day(module.released)) == (91, 274)
     without = planned(r10_case(0.0, spare=False, pavilion=True))
     assert of(without, "H1").place == "O1"
-    # + set-up 10,000 + removal 5,000 DKK + 183 d * 12,000 øre; - O1's 136 occupied days
-    assert objective_ore(result) - objective_ore(without) == (
-        1_500_000 + 183 * 12_000 - 136 * 12_000
-    )
+    # + set-up 10,000 + removal 5,000 DKK + 183 d * 12,000 øre
+    assert objective_ore(result) - objective_ore(without) == 1_500_000 + 183 * 12_000
 
 
 # -- R11: collection, time-limited letting, availability --------------------------------
@@ -715,8 +715,8 @@ def test_r12_a_pavilion_module_is_used_when_no_dwelling_fits() -> None:
     assert hp.place_source is Source.PAVILION
     (module,) = timelines(result, hp.place or "")
     assert module.pavilion_type == "PT"
-    # rented for the 6-month minimum [121, 304)
-    assert (scn.day(module.collected_from), scn.day(module.released)) == (OUT_S1, 304)
+    # in place for S1's offer period and rented for the 6-month minimum [91, 274)
+    assert (scn.day(module.collected_from), scn.day(module.released)) == (91, 274)
     assert timelines(result, "O1") == []
 
 
@@ -746,11 +746,11 @@ def test_r12_the_minimum_rental_is_paid_beyond_the_stay() -> None:
     result = planned(scn)
     assert result.plan is not None and short.plan is not None
     (module,) = result.plan.places
-    assert scn.day(module.released) == OUT_S1 + 183
+    assert scn.day(module.released) == 91 + 183
     (short_module,) = short.plan.places
     assert scn.day(short_module.released) == BACK_S1
-    # 304 - 257 = 47 more days at 12,000 øre
-    assert objective_ore(result) - objective_ore(short) == 47 * 12_000
+    # rented from 91 either way: 274 - 257 = 17 more days at 12,000 øre
+    assert objective_ore(result) - objective_ore(short) == 17 * 12_000
 
 
 def test_r12_one_module_serves_two_stages_in_turn() -> None:

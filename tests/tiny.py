@@ -28,9 +28,9 @@ date        day  what
                  households move out that day, more on the working days before
 2025-06-01  151  S1 starts
 2025-09-01  243  S1 ends
-2025-09-15  257  back(S1): return day (end + 14 days), a Monday
-2025-09-16  258  end of S1's return period with up to 8 returns (a place of S1 is
-                 reserved for its stay block [121, 258))
+2025-09-15  257  back(S1): return day (end + 14 days), a Monday: with up to 8
+                 households all return that day, so a place of S1 is reserved
+                 for the block [121, 257)
 2025-10-01  274  a pavilion rented from day 91 ends its 6-month minimum (91 + 183)
 ========== ===== ==============================================
 
@@ -65,8 +65,6 @@ PLANNING_DATE = "2025-01-01"
 #: Days of the standard stage S1 (see the module docstring).
 OUT_S1 = 121
 BACK_S1 = 257
-#: End of S1's return period when at most 8 households return: its stays' blocks end here.
-END_S1 = 258
 #: First day of S1's offer period (R10) when all its households move out on OUT_S1.
 OFFER_S1 = 91
 
@@ -205,7 +203,8 @@ def tiny_data() -> Item:
     return {
         "name": "tiny",
         "municipality": "Aarhus",
-        "costs": {"rent_reduction": 0.5},
+        # inspections and cleaning are priced in tests of their own
+        "costs": {"rent_reduction": 0.5, "inspection": 0.0, "cleaning": 0.0},
         "stages": [stage()],
         "dwellings": [
             home("A1", rooms=3, monthly_rent=7300.0),
@@ -247,6 +246,7 @@ def two_stage_data() -> Item:
     return {
         "name": "two_stage",
         "policy": {"overcapacity": 0.0},
+        "costs": {"inspection": 0.0, "cleaning": 0.0},
         "stages": [stage(), stage("S2", "2025-11-01", "2026-01-01")],
         "dwellings": [
             home("A1"),
@@ -405,8 +405,7 @@ def tiny_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]
     All three households move out on day 121 (H2 first: it moves for good).
 
     - H1 stays in O1 [121, 257); O1 is let time-limited [0, 114), then held
-      empty the 7-day turnaround [114, 121), and after H1's return until
-      S1's return period ends [257, 258).
+      empty the 7-day turnaround [114, 121).
     - H2 moves for good into O2 on day 121.
     - H3 stays in pavilion module PT-1 [121, 257); the module is in place for
       S1's offer period and rented [91, 274) (6-month minimum).
@@ -427,7 +426,6 @@ def tiny_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]
                 seg(scn, "time_limited", 0, 114),
                 seg(scn, "held_empty", 114, OUT_S1, stage="S1"),
                 seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1"),
-                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
             ],
         ),
         timeline(scn, "O2", [seg(scn, "permanent", OUT_S1, household="H2", stage="S1")]),
@@ -459,8 +457,7 @@ def tiny_plan(scn: Scenario | None = None) -> Plan:
 def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimeline]]:
     """Household plans and timelines of the valid hand-made plan of :func:`two_stage`.
 
-    - H1 (most senior) wins N1: stays in O1 [121, 257), then moves into N1;
-      O1 is reserved to the end of S1's return period (258).
+    - H1 (most senior) wins N1: stays in O1 [121, 257), then moves into N1.
     - H2 wished N1 too but is junior: stays in O2 [121, 257) and returns home.
     - H4 (stage S2, out day 274) wins N2, ready on day 257: moves in directly.
     """
@@ -475,7 +472,6 @@ def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimel
             "O1",
             [
                 seg(scn, "occupied", OUT_S1, BACK_S1, household="H1", stage="S1"),
-                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
             ],
         ),
         timeline(
@@ -483,7 +479,6 @@ def two_stage_parts(scn: Scenario) -> tuple[list[HouseholdPlan], list[PlaceTimel
             "O2",
             [
                 seg(scn, "occupied", OUT_S1, BACK_S1, household="H2", stage="S1"),
-                seg(scn, "held_empty", BACK_S1, END_S1, stage="S1"),
             ],
         ),
     ]
@@ -526,11 +521,13 @@ def case_data(
     pavilions: list[Item] | None = None,
 ) -> Item:
     """Raw data of a small case: stage S1 unless ``stages``, municipality Aarhus,
-    no overcapacity required (R10 is tested on its own), default costs."""
+    no overcapacity required (R10 is tested on its own), default costs but no
+    inspections and cleaning (priced in tests of their own)."""
     return {
         "name": "case",
         "municipality": "Aarhus",
         "policy": {"overcapacity": 0.0},
+        "costs": {"inspection": 0.0, "cleaning": 0.0},
         "stages": stages if stages is not None else [stage()],
         "dwellings": dwellings,
         "households": households,

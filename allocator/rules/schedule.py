@@ -114,9 +114,9 @@ class Schedule:
     first_out, last_out
         Stage id -> its first and last move-out day.
     returns_end
-        Stage id -> the day after the last return into its dwellings
-        (its own households and the winners of its after-renovation dwellings);
-        the stage's ready day if nobody returns.
+        Stage id -> the last day households move back into its dwellings
+        (its own households and the winners of its after-renovation dwellings),
+        the day their rehousing places are free; its ready day if nobody returns.
     problems
         Sentences for what no plan can meet (a household with no outcome).
 
@@ -292,7 +292,7 @@ def _schedule(scenario: Scenario) -> Schedule:
     returns_end: dict[str, int] = {}
     for stage in sorted(scenario.stages, key=lambda s: (back_day(scenario, s), s.id)):
         ready = back_day(scenario, stage)
-        last = ready - 1
+        last = ready
         for h in sorted(
             returning[stage.id],
             key=lambda h: (move_out[h.id], seniority_key(scenario, h)),
@@ -300,7 +300,7 @@ def _schedule(scenario: Scenario) -> Schedule:
             day = cap.book(department(stage), cap.earliest(department(stage), ready))
             returns[h.id] = day
             last = max(last, day)
-        returns_end[stage.id] = last + 1
+        returns_end[stage.id] = last  # a place is free on its occupant's return day
     first_out, last_out = {}, {}
     for s in stages:
         days = [move_out[h.id] for h in by_stage[s.id]] or [move_out_day(scenario, s)]
