@@ -29,7 +29,8 @@ import click
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 from rich.console import Console
 
-from allocator.excel import write_result_workbook, write_template
+from allocator.excel.result import write_result_workbook
+from allocator.excel.template import write_template
 from allocator.generate import (
     SIZES,
     generate,
@@ -38,13 +39,10 @@ from allocator.generate import (
     supply_report,
     write_example,
 )
-from allocator.io import (
-    InputError,
-    load_plan_and_objective,
-    load_scenario,
-    result_to_json,
-    write_atomic,
-)
+from allocator.io.dump import result_to_json
+from allocator.io.errors import InputError
+from allocator.io.load import load_plan_and_objective, load_scenario
+from allocator.io.write import write_file
 from allocator.plan.check import check_plan
 from allocator.report.activities import activity_plan, write_activities_csv, write_ical
 from allocator.report.html import write_report
@@ -197,10 +195,10 @@ def write_outputs(
     activities = None
     if result.plan is not None:
         plan_path = out_dir / "plan.json"
-        write_atomic(plan_path, result.plan.model_dump_json(indent=2) + "\n")
+        write_file(plan_path, result.plan.model_dump_json(indent=2) + "\n")
         written.append(plan_path)
         csv_path = out_dir / "households.csv"
-        write_atomic(csv_path, households_frame(result, scenario).to_csv(index=False))
+        write_file(csv_path, households_frame(result, scenario).to_csv(index=False))
         written.append(csv_path)
         activities = activity_plan(scenario, result.plan)
         written.append(write_activities_csv(out_dir / "activities.csv", activities))
@@ -222,7 +220,7 @@ def write_outputs(
     written.append(workbook)
     written.append(write_report(out_dir, scenario, result))
     result_path = out_dir / "result.json"
-    write_atomic(result_path, result_to_json(result))
+    write_file(result_path, result_to_json(result))
     written.append(result_path)
     return written
 

@@ -1105,19 +1105,10 @@ def _report(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    from allocator.io.write import write_file  # late, like every import of genhus here
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, text)
 
 
 # -- command line ------------------------------------------------------------------

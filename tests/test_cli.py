@@ -16,7 +16,8 @@ from click.testing import Result as ClickResult
 
 from allocator import cli
 from allocator.generate import SIZES
-from allocator.io import load_plan, load_scenario, result_to_json
+from allocator.io.dump import result_to_json
+from allocator.io.load import load_plan, load_scenario
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, tiny_plan

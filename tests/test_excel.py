@@ -13,14 +13,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from allocator.excel import (
-    BUDGET_LABELS,
-    example_scenario,
-    read_workbook,
-    write_result_workbook,
-    write_template,
-)
-from allocator.io import InputError, load_scenario
+from allocator.excel.read import read_workbook
+from allocator.excel.result import write_result_workbook
+from allocator.excel.template import example_scenario, write_template
+from allocator.io.errors import InputError
+from allocator.io.load import load_scenario
+from allocator.labels import CATEGORY_DA
 from models.plan import (
     CostCategory,
     HouseholdPlan,
@@ -632,8 +630,8 @@ def test_result_workbook(tmp_path: Path) -> None:
     assert [(s["kind"], s["days"]) for s in segments] == [("held_empty", 26), ("occupied", 127)]
 
     budget = table(wb["Budget"])
-    assert [r["category"] for r in budget] == [*BUDGET_LABELS.values(), "I alt"]
-    assert BUDGET_LABELS[CostCategory.RENT_LOSS_EMPTY] == "Huslejetab tomme boliger"
+    assert [r["category"] for r in budget] == [*CATEGORY_DA.values(), "I alt"]
+    assert CATEGORY_DA[CostCategory.RENT_LOSS_EMPTY] == "Huslejetab, tomme boliger"
     by_stage = {c.stage: c for c in result.plan.costs}
     for row in budget[:-1]:
         category = CostCategory(row["code"])

@@ -292,8 +292,8 @@ def test_example_yaml_matches_the_generator(example: Scenario) -> None:
 
 
 def test_example_yaml_loads_with_the_project_loader(example: Scenario) -> None:
-    io = pytest.importorskip("allocator.io")
-    assert io.load_scenario(EXAMPLE) == example
+    load = pytest.importorskip("allocator.io.load")
+    assert load.load_scenario(EXAMPLE) == example
 
 
 @pytest.mark.parametrize(("size", "seed"), [("S", 1), ("example", 0)])

@@ -14,19 +14,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocator import io
-from allocator.io import (
-    InputError,
-    dump_scenario,
-    format_loc,
-    load_plan,
-    load_plan_and_objective,
-    load_scenario,
-    parse_path,
-    result_to_json,
-    scenario_to_yaml,
-    write_atomic,
-)
+from allocator.io import yaml_source
+from allocator.io.dump import dump_scenario, result_to_json, scenario_to_yaml
+from allocator.io.errors import InputError, format_loc, parse_path
+from allocator.io.load import load_plan, load_plan_and_objective, load_scenario, load_yaml_or_json
+from allocator.io.write import write_file
 from models.plan import Result, SolverInfo, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, tiny_plan, two_stage
@@ -259,7 +251,7 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 # -- libyaml and PyYAML's own parser ----------------------------------------------
 
 
-needs_libyaml = pytest.mark.skipif(io._FastLoader is None, reason="PyYAML without libyaml")
+needs_libyaml = pytest.mark.skipif(yaml_source._FastLoader is None, reason="PyYAML without libyaml")
 
 
 def parsed(text: str, tmp_path: Path) -> tuple[str, object]:
@@ -267,7 +259,7 @@ def parsed(text: str, tmp_path: Path) -> tuple[str, object]:
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
     try:
-        data, locate = io.load_yaml_or_json(path)
+        data, locate = load_yaml_or_json(path)
     except InputError as exc:
         return "error", exc.messages
     assert locate is not None
@@ -291,18 +283,18 @@ def test_a_genhus_scenario_is_read_with_libyaml(
 ) -> None:
     text = scenario_to_yaml(two_stage(), full=True)
     used = []
-    real = io._parse_yaml_with
+    real = yaml_source._parse_yaml_with
 
     def spy(loader: Any, *args: Any, **kwargs: Any) -> Any:
         used.append(loader)
         return real(loader, *args, **kwargs)
 
-    monkeypatch.setattr(io, "_parse_yaml_with", spy)
+    monkeypatch.setattr(yaml_source, "_parse_yaml_with", spy)
     fast = parsed(text, tmp_path)
-    assert used == [io._FastLoader]
-    monkeypatch.setattr(io, "_FastLoader", None)  # as without libyaml
+    assert used == [yaml_source._FastLoader]
+    monkeypatch.setattr(yaml_source, "_FastLoader", None)  # as without libyaml
     assert parsed(text, tmp_path) == fast
-    assert used[-1] is io._Loader
+    assert used[-1] is yaml_source._Loader
 
 
 @pytest.mark.parametrize(
@@ -330,7 +322,7 @@ def test_libyaml_reads_as_pyyaml_does(
     text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     got = parsed(text, tmp_path)
-    monkeypatch.setattr(io, "_FastLoader", None)
+    monkeypatch.setattr(yaml_source, "_FastLoader", None)
     assert got == parsed(text, tmp_path)
 
 
@@ -389,16 +381,16 @@ def test_bad_plan_names_the_field(tmp_path: Path) -> None:
 # -- writing -------------------------------------------------------------------------
 
 
-def test_write_atomic_text_and_bytes(tmp_path: Path) -> None:
+def test_write_file_text_and_bytes(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
-    write_atomic(target, "første\n")
+    write_file(target, "første\n")
     assert target.read_text(encoding="utf-8") == "første\n"
-    write_atomic(target, b"\x00\x01")
+    write_file(target, b"\x00\x01")
     assert target.read_bytes() == b"\x00\x01"
     assert os.listdir(tmp_path) == ["out.txt"]
 
 
-def test_write_atomic_failure_leaves_the_old_file(
+def test_write_file_failure_leaves_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "plan.json"
@@ -409,12 +401,12 @@ def test_write_atomic_failure_leaves_the_old_file(
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="No space"):
-        write_atomic(target, "new and much longer content" * 1000)
+        write_file(target, "new and much longer content" * 1000)
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["plan.json"]  # no temporary file left behind
 
 
-def test_write_atomic_failure_creates_nothing(
+def test_write_file_failure_creates_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken_replace(src: str, dst: str) -> None:
@@ -422,20 +414,43 @@ def test_write_atomic_failure_creates_nothing(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(PermissionError):
-        write_atomic(tmp_path / "new.json", "{}")
+        write_file(tmp_path / "new.json", "{}")
     assert os.listdir(tmp_path) == []
 
 
-def test_write_atomic_unencodable_text_creates_nothing(tmp_path: Path) -> None:
+def test_write_file_without_durability_skips_the_flush_and_stays_atomic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "H1-opsigelse.md"
+    target.write_text("old")
+
+    def no_fsync(fd: int) -> None:
+        raise AssertionError("fsync called")
+
+    monkeypatch.setattr(os, "fsync", no_fsync)
+    assert write_file(target, "new", durable=False) == target
+    assert target.read_text() == "new"
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(PermissionError):
+        write_file(target, "newer", durable=False)
+    assert target.read_text() == "new"
+    assert os.listdir(tmp_path) == ["H1-opsigelse.md"]  # no temporary file left behind
+
+
+def test_write_file_unencodable_text_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(UnicodeEncodeError):
-        write_atomic(tmp_path / "x.txt", "bad \ud800 surrogate")
+        write_file(tmp_path / "x.txt", "bad \ud800 surrogate")
     assert os.listdir(tmp_path) == []
 
 
-def test_write_atomic_new_file_gets_normal_permissions(tmp_path: Path) -> None:
+def test_write_file_new_file_gets_normal_permissions(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        write_atomic(tmp_path / "x.txt", "x")
+        write_file(tmp_path / "x.txt", "x")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "x.txt").stat().st_mode) == 0o644

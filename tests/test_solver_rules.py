@@ -21,7 +21,7 @@ import pytest
 
 from allocator import rules
 from allocator.plan.check import check_plan
-from models.plan import HouseholdPlan, Mode, PlaceTimeline, Result, SegmentKind, Status
+from models.plan import HouseholdPlan, Mode, PlaceTimeline, Result, Status
 from models.scenario import Scenario, Source
 from tests.tiny import (
     BACK_S1,

@@ -45,7 +45,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
-from allocator.report.letters import write_file
+from allocator.io.write import write_file
 from models.plan import Mode, PlaceTimeline, Plan, SegmentKind
 from models.scenario import Scenario, Source
 

@@ -45,18 +45,18 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from allocator import rules
-from allocator.report.activities import activity_plan
-from allocator.report.letters import (
+from allocator.io.write import write_file
+from allocator.labels import (
     CATEGORY_DA,
     MODE_DA,
+    MODE_SHORT,
     SEGMENT_DA,
     SOURCE_DA,
-    dk_number,
-    dkk,
-    environment,
-    stage_title,
-    write_file,
+    SOURCE_SHORT,
+    STATUS_DA,
 )
+from allocator.report.activities import activity_plan
+from allocator.report.letters import dk_number, dkk, environment, stage_title
 from models.plan import CostCategory, Mode, PlaceTimeline, Plan, Result, Segment, SegmentKind
 from models.scenario import Scenario, Source
 
@@ -102,28 +102,6 @@ POOL_COLOUR = "#2471a3"
 SOURCE_ORDER = (Source.OWN_DEPARTMENT, Source.OWN_ORGANISATION, Source.PARTNER, Source.PAVILION)
 
 PNG_NAMES = ("gantt.png", "stages.png", "pool.png", "costs.png")
-
-MODE_SHORT: Mapping[Mode, str] = {
-    Mode.TEMPORARY: "midlertidig",
-    Mode.DIRECT: "direkte",
-    Mode.PERMANENT: "permanent",
-}
-
-SOURCE_SHORT: Mapping[Source, str] = {
-    Source.OWN_DEPARTMENT: "egen afdeling",
-    Source.OWN_ORGANISATION: "eget selskab",
-    Source.PARTNER: "samarbejdspartner",
-    Source.PAVILION: "pavillon",
-}
-
-STATUS_DA = {
-    "OPTIMAL": "optimal",
-    "FEASIBLE": "gyldig plan (ikke bevist optimal)",
-    "INFEASIBLE": "ingen plan mulig",
-    "NO_SOLUTION_IN_TIME": "ingen plan fundet inden for tidsgrænsen",
-    "MODEL_INVALID": "ugyldig model",
-}
-
 
 # -- small helpers -----------------------------------------------------------------
 
@@ -1104,7 +1082,7 @@ def render_report(
         "scenario": scenario,
         "result": result,
         "plan": plan,
-        "status_da": STATUS_DA.get(result.status.value, result.status.value),
+        "status_da": STATUS_DA[result.status],
         "objective": dkk(result.objective) if result.objective is not None else "",
         "bound": dkk(result.bound) if result.bound is not None else "",
         "gap": f"{dk_number(result.gap * 100, 2)} %" if result.gap is not None else "",

@@ -20,15 +20,12 @@ the same names (``notice.html``, ``notice.md``, ``return.html``,
 ``template_dir``: a template found there wins, the rest come from genhus.
 
 The module also holds the Danish wording shared with the report and the
-activity plan: labels, dates and money.
+activity plan: dates and money (labels of codes: :mod:`allocator.labels`).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,8 +35,9 @@ import jinja2
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
-from allocator.io import write_atomic
-from models.plan import CostCategory, HouseholdPlan, Mode, Plan, SegmentKind
+from allocator.io.write import write_file
+from allocator.labels import SOURCE_DA
+from models.plan import HouseholdPlan, Mode, Plan
 from models.scenario import Scenario, Source, Stage
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -58,45 +56,6 @@ DK_MONTHS = (
     "november",
     "december",
 )
-
-SOURCE_DA: Mapping[Source, str] = {
-    Source.OWN_DEPARTMENT: "egen afdeling",
-    Source.OWN_ORGANISATION: "anden afdeling i boligorganisationen",
-    Source.PARTNER: "bolig lånt af en samarbejdspartner",
-    Source.PAVILION: "pavillon",
-}
-
-MODE_DA: Mapping[Mode, str] = {
-    Mode.TEMPORARY: "midlertidig genhusning",
-    Mode.DIRECT: "direkte til ny bolig",
-    Mode.PERMANENT: "permanent genhusning",
-}
-
-SEGMENT_DA: Mapping[SegmentKind, str] = {
-    SegmentKind.HELD_EMPTY: "holdt tom",
-    SegmentKind.TIME_LIMITED: "tidsbegrænset udlejet",
-    SegmentKind.OCCUPIED: "beboet af genhuset husstand",
-    SegmentKind.SPARE: "overkapacitet (reserve)",
-    SegmentKind.PERMANENT: "udlejet permanent",
-}
-
-CATEGORY_DA: Mapping[CostCategory, str] = {
-    CostCategory.RENT_LOSS_EMPTY: "Huslejetab, tomme boliger",
-    CostCategory.RENT_LOSS_OCCUPIED: "Huslejetab, genhusningsboliger",
-    CostCategory.RENT_LOSS_VACATED: "Huslejetab, fraflyttede boliger",
-    CostCategory.RENT_LOSS_SPARE: "Huslejetab, reserveboliger (overkapacitet)",
-    CostCategory.RENT_REDUCTION: "Huslejenedsættelse",
-    CostCategory.PAVILION_SETUP: "Pavilloner, opstilling",
-    CostCategory.PAVILION_RENT: "Pavilloner, leje",
-    CostCategory.PAVILION_REMOVAL: "Pavilloner, nedtagning",
-    CostCategory.MOVING: "Flytning",
-    CostCategory.EXTRA_HELP: "Ekstra flyttehjælp",
-    CostCategory.TRANSFERS: "Telefon, internet og tv",
-    CostCategory.STORAGE: "Opmagasinering",
-    CostCategory.TIME_LIMITED_DEPOSITS: "Nedsat indskud, tidsbegrænset udlejning",
-    CostCategory.CLEANING_INSPECTION: "Syn og istandsættelse",
-    CostCategory.CONSULTANT: "Genhusningskonsulent",
-}
 
 NOTICE_TEMPLATES = ("notice.html", "notice.md")
 RETURN_TEMPLATES = ("return.html", "return.md")
@@ -127,44 +86,6 @@ def safe_name(text: str) -> str:
     """``text`` made safe as part of a file name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
     return cleaned or "_"
-
-
-def write_file(path: Path | str, data: str | bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically: a temporary file, then :func:`os.replace`.
-
-    Readers see the old file or the new one, never half of one. The parent
-    directory is created if needed; text is written as UTF-8.
-
-    Parameters
-    ----------
-    path, data
-        Target file and its content.
-    durable
-        Also flush to disk (:func:`allocator.io.write_atomic`). Turn it off
-        for many small files (the letters), where one fsync per file would
-        dominate the run time.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if durable:
-        write_atomic(target, data)
-        return target
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def stage_title(stage: Stage) -> str:
@@ -460,6 +381,7 @@ def write_letters(
         removed.
     """
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     env = environment(template_dir)
     sender = organisation or "Boligorganisationen"
     written: list[Path] = []
