@@ -65,6 +65,8 @@ class Stage(_Strict):
 
     id: str = Field(min_length=1)
     name: str = ""
+    start: date = Field(description="First day of the physical works.")
+    end: date = Field(description="Day the works are finished (exclusive).")
     department: str | None = Field(
         default=None,
         description=(
@@ -72,8 +74,6 @@ class Stage(_Strict):
             "(policy.moves_per_day). None: the scenario's one department."
         ),
     )
-    start: date = Field(description="First day of the physical works.")
-    end: date = Field(description="Day the works are finished (exclusive).")
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -246,6 +246,12 @@ class Costs(_Strict):
         default=5000.0, description="Deposit reduction offered per time-limited lease."
     )
     consultant_per_household: Money = 4000.0
+    rent_reduction: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of its own rent a temporary household is let off while away.",
+    )
     inspection: Money = Field(
         default=1000.0,
         description=(
@@ -256,12 +262,6 @@ class Costs(_Strict):
     cleaning: Money = Field(
         default=3500.0,
         description="Cleaning and making ready (istandsættelse) of a rehousing place after a stay.",
-    )
-    rent_reduction: float = Field(
-        default=0.0,
-        ge=0,
-        le=1,
-        description="Share of its own rent a temporary household is let off while away.",
     )
 
     def moving(self, rooms: int) -> float:

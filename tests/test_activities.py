@@ -44,16 +44,22 @@ def test_columns_and_order(plan_df: pd.DataFrame) -> None:
 
 
 def test_stage_deadlines(plan_df: pd.DataFrame) -> None:
-    # S1 works [2025-09-01, 2026-03-01); clearing 30 days; ready 14 days.
+    # S1 works [2025-09-01, 2026-03-01); clearing 30 days; ready 14 days. Its
+    # clearing deadline, Saturday 2025-08-02, moves to Friday 2025-08-01, when
+    # its households move out; deadlines fall on working days.
     assert _one(plan_df, "stage_meeting", stage="S1") == D("2025-04-24")  # notice - 7 days
-    assert _one(plan_df, "legal_notice", stage="S1") == D("2025-06-01")  # 3 months
-    assert _one(plan_df, "separate_lease", stage="S1") == D("2025-07-02")  # clearing - 1 month
-    assert _one(plan_df, "clearing", stage="S1") == D("2025-08-02")  # start - 30 days
+    # 3 months before the first move (2025-08-01)
+    assert _one(plan_df, "legal_notice", stage="S1") == D("2025-05-01")
+    assert _one(plan_df, "separate_lease", stage="S1") == D("2025-07-01")  # clearing - 1 month
+    assert _one(plan_df, "clearing", stage="S1") == D("2025-08-01")  # start - 30 days, Friday
     assert _one(plan_df, "works_start", stage="S1") == D("2025-09-01")
     assert _one(plan_df, "works_end", stage="S1") == D("2026-03-01")
     assert _one(plan_df, "ready", stage="S1") == D("2026-03-15")  # end + 14 days
-    assert _one(plan_df, "stage_meeting", stage="S2") == D("2026-01-25")
-    assert _one(plan_df, "clearing", stage="S2") == D("2026-05-02")
+    # S2: notice 4 months before start, Sunday 2026-02-01 -> Friday 2026-01-30; the
+    # meeting a week before; clearing Saturday 2026-05-02 -> Friday 2026-05-01
+    assert _one(plan_df, "stage_meeting", stage="S2") == D("2026-01-23")
+    assert _one(plan_df, "legal_notice", stage="S2") == D("2026-01-30")
+    assert _one(plan_df, "clearing", stage="S2") == D("2026-05-01")
     assert _one(plan_df, "ready", stage="S2") == D("2026-10-15")
 
 
@@ -76,11 +82,13 @@ def test_household_deadlines(plan_df: pd.DataFrame) -> None:
 
 
 def test_place_deadlines(plan_df: pd.DataFrame) -> None:
-    # R1's time-limited lease ends 2025-07-26: reminder 5 weeks before (R4).
-    assert _one(plan_df, "lease_reminder", place="R1") == D("2025-06-21")
+    # R1's time-limited lease ends Saturday 2025-07-26: reminder 5 weeks before
+    # (R4), Saturday 2025-06-21, on the working day before
+    assert _one(plan_df, "lease_reminder", place="R1") == D("2025-06-20")
     assert _one(plan_df, "lease_end", place="R1") == D("2025-07-26")
-    # The pavilion module is first used 2025-08-02 with 90 days' lead time.
-    assert _one(plan_df, "pavilion_order", place="PAV-1") == D("2025-05-04")
+    # The pavilion module is first used 2025-08-02 with 90 days' lead time:
+    # ordered by Sunday 2025-05-04, so by Friday 2025-05-02.
+    assert _one(plan_df, "pavilion_order", place="PAV-1") == D("2025-05-02")
     assert _one(plan_df, "release", place="PAV-1") == D("2026-03-15")
     assert _one(plan_df, "collect", place="R1") == D("2025-03-01")
     assert _one(plan_df, "release", place="R1") == D("2026-10-15")

@@ -143,7 +143,8 @@ def test_schema_is_the_scenario_json_schema() -> None:
 
 
 def test_validate_ok(tmp_path: Path) -> None:
-    path = scenario_file(tmp_path)
+    # planned more than a year ahead: the interviews (R4) can still be held in time
+    path = scenario_file(tmp_path, tiny(policy={"planning_date": "2024-04-01"}))
     res = run("validate", str(path))
     assert res.exit_code == 0, res.stderr
     assert f"{path}: valid scenario 'tiny'" in res.stdout
@@ -154,10 +155,11 @@ def test_validate_ok(tmp_path: Path) -> None:
 
 
 def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
-    scn = tiny(policy={"planning_date": "2025-02-15"})  # notice date 2025-02-01 has passed
+    scn = tiny(policy={"planning_date": "2025-02-15"})  # notice date 2025-01-31 has passed
     res = run("validate", str(scenario_file(tmp_path, scn)))
     assert res.exit_code == 0
-    assert "stage S1: the notice date 2025-02-01" in res.stdout
+    assert "stage S1: the notice date 2025-01-31" in res.stdout
+    assert "stage S1: R4: interviews are due a year before each move" in res.stdout
 
 
 def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:

@@ -352,7 +352,7 @@ def test_many_kinds_of_errors(tmp_path: Path) -> None:
         "sheet Husstande, row 4, column D (adults): invalid number 'two'",
         "sheet Husstande, row 9, column C (dwelling): a value is required",
         "sheet Husstande, row 9, column F (seniority_date): a value is required",
-        "sheet Omkostninger, row 12, column C (key): "
+        "sheet Omkostninger, row 14, column C (key): "
         "unknown key 'moving_company.x': use moving_company.N with N a whole number of rooms",
         "sheet Omkostninger, row 13, column C (key): unknown key 'fuel'",
     ]
@@ -538,6 +538,7 @@ def hand_made_result(scenario: Scenario) -> Result:
             occupied_days=127,
             withheld_days=153,
             time_limited_days=0,
+            spare_days=0,
             moves=3,
             households_by_mode={"temporary": 1, "direct": 0, "permanent": 1},
             households_by_source={"partner": 1},
@@ -547,6 +548,7 @@ def hand_made_result(scenario: Scenario) -> Result:
                     stage="1",
                     households=1,
                     displaced=1,
+                    spares=1,
                     pool=2,
                     overcapacity=1.0,
                     notice_date=D("2027-02-01"),
@@ -556,6 +558,7 @@ def hand_made_result(scenario: Scenario) -> Result:
                     stage="S2",
                     households=1,
                     displaced=0,
+                    spares=0,
                     pool=0,
                     overcapacity=None,
                     notice_date=D("2027-06-01"),

@@ -132,8 +132,9 @@ def test_return_letter_one_month_before_return(letters: Path) -> None:
 def test_return_letter_date_computed_when_missing(tmp_path: Path) -> None:
     scenario = make_scenario()
     plan = make_plan()
-    # Without a return-letter date in the plan it is the return minus one month;
-    # a return on 2026-03-31 gives 2026-02-28 (end of month).
+    # Without a return-letter date in the plan it is the return minus one month,
+    # on a working day: a return on 2026-03-31 gives 2026-02-28 (end of month),
+    # a Saturday, so the letter goes out on Friday 2026-02-27.
     changed = [
         hp.model_copy(update={"return_letter_date": None, "return_date": D("2026-03-31")})
         if hp.household == "H1"
@@ -142,10 +143,10 @@ def test_return_letter_date_computed_when_missing(tmp_path: Path) -> None:
     ]
     plan2 = Plan.model_validate({**plan.model_dump(), "households": changed})
     info = letter_info(scenario, plan2, plan2.households[0])
-    assert info.return_letter_date == D("2026-02-28")
+    assert info.return_letter_date == D("2026-02-27")
     write_letters(tmp_path, scenario, plan2, key_time="kl. 10.00")
     html = (tmp_path / "H1-tilbageflytning.html").read_text(encoding="utf-8")
-    assert _letter_date(html) == "2026-02-28"
+    assert _letter_date(html) == "2026-02-27"
     assert "31. marts 2026, kl. 10.00" in _text(html)
 
 

@@ -89,8 +89,6 @@ ORDER = {
     )
 }
 
-#: Reminder to time-limited tenants before their lease ends (R4: about 5 weeks).
-REMINDER_DAYS = 35
 
 
 @dataclass(frozen=True)
@@ -118,9 +116,7 @@ def _place_stage(timeline: PlaceTimeline, index: int | None = None) -> str:
     return ""
 
 
-def activity_plan(
-    scenario: Scenario, plan: Plan, *, meeting_days: int = 7, interview_months: int = 12
-) -> pd.DataFrame:
+def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> pd.DataFrame:
     """Every deadline and event of ``plan``, sorted by date.
 
     Parameters
@@ -129,10 +125,12 @@ def activity_plan(
         The case and its plan.
     meeting_days
         The stage meeting is held this many days before the stage's notice
-        date ("umiddelbart før beboerne opsiges").
-    interview_months
-        Individual interviews are held at least this many months before the
-        household's move-out (R4: at least a year).
+        date ("umiddelbart før beboerne opsiges"), on a working day.
+
+    Every date that is a deadline or an event the organisation holds falls
+    on a working day (:mod:`allocator.rules.calendar`): interviews a year
+    before each household's move, reminders five weeks before a
+    time-limited lease ends, the stage's clearing deadline.
 
     Returns
     -------
@@ -147,13 +145,14 @@ def activity_plan(
     stages = {s.id: s for s in scenario.stages}
     policy = scenario.policy
 
+    calendar = rules.working_days(scenario)
     for stage in scenario.stages:
         sid = stage.id
         notice = rules.stage_notice_date(scenario, stage)
-        clearing = scenario.date_of(rules.move_out_day(scenario, stage))
+        clearing = calendar.on_or_before(scenario.date_of(rules.move_out_day(scenario, stage)))
         add(
             _Row(
-                notice - timedelta(days=meeting_days),
+                calendar.on_or_before(notice - timedelta(days=meeting_days)),
                 sid,
                 "stage_meeting",
                 "Etapemøde: orientering om byggesagen og genhusningen",
@@ -167,14 +166,15 @@ def activity_plan(
                 sid,
                 "legal_notice",
                 f"Lovpligtig frist for opsigelse ({policy.legal_notice_months} måneder "
-                "før byggestart)",
-                f"Legal notice deadline ({policy.legal_notice_months} months before start)",
+                "før første fraflytning)",
+                f"Legal notice deadline ({policy.legal_notice_months} months before the first "
+                "move)",
                 "R3",
             )
         )
         add(
             _Row(
-                clearing - relativedelta(months=1),
+                calendar.on_or_before(clearing - relativedelta(months=1)),
                 sid,
                 "separate_lease",
                 "Opsigelse af særskilte bi-lejemål (en måneds varsel) senest",
@@ -218,7 +218,7 @@ def activity_plan(
         sid, hid = hp.stage, hp.household
         add(
             _Row(
-                hp.move_out - relativedelta(months=interview_months),
+                rules.interview_date(scenario, hp.move_out),
                 sid,
                 "interview",
                 "Individuel beboersamtale om genhusningsaftalen senest",
@@ -309,7 +309,7 @@ def activity_plan(
             lead = ptype.lead_days if ptype is not None else 0
             add(
                 _Row(
-                    tl.collected_from - timedelta(days=lead),
+                    calendar.on_or_before(tl.collected_from - timedelta(days=lead)),
                     sid,
                     "pavilion_order",
                     "Pavillonmodul bestilles senest",
@@ -360,7 +360,7 @@ def activity_plan(
             seg_stage = seg.stage or _place_stage(tl, i)
             add(
                 _Row(
-                    seg.end - timedelta(days=REMINDER_DAYS),
+                    rules.reminder_date(scenario, seg.end),
                     seg_stage,
                     "lease_reminder",
                     "Påmindelse om ophør af tidsbegrænset lejemål (med afleveringsattest)",

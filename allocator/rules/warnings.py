@@ -24,12 +24,18 @@ def notice_warnings(scenario: Scenario) -> list[str]:
     date (the legal minimum or only the guide's practice), and interviews
     (R4, a year before each move) that are due before the planning date.
     """
-    out = []
     today = scenario.policy.planning_date
+    out = [
+        f"stage {stage.id}: its move-out day (start minus "
+        f"{scenario.policy.clearing_days} days) is before the planning date {today}; "
+        "no plan can keep R1"
+        for stage in scenario.stages
+        if move_out_day(scenario, stage) < 0
+    ]
     try:
         sched = schedule(scenario)
     except Unschedulable as exc:
-        return [str(exc)]
+        return [*out, str(exc)]
     first: dict[str, date] = {}
     for h in scenario.households:
         sid = scenario.stage_of(h).id
@@ -41,11 +47,6 @@ def notice_warnings(scenario: Scenario) -> list[str]:
             interviews[scenario.stage_of(h).id].append(h.id)
     for stage in scenario.stages:
         if move_out_day(scenario, stage) < 0:
-            out.append(
-                f"stage {stage.id}: its move-out day (start minus "
-                f"{scenario.policy.clearing_days} days) is before the planning date {today}; "
-                "no plan can keep R1"
-            )
             continue
         moved = first.get(stage.id, scenario.date_of(move_out_day(scenario, stage)))
         recommended = notice_date(scenario, stage.start, moved)
