@@ -354,7 +354,7 @@ def test_many_kinds_of_errors(tmp_path: Path) -> None:
         "sheet Husstande, row 9, column F (seniority_date): a value is required",
         "sheet Omkostninger, row 14, column C (key): "
         "unknown key 'moving_company.x': use moving_company.N with N a whole number of rooms",
-        "sheet Omkostninger, row 13, column C (key): unknown key 'fuel'",
+        "sheet Omkostninger, row 15, column C (key): unknown key 'fuel'",
     ]
 
 
