@@ -30,15 +30,16 @@ directly or after a stay; households with wishes that won nothing return.
    fitting dwelling or module free over the period, at most as many per
    need as the stage has displaced households with it.
 
-Every choice is one the CP-SAT model can make at the same price, so a greedy
-plan is valid and never cheaper than the optimum. The same run is the
+Every choice is one the CP-SAT model can make at the same price (unless it
+cuts a pavilion type's schedules at ``MAX_CHAINS``), so a greedy plan is
+valid and never cheaper than the optimum. The same run is the
 generator's feasibility witness (:func:`allocator.generate.supply_check`):
 :func:`greedy_run` records per stage what it could not do instead of raising.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -242,7 +243,6 @@ class _Slot:
     pclass: int  # Fits.place_class of the dwelling
     uses: list[_Use] = field(default_factory=list)
     free: int = 0  # the day it is free after its last use (its key on the free list)
-    listed: bool = False  # on its class's free list (usable, no permanent letting)
 
     def room(self, start: int, end: int, kind: SegmentKind, turn: int) -> tuple[int, int] | None:
         """Where a use [start, end) of ``kind`` fits among the uses, and the rent loss it adds.
@@ -257,7 +257,7 @@ class _Slot:
         terminal = kind is SegmentKind.PERMANENT
         if start < self.start or end > self.end or (terminal and self.end != rules.FOREVER):
             return None
-        i = bisect_right(self.uses, start - 1, key=lambda u: u.start)
+        i = bisect_left(self.uses, start, key=lambda u: u.start)
         if i:
             prev = self.uses[i - 1]
             if prev.kind is SegmentKind.PERMANENT or prev.end + _gap_after(prev.kind, turn) > start:
@@ -371,7 +371,6 @@ class _Planner:
     # -- finding free dwellings --------------------------------------------------------
 
     def _list(self, slot: _Slot) -> None:
-        slot.listed = True
         insort(self._free[slot.pclass], (slot.free, slot.dwelling.id, slot.start, slot.index))
         self._changed(slot.pclass)
 
@@ -379,7 +378,6 @@ class _Planner:
         rows = self._free[slot.pclass]
         entry = (slot.free, slot.dwelling.id, slot.start, slot.index)
         del rows[bisect_right(rows, entry) - 1]
-        slot.listed = False
 
     def _usable(self, slot: _Slot) -> bool:
         """A permanent mover's home is a rehousing place only once it moved for good (R11)."""
