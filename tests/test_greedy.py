@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -14,8 +12,8 @@ from allocator.heuristics import greedy
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan, greedy_run
 from allocator.plan.check import check_plan
 from allocator.solving.solver import solve
-from models.plan import Mode, Plan, SegmentKind
-from models.scenario import Household, Scenario
+from models.plan import Access, Mode, NeedGroup, Plan, SegmentKind
+from models.scenario import Agreement, Household, Scenario
 from tests.tiny import (
     BACK_S1,
     OUT_S1,
@@ -32,14 +30,28 @@ from tests.tiny import (
     vacant,
 )
 
-#: Stage S2 of the cases below: works [2026-01-01, 2026-03-01), after S1 is back.
-OUT_S2 = 335
-BACK_S2 = 438
-
 #: Small generated cases the solver proves optimal in well under a second.
 SMALL = SizeSpec(
     households=14, stages=2, org_stock=150, merges=1, partner_share=0.15, pavilion_share=0.3
 )
+
+
+def generated(size: str | SizeSpec, seed: int) -> Scenario:
+    """A generated scenario, with what the generator does not yet get right set straight.
+
+    Until the generator is fixed, some households have a home that is merged
+    away, win no after-renovation dwelling and have a temporary agreement:
+    they have nowhere to go, so no plan exists (docs/MODEL.md, R8). Their
+    agreement is made undecided, so they move for good.
+    """
+    sc = generate(size, seed)
+    won = rules.seniority_allocation(sc)
+    removed = sc.removed_dwellings()
+    data = sc.model_dump()
+    for h in data["households"]:
+        if h["dwelling"] in removed and h["id"] not in won and h["agreement"] == "temporary":
+            h["agreement"] = Agreement.UNDECIDED
+    return Scenario.model_validate(data)
 
 
 def objective(plan: Plan) -> float:
@@ -48,13 +60,31 @@ def objective(plan: Plan) -> float:
 
 
 def valid(sc: Scenario, plan: Plan) -> None:
+    """The plan passes the checker and does what the schedule says (R1, R8, R9, R13)."""
     report = check_plan(sc, plan)
     assert report.violations == []
     assert {hp.household for hp in plan.households} == {h.id for h in sc.households}
+    sched = rules.schedule(sc)
+    for hp in plan.households:
+        assert sc.day(hp.move_out) == sched.move_out[hp.household]
+        if hp.return_date is not None:
+            assert sc.day(hp.return_date) == sched.returns[hp.household]
+        if hp.mode is not Mode.PERMANENT:
+            assert hp.after_dwelling == sched.won.get(hp.household)
+    permanent = {
+        seg.household: (sc.day(seg.start), sc.day(seg.end))
+        for t in plan.places
+        for seg in t.segments
+        if seg.kind is SegmentKind.PERMANENT
+    }
+    for hp in plan.households:  # let on its own moving day
+        if hp.mode is Mode.PERMANENT:
+            day = sched.move_out[hp.household]
+            assert permanent[hp.household] == (day, day)
 
 
 def two_stage_case(**changes: Any) -> dict[str, Any]:
-    """S1 (out 121, back 257) then S2 (out 335, back 438); no overcapacity.
+    """S1 (out 121, back 257) then S2 (works from 2026-01-01); no overcapacity.
 
     H1 (A1) is temporary and H2 (A2, 3 rooms) permanent in S1; H5 (B1) in S2
     is five persons and needs 3 rooms, which only A2 has once renovated.
@@ -82,6 +112,20 @@ def two_stage_case(**changes: Any) -> dict[str, Any]:
     return data
 
 
+Span = tuple[SegmentKind, int, int]
+
+
+def spans(sc: Scenario, plan: Plan, place: str) -> list[Span]:
+    """The segments of ``place``'s timeline as (kind, start day, end day)."""
+    (t,) = [t for t in plan.places if t.place == place]
+    return [(s.kind, sc.day(s.start), sc.day(s.end)) for s in t.segments]
+
+
+def pieces(*expected: Span) -> list[Span]:
+    """``expected`` without empty pieces (a timeline has none, but for permanent lettings)."""
+    return [(k, a, b) for k, a, b in expected if a < b or k is SegmentKind.PERMANENT]
+
+
 # -- valid plans ------------------------------------------------------------------------
 
 
@@ -94,22 +138,23 @@ def test_tiny_cases_give_valid_plans() -> None:
 
 @pytest.mark.parametrize(("size", "seed"), [("S", s) for s in range(5)] + [("example", 0)])
 def test_generated_scenarios_give_valid_plans(size: str, seed: int) -> None:
-    sc = generate(size, seed)
+    sc = generated(size, seed)
     plan = greedy_plan(sc)
     valid(sc, plan)
     assert all(seg.kind is not SegmentKind.TIME_LIMITED for t in plan.places for seg in t.segments)
-    for k in plan.kpis.stages:  # R10: every stage's pool is met
+    for k in plan.kpis.stages:  # R10: every stage holds its spares
         assert k.pool >= rules.required_pool(sc, k.displaced)
 
 
-def test_medium_scenario_gives_a_valid_plan() -> None:
-    sc = generate("M", 0)
+@pytest.mark.parametrize("size", ["M", "L"])
+def test_larger_scenarios_give_valid_plans(size: str) -> None:
+    sc = generated(size, 0)
     valid(sc, greedy_plan(sc))
 
 
 def test_small_generated_scenarios_give_valid_plans() -> None:
     for seed in range(12):
-        sc = generate(SMALL, seed)
+        sc = generated(SMALL, seed)
         valid(sc, greedy_plan(sc))
 
 
@@ -128,21 +173,37 @@ def test_after_dwellings_go_by_seniority_and_ready_ones_directly() -> None:
 
 def test_permanent_movers_home_is_reused_only_if_it_moved() -> None:
     sc = scenario(two_stage_case())
+    sched = rules.schedule(sc)
     plan = greedy_plan(sc)
     plans = {hp.household: hp for hp in plan.households}
     assert plans["H2"].mode is Mode.PERMANENT
     assert plans["H5"].place == "A2"
     (a2,) = [t for t in plan.places if t.place == "A2"]
     assert sc.day(a2.collected_from) == BACK_S1
-    assert [(s.kind, sc.day(s.start), sc.day(s.end)) for s in a2.segments] == [
-        (SegmentKind.HELD_EMPTY, BACK_S1, OUT_S2),
-        (SegmentKind.OCCUPIED, OUT_S2, BACK_S2),
-    ]
+    # held from its collection, then for S2's block: waiting for H5, occupied,
+    # waiting until S2's return period ends; released then
+    block = sched.block("S2", "S2")
+    assert spans(sc, plan, "A2") == pieces(
+        (SegmentKind.HELD_EMPTY, BACK_S1, block[0]),
+        (SegmentKind.OCCUPIED, sched.move_out["H5"], sched.returns["H5"]),
+        (SegmentKind.HELD_EMPTY, sched.returns["H5"], block[1]),
+    )
+    assert sc.day(a2.released) == block[1]
     # had H2 come back, A2 would not be free for H5, and nothing else fits it
     data = two_stage_case()
     stuck = scenario(changed(data, "households", "H2", agreement="temporary"))
     with pytest.raises(GreedyFailed, match="household H5"):
         greedy_plan(stuck)
+
+
+def test_a_permanent_mover_is_let_its_dwelling_on_its_moving_day() -> None:
+    sc = scenario(two_stage_case())
+    plan = greedy_plan(sc)
+    day = rules.schedule(sc).move_out["H2"]
+    (o1,) = [t for t in plan.places if t.place == "O1"]
+    # collected when it fell vacant, held empty until the move, let from then
+    assert spans(sc, plan, "O1") == [(SegmentKind.PERMANENT, day, day)]
+    assert sc.day(o1.collected_from) == sc.day(o1.released) == day == OUT_S1
 
 
 def test_a_pavilion_module_serves_a_later_stage() -> None:
@@ -152,17 +213,28 @@ def test_a_pavilion_module_serves_a_later_stage() -> None:
         pavilions=[pavilion_type()],
     )
     sc = scenario(data)
+    sched = rules.schedule(sc)
     plan = greedy_plan(sc)
     valid(sc, plan)
     (module,) = [t for t in plan.places if t.pavilion_type == "PT"]
     assert [(s.household, sc.day(s.start), sc.day(s.end)) for s in module.segments] == [
-        ("H1", OUT_S1, BACK_S1),
-        ("H5", OUT_S2, BACK_S2),
+        (h, sched.move_out[h], sched.returns[h]) for h in ("H1", "H5")
     ]
-    assert (sc.day(module.collected_from), sc.day(module.released)) == (OUT_S1, BACK_S2)
+    # in place for S1's offer period (after its 90 days' lead time), rented to
+    # the end of S2's block
+    offer = sched.offer_period("S1")[0]
+    assert offer > 90
+    assert (sc.day(module.collected_from), sc.day(module.released)) == (
+        offer,
+        sched.block("S2", "S2")[1],
+    )
+    # with a longer lead time the module is in place only once it is over
+    late = scenario(data, pavilions=[pavilion_type(lead_days=offer + 10)])
+    (module,) = [t for t in greedy_plan(late).places if t.pavilion_type == "PT"]
+    assert sc.day(module.collected_from) == offer + 10
 
 
-def test_spare_places_fill_the_pool_with_a_pavilion_if_need_be() -> None:
+def test_spares_fill_the_pool_with_a_pavilion_if_need_be() -> None:
     data = two_stage_case(
         policy={"overcapacity": 0.2},
         stages=[stage()],
@@ -171,15 +243,60 @@ def test_spare_places_fill_the_pool_with_a_pavilion_if_need_be() -> None:
         pavilions=[pavilion_type()],
     )
     sc = scenario(data)
+    sched = rules.schedule(sc)
     plan = greedy_plan(sc)
     valid(sc, plan)
     (module,) = [t for t in plan.places if t.pavilion_type == "PT"]
-    assert [(s.kind, sc.day(s.start), sc.day(s.end)) for s in module.segments] == [
-        (SegmentKind.SPARE, OUT_S1, OUT_S1)
+    offer = sched.offer_period("S1")
+    assert [(s.kind, sc.day(s.start), sc.day(s.end), s.need) for s in module.segments] == [
+        (SegmentKind.SPARE, *offer, NeedGroup(rooms=1, access=Access.NONE))
     ]
-    # rented across the stay window, at least the 6-month minimum
-    assert sc.day(module.released) == max(BACK_S1, OUT_S1 + rules.months_to_days(6))
+    # in place for the offer period, rented across the stage's block, at
+    # least the 6-month minimum
+    assert sc.day(module.collected_from) == offer[0]
+    assert sc.day(module.released) == max(
+        sched.block("S1", "S1")[1], offer[0] + rules.months_to_days(6)
+    )
     assert plan.kpis.stages[0].pool == 2
+
+
+def test_every_need_group_gets_its_share_of_spares() -> None:
+    # overcapacity 50 %: H1 and H2 need no step-free access, H3 and H4 do.
+    # O1-O4 house them; O5-O7 are lent until 2025-06-01, too short for a stay
+    # but enough for a spare. The two cheapest are O5 and O6, upstairs, but
+    # the step-free group's spare must fit it: O7.
+    lent = {"vacant_from": "2025-03-01", "source": "partner", "hand_back": "2025-06-01"}
+    upstairs = {**lent, "floor": 2, "monthly_rent": 1825.0}
+    data = two_stage_case(
+        policy={"overcapacity": 0.5},
+        stages=[stage()],
+        dwellings=[
+            *(home(f"A{i}") for i in range(1, 5)),
+            *(vacant(f"O{i}", "2025-03-01") for i in range(1, 5)),
+            vacant("O5", **upstairs),
+            vacant("O6", **upstairs),
+            vacant("O7", **lent),
+        ],
+        households=[
+            household("H1", "A1"),
+            household("H2", "A2"),
+            household("H3", "A3", step_free=True),
+            household("H4", "A4", step_free=True),
+        ],
+    )
+    sc = scenario(data)
+    plan = greedy_plan(sc)
+    valid(sc, plan)
+    held = [
+        (t.place, seg.need)
+        for t in plan.places
+        for seg in t.segments
+        if seg.kind is SegmentKind.SPARE
+    ]
+    assert sorted(held, key=str) == [
+        ("O5", NeedGroup(rooms=1, access=Access.NONE)),
+        ("O7", NeedGroup(rooms=1, access=Access.STEP_FREE)),
+    ]
 
 
 def test_an_undecided_household_moves_for_good_only_when_no_place_is_left() -> None:
@@ -248,7 +365,7 @@ def test_never_below_the_optimum_on_tiny_cases() -> None:
 
 @pytest.mark.parametrize("seed", [2, 4, 7])
 def test_never_below_the_optimum_on_small_generated_cases(seed: int) -> None:
-    sc = generate(SMALL, seed)
+    sc = generated(SMALL, seed)
     result = solve(sc, time_limit=20, num_workers=1, gap_limit=0)
     assert result.bound is not None and result.objective is not None
     greedy = objective(greedy_plan(sc))
@@ -257,7 +374,7 @@ def test_never_below_the_optimum_on_small_generated_cases(seed: int) -> None:
 
 
 def test_never_below_the_solvers_lower_bound_on_s() -> None:
-    sc = generate("S", 0)
+    sc = generated("S", 0)
     result = solve(sc, time_limit=10, num_workers=1)
     assert result.bound is not None
     assert objective(greedy_plan(sc)) >= result.bound - 0.005
@@ -267,13 +384,13 @@ def test_never_below_the_solvers_lower_bound_on_s() -> None:
 
 
 def test_deterministic() -> None:
-    a = greedy_plan(generate("example", 0)).model_dump(mode="json")
-    b = greedy_plan(generate("example", 0)).model_dump(mode="json")
+    a = greedy_plan(generated("example", 0)).model_dump(mode="json")
+    b = greedy_plan(generated("example", 0)).model_dump(mode="json")
     assert a == b
 
 
 def test_supply_check_is_the_greedy_run() -> None:
-    sc = generate("example", 1)
+    sc = generated("example", 1)
     run = greedy_run(sc)
     checks = supply_check(sc)
     assert [c.stage for c in checks] == [st.stage for st in run.stages]
@@ -287,7 +404,7 @@ def test_supply_check_is_the_greedy_run() -> None:
 
 @pytest.mark.parametrize("size", ["tiny", "S"])
 def test_warm_start(size: str) -> None:
-    sc = tiny() if size == "tiny" else generate("S", 0)
+    sc = tiny() if size == "tiny" else generated("S", 0)
     plan = greedy_plan(sc)
     result = solve(sc, time_limit=10, num_workers=1, initial_plan=plan, strategy="cp-sat")
     assert result.plan is not None and result.objective is not None
@@ -303,97 +420,36 @@ def test_warm_start_with_the_default_strategy() -> None:
     assert check_plan(sc, result.plan, objective=result.objective).ok
 
 
-# -- the lazy look-ups --------------------------------------------------------------------
+# -- the look-ups ------------------------------------------------------------------------
 
 
 class _FullScan(greedy._Planner):
-    """The planner with its look-ups done the plain way: every slot, every time.
+    """The planner with its look-ups done the plain way: every slot, every class, every time.
 
-    Per phase, stay and kind of use, a cost heap per place class of every
-    slot with room, built when first asked and popped lazily; spare places
-    from a sorted scan of every slot. The planner's shelf and bounded reads
-    must pick exactly what these pick.
+    The planner's free lists, bounded reads, lists of slots before a later
+    use and heaps of class answers must pick exactly what this picks.
     """
 
-    def __init__(self, sc: Scenario) -> None:
-        super().__init__(sc)
-        self.heaps: dict[tuple[int, int, bool], dict[int, list[tuple[int, str, int, int]]]] = {}
-
-    def permanent_moves(self, *args: Any) -> None:
-        super().permanent_moves(*args)
-        self.heaps.clear()
-
-    def plan_stage(self, *args: Any) -> None:
-        self.heaps.clear()
-        super().plan_stage(*args)
-
-    def _buckets(self, out: int, ret: int, permanent: bool) -> dict[int, list[Any]]:
-        key = (out, ret, permanent)
-        if key not in self.heaps:
-            buckets: dict[int, list[Any]] = defaultdict(list)
-            for slot in self.slots:
-                if slot.start > out:
-                    break
-                if permanent and slot.end != rules.FOREVER:
-                    continue
-                room = self._room(slot, out, ret, terminal=permanent)
-                if room is not None:
-                    item = (room[1], slot.dwelling.id, slot.start, slot.index)
-                    buckets[slot.pclass].append(item)
-            for heap in buckets.values():
-                heapq.heapify(heap)
-            self.heaps[key] = buckets
-        return self.heaps[key]
-
-    def _best_dwelling(
-        self, h: Household, out: int, ret: int, permanent: bool
-    ) -> greedy._Slot | None:
-        hc, answer = self.fits.household_class(h), self.fits.answer
-        best: tuple[int, str, int] | None = None
-        pick = None
-        for pc, heap in self._buckets(out, ret, permanent).items():
-            if not heap or not answer(hc, pc, permanent, h, self.slots[heap[0][3]].dwelling):
-                continue
-            while heap:
-                cost, did, start, i = heap[0]
-                room = self._room(self.slots[i], out, ret, terminal=permanent)
-                if room is not None and room[1] == cost:
-                    break
-                heapq.heappop(heap)
-                if room is not None:
-                    heapq.heappush(heap, (room[1], did, start, i))
-            if not heap:
-                continue
-            cost, did, start, i = heap[0]
-            key = (cost + rules.penalty_ore(self.sc, h, self.slots[i].dwelling), did, start)
-            if best is None or key < best:
-                best, pick = key, self.slots[i]
-        return pick
-
-    def _spare_dwellings(self, stage: Any, out: int, needs: list[Any]) -> Any:
-        fits = self.fits
-        found = []
+    def _class_best(self, pc: int, a: int, b: int, kind: SegmentKind) -> Any:
+        best = None
         for slot in self.slots:
-            if slot.start > out:
-                break
-            room = self._room(slot, out, out)
-            if room is None or any(u.stage == stage.id for u in slot.uses):
-                continue
-            if any(
-                end <= slot.end and fits.answer(hc, slot.pclass, False, h, slot.dwelling)
-                for end, hc, h in needs
-            ):
-                found.append((room[1], f"{slot.dwelling.id}@{slot.start}", slot))
-        found.sort(key=lambda t: t[:2])
+            room = self._room(slot, a, b, kind) if slot.pclass == pc else None
+            if room is not None:
+                candidate = (room[1], slot.dwelling.id, slot.start, slot.index)
+                best = candidate if best is None else min(best, candidate)
+        return best
 
-        class Queue:
-            def peek(self) -> Any:
-                return found[0] if found else None
-
-            def pop(self) -> Any:
-                return found.pop(0)[2]
-
-        return Queue()
+    def _cheapest(
+        self, a: int, b: int, kind: SegmentKind, fitting: frozenset[int], h: Household | None
+    ) -> Any:
+        best = None
+        for pc in fitting:
+            found = self._class_best(pc, a, b, kind)
+            if found is not None:
+                pen = rules.penalty_ore(self.sc, h, self._class_of[pc]) if h else 0
+                candidate = (found[0] + pen, *found[1:])
+                best = candidate if best is None else min(best, candidate)
+        return best
 
 
 def _before_a_permanent_letting() -> dict[str, Any]:
@@ -414,17 +470,20 @@ def _before_a_permanent_letting() -> dict[str, Any]:
 
 def test_a_stay_goes_before_a_later_permanent_letting_for_nothing() -> None:
     sc = scenario(_before_a_permanent_letting())
+    sched = rules.schedule(sc)
     plan = greedy_plan(sc)
     valid(sc, plan)
     plans = {hp.household: hp for hp in plan.households}
     assert plans["H6"].permanent_dwelling == "O1"  # arranged first: the cheapest, by id
     assert plans["H1"].place == "O1"  # it adds no rent loss there, unlike in O2
-    (o1,) = [t for t in plan.places if t.place == "O1"]
-    assert [(s.kind, sc.day(s.start), sc.day(s.end)) for s in o1.segments] == [
+    block = sched.block("S1", "S1")
+    moved = sched.move_out["H6"]
+    assert spans(sc, plan, "O1") == pieces(
         (SegmentKind.OCCUPIED, OUT_S1, BACK_S1),
-        (SegmentKind.HELD_EMPTY, BACK_S1, OUT_S2),
-        (SegmentKind.PERMANENT, OUT_S2, OUT_S2),
-    ]
+        (SegmentKind.HELD_EMPTY, BACK_S1, block[1]),  # the rest of S1's block
+        (SegmentKind.HELD_EMPTY, block[1], moved),  # then waiting for the letting
+        (SegmentKind.PERMANENT, moved, moved),
+    )
     assert not [t for t in plan.places if t.place == "O2"]
 
 
@@ -444,15 +503,13 @@ def _policy_variants() -> list[Scenario]:
             {"overcapacity": 0.5, "same_municipality": False},
         ]
     ):
-        for sc in (generate("S", seed), generate(SMALL, seed)):
+        for sc in (generated("S", seed), generated(SMALL, seed)):
             out.append(sc.model_copy(update={"policy": sc.policy.model_copy(update=changes)}))
     return out
 
 
 @pytest.mark.parametrize("sc", _policy_variants())
-def test_lazy_lookups_pick_what_a_full_scan_picks(
-    sc: Scenario, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lookups_pick_what_a_full_scan_picks(sc: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = greedy_run(sc)
     monkeypatch.setattr(greedy, "_Planner", _FullScan)
     slow = greedy_run(sc)

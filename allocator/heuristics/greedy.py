@@ -1,88 +1,63 @@
 """A greedy rehousing planner: what a planner with a spreadsheet does.
 
-:func:`greedy_plan` builds a complete plan without CP-SAT, with the rule
-predicates of :mod:`allocator.rules`, in the order a planner works:
+:func:`greedy_plan` builds a complete plan without CP-SAT, with the rules of
+:mod:`allocator.rules`, in the order a planner works. What may happen to each
+household and on which days it moves are fixed by :func:`rules.schedule`
+(R1, R8, R9, R13): winners of an after-renovation dwelling move there,
+directly or after a stay; households with wishes that won nothing return.
 
-1. **R9 first.** After-renovation dwellings go by serial dictatorship: the
-   households with a wish list (not those with a permanent agreement), most
-   senior first (:func:`rules.seniority_key`), each take their best eligible
-   wish still free (:func:`rules.wanted_after`). A winner whose dwelling is
-   ready by its move-out day moves there directly (mode ``direct``); the
-   others stay in a rehousing place until it is ready.
-2. **Permanent movers** (agreement permanent; an undecided household only if
-   its dwelling is merged away and it won nothing, otherwise it is treated
-   as temporary) each take, on their move-out day, a fitting
-   own-organisation dwelling (``rules.place_problems(..., permanent=True)``)
-   that is vacant by then and open-ended. They are arranged for all stages
-   before any stay (the guide plans permanent moves ahead), movers with
-   accessibility needs first, then by move-out day and seniority.
-3. **Temporary stays**, stage by stage in move-out order. Dwellings are
-   collected as they fall vacant and held empty (no time-limited letting:
-   every gap is ``held_empty``). Each displaced household gets a fitting
-   dwelling (``rules.place_problems``) whose availability interval
-   (:func:`rules.availabilities`) covers its whole stay and that is free
-   then, turnaround (R2) included; a dwelling serves later stages again
-   once free, and one already held for a later permanent letting can house
-   a stay that ends a turnaround before it. A renovated home of a permanent
-   mover is available after its stage only if that household did move out
-   for good.
-4. **Pavilions** for the rest of the stage: one module per stay, reusing a
-   module of the type once it is free (turnaround included) or renting a
-   new one, within ``max_count`` at all times, ``lead_days`` and
-   ``min_months``. Only if no module is left either does an undecided
-   household that won nothing move for good instead (its agreement allows
-   it); such households get the last modules.
-5. **R10.** Each stage's pool is then topped up to
-   :func:`rules.required_pool` with spare places at its move-out day:
-   dwellings with room for a zero-length ``spare`` segment that could house
-   a household of the stage, or pavilion modules rented across the stage's
-   stay window.
+1. **Permanent movers** first, for all stages (the guide plans them ahead):
+   households whose first outcome is a permanent move, those with
+   accessibility needs first, then by moving day and seniority. Each gets
+   the fitting own-organisation dwelling (R8) free and open-ended by its
+   moving day that costs the least; it is let on that day.
+2. **Stays**, stage by stage in deadline order. A dwelling is collected
+   from the start of its availability interval (R11) and held empty (no
+   time-limited letting); a stay reserves it for the stay's whole block
+   (:meth:`rules.Schedule.block`), a turnaround (R2) before the next use.
+   Each displaced household gets the fitting free dwelling whose use adds
+   the least rent loss plus soft-wish penalty: the newest vacancy, or one
+   before a later use, which adds nothing. A planner places those with the
+   fewest options first: households no pavilion fits, then wheelchair
+   users, then step-free or low-floor needs, each by seniority.
+3. **Pavilions** for the rest: a module of a fitting type serves blocks in
+   turn (a new one is in place for the stage's offer period, not before its
+   lead time, rented at least ``min_months``), reused or rented new,
+   whichever costs less, within ``max_count``. An undecided household
+   without wishes moves for good only if no module is left either.
+4. **R10 spares** per stage, held over its offer period for a need group:
+   first each group's share, then the rest of the total, each the cheapest
+   fitting dwelling or module free over the period, at most as many per
+   need as the stage has displaced households with it.
 
-Where the spreadsheet leaves a choice the greedy takes the cheapest option
-at that moment: among fitting dwellings the one whose use adds the least
-rent loss (the one that has stood empty the shortest, cheaper rent first;
-soft-wish penalties included), reuse or a new module by price. A planner
-places those with the fewest options first: within a stage, households no
-pavilion module fits (excluded by their agreement, or by size) go first,
-then those needing wheelchair access, then those needing step-free access
-or a low floor, then the rest, each group in seniority order.
-
-Timelines follow the conventions of :mod:`allocator.cpsat.extract` and the
-model's (uses a turnaround apart, after a spare too; a spare pavilion
-module stays rented across a stay window of its stage), so a greedy plan
-is one the CP-SAT model can represent and its cost is never below the
-optimum. Plans are priced by :func:`allocator.plan.pricing.build_plan`.
-
-The same run serves the scenario generator as its feasibility witness
-(:func:`allocator.generate.supply_check`): :func:`greedy_run` never raises
-for a household it cannot place but records the problem per stage.
+Every choice is one the CP-SAT model can make at the same price (unless it
+cuts a pavilion type's schedules at ``MAX_CHAINS``), so a greedy plan is
+valid and never cheaper than the optimum. The same run is the
+generator's feasibility witness (:func:`allocator.generate.supply_check`):
+:func:`greedy_run` records per stage what it could not do instead of raising.
 """
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_left, insort
-from collections import defaultdict
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from heapq import heappop, heappush
+from operator import itemgetter
 
 from allocator import rules
 from allocator.plan.pricing import build_plan
-from models.plan import HouseholdPlan, Mode, PlaceTimeline, Plan, Segment, SegmentKind
-from models.scenario import (
-    AfterDwelling,
-    Agreement,
-    Dwelling,
-    Household,
-    PavilionType,
-    Scenario,
-    Source,
-    Stage,
-)
+from allocator.plan.timeline import gap_segments, spare_segment, stay_segments
+from models.plan import HouseholdPlan, Mode, NeedGroup, PlaceTimeline, Plan, Segment, SegmentKind
+from models.scenario import Dwelling, Household, PavilionType, Scenario, Source, Stage
+
+Outcome = rules.Outcome
 
 
 class GreedyFailed(Exception):
-    """The greedy planner could not house every household or fill a stage's pool.
+    """The greedy planner could not house every household or hold a stage's spares.
 
     Attributes
     ----------
@@ -105,7 +80,8 @@ class StageOutcome:
     stage
         Stage id.
     out_day, back_day
-        Move-out and return days (R1).
+        The block its rehousing places are reserved for: its first move-out
+        day and the end of its return period (:meth:`rules.Schedule.block`).
     stays
         Displaced households (temporary stays).
     pavilion_stays
@@ -115,7 +91,7 @@ class StageOutcome:
     winners
         Households of the stage that won an after-renovation dwelling (R9).
     spares
-        Spare places added for the R10 pool.
+        Spare places held for the stage (R10).
     pool_needed
         :func:`rules.required_pool` of ``stays``.
     problems
@@ -152,7 +128,7 @@ class GreedyRun:
     places
         Dwelling timelines (scenario order) then pavilion module timelines.
     stages
-        One :class:`StageOutcome` per stage, in move-out order.
+        One :class:`StageOutcome` per stage, in deadline order.
 
     """
 
@@ -167,74 +143,39 @@ class GreedyRun:
 
     @property
     def ok(self) -> bool:
-        """True when every household is placed and every pool is met."""
+        """True when every household is placed and every stage holds its spares."""
         return not self.problems
 
 
-# -- fit look-ups ---------------------------------------------------------------------
-
-
 class Fits:
-    """:func:`rules.place_problems` as a yes/no, cached by the attributes it reads.
+    """:func:`rules.place_fits` cached by :func:`rules.need_key` and :func:`rules.place_key`.
 
-    Households with the same needs and places with the same features share
-    one answer, which makes repeated look-ups cheap on large scenarios.
-    Households and places are told apart by id (a place id is a dwelling
-    id or a pavilion type id).
+    Households with equal need keys fit the same places, places with equal
+    place keys the same households, so each pair of keys is asked once.
     """
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._answers: dict[tuple[int, int, bool], bool] = {}
-        self._classes: dict[tuple[object, ...], int] = {}
+        self._needs: dict[object, int] = {}
+        self._kinds: dict[object, int] = {}
         self._households: dict[str, int] = {}
         self._places: dict[tuple[bool, str], int] = {}
 
-    @staticmethod
-    def household_key(scenario: Scenario, h: Household) -> tuple[object, ...]:
-        """What :func:`rules.place_problems` reads of a household."""
-        return (
-            "household",
-            scenario.min_rooms(h),
-            h.rooms_max,
-            h.wheelchair,
-            h.step_free,
-            h.max_floor,
-            tuple(sorted(h.excluded_sources)),
-        )
-
-    @staticmethod
-    def place_key(p: Dwelling | PavilionType) -> tuple[object, ...]:
-        """What :func:`rules.place_problems` reads of a place."""
-        if isinstance(p, PavilionType):
-            return ("pavilion", p.rooms, p.wheelchair)
-        return (
-            "dwelling",
-            p.rooms,
-            p.wheelchair,
-            p.step_free,
-            p.floor,
-            p.source,
-            p.municipal_referral,
-            p.municipality,
-        )
-
-    def _class(self, key: tuple[object, ...]) -> int:
-        return self._classes.setdefault(key, len(self._classes))
-
     def household_class(self, h: Household) -> int:
-        """Households of one class have the same answers."""
+        """The index of ``h``'s need key: households of one class fit alike."""
         c = self._households.get(h.id)
         if c is None:
-            c = self._households[h.id] = self._class(self.household_key(self.scenario, h))
+            key = rules.need_key(self.scenario, h)
+            c = self._households[h.id] = self._needs.setdefault(key, len(self._needs))
         return c
 
     def place_class(self, p: Dwelling | PavilionType) -> int:
-        """Places of one class have the same answers."""
+        """The index of ``p``'s place key: places of one class fit alike."""
         key = (isinstance(p, PavilionType), p.id)
         c = self._places.get(key)
         if c is None:
-            c = self._places[key] = self._class(self.place_key(p))
+            c = self._places[key] = self._kinds.setdefault(rules.place_key(p), len(self._kinds))
         return c
 
     def __call__(self, h: Household, p: Dwelling | PavilionType, permanent: bool = False) -> bool:
@@ -248,8 +189,7 @@ class Fits:
         key = (hc, pc, permanent)
         hit = self._answers.get(key)
         if hit is None:
-            hit = not rules.place_problems(self.scenario, h, p, permanent=permanent)
-            self._answers[key] = hit
+            hit = self._answers[key] = rules.place_fits(self.scenario, h, p, permanent=permanent)
         return hit
 
 
@@ -265,13 +205,29 @@ def _need_tier(h: Household) -> int:
 
 @dataclass
 class _Use:
-    """A use of a place: an occupied stay, a spare mark or a permanent letting."""
+    """A use of a place: a stay's block, a spare's offer period or a permanent letting.
+
+    A stay in a dwelling reserves [start, end), its block; ``moves`` are the
+    household's real moving days, the occupied part. A pavilion stay is
+    occupied [start, end) only.
+    """
 
     kind: SegmentKind
     start: int
     end: int
     stage: str
     household: str | None = None
+    need: NeedGroup | None = None
+    moves: tuple[int, int] | None = None
+
+
+def _gap_after(kind: SegmentKind, turn: int) -> int:
+    """Days a place must stay empty after a use of ``kind``: a turnaround after an occupant."""
+    return turn if kind is SegmentKind.OCCUPIED else 0
+
+
+#: A free dwelling for a use: (added cost, dwelling id, interval start, slot index).
+_Candidate = tuple[int, str, int, int]
 
 
 @dataclass
@@ -286,477 +242,378 @@ class _Slot:
     daily: int
     pclass: int  # Fits.place_class of the dwelling
     uses: list[_Use] = field(default_factory=list)
-    version: int = 0  # counts the uses added: a cached room is stale when it changed
-    row: tuple[int, int] | None = None  # its entry in the stage shelf, if on a row
-    waiting: bool = False  # in the stage shelf's set of slots with a later use
-    token: int = 0  # counts its placements in the stage shelf (stale due entries)
+    free: int = 0  # the day it is free after its last use (its key on the free list)
 
-    def room(self, start: int, end: int, turn: int, *, terminal: bool) -> tuple[int, int] | None:
-        """Where a use [start, end) fits among the uses, and the rent loss it adds.
+    def room(self, start: int, end: int, kind: SegmentKind, turn: int) -> tuple[int, int] | None:
+        """Where a use [start, end) of ``kind`` fits among the uses, and the rent loss it adds.
 
-        Returns ``(position, cost)`` or ``None``. Uses are ``turn`` days
-        apart (R2; after a spare too, as in the model); nothing follows a
-        permanent letting (``terminal``). The days of the interval are held
-        empty until its last use, so a use before a later one adds nothing
-        (an empty day and an occupied day cost the same rent); a new last
-        use adds the rent from the end of the previous one until ``end``.
+        Returns ``(position, cost)`` or ``None``. A turnaround (R2) follows
+        an occupant; nothing follows a permanent letting, which needs an
+        open-ended interval. Every day from the interval's start to its last
+        use is held (rent loss), so a use before a later one adds nothing;
+        a new last use adds the rent from the end of the previous one (or the
+        interval's start) until ``end``.
         """
-        if start < self.start or end > self.end:
+        terminal = kind is SegmentKind.PERMANENT
+        if start < self.start or end > self.end or (terminal and self.end != rules.FOREVER):
             return None
-        i = 0
-        while i < len(self.uses) and self.uses[i].start < start:
-            i += 1
-        prev = self.uses[i - 1] if i else None
-        nxt = self.uses[i] if i < len(self.uses) else None
-        if prev is not None and (prev.kind is SegmentKind.PERMANENT or prev.end + turn > start):
-            return None
-        if nxt is not None:
-            return None if terminal or end + turn > nxt.start else (i, 0)
-        return i, self.daily * (end - (prev.end if prev else self.start))
+        i = bisect_left(self.uses, start, key=lambda u: u.start)
+        if i:
+            prev = self.uses[i - 1]
+            if prev.kind is SegmentKind.PERMANENT or prev.end + _gap_after(prev.kind, turn) > start:
+                return None
+        if i < len(self.uses):
+            if terminal or end + _gap_after(kind, turn) > self.uses[i].start:
+                return None
+            return i, 0
+        return i, self.daily * (end - (self.uses[i - 1].end if i else self.start))
 
 
 @dataclass
 class _Module:
-    """A rented pavilion module: its stays and spares, and its rental [start, end)."""
+    """A rented pavilion module: its uses, its rental [rent_start, rent_end), free from when."""
 
     id: str
     ptype: PavilionType
     rent_start: int
     rent_end: int
-    ready_at: int  # end of its last window plus the turnaround
+    free_from: int  # the end of its last block plus the turnaround
     uses: list[_Use] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _ModuleOption:
-    """A way to give a window [start, end) to a module of ``ptype``: reuse or rent."""
+    """A way to give a block to a module of ``ptype``: reuse ``module`` or rent a new one."""
 
     cost: int
     ptype: PavilionType
     module: _Module | None  # None: rent a new module
+    rent_start: int
     rent_end: int
 
-
-#: A free dwelling for a use: (added cost, dwelling id, interval start, slot index,
-#: the slot's version when its cost was worked out).
-_Candidate = tuple[int, str, int, int, int]
-
-
-@dataclass
-class _Cheapest:
-    """The cheapest free slots of one place class for one use [out, ret), found lazily.
-
-    ``rows`` lists the class's slots by the day their current empty spell
-    began, latest first, as ``(-base, slot index)``; the added cost of a
-    slot without a later use is ``daily * (ret - base)``, at least ``dmin *
-    (ret - base)``. Slots are taken off ``rows`` from ``ptr`` on into
-    ``heap`` only while that bound does not exceed the cheapest found, so a
-    look-up reads the recently emptied slots, not every slot of the class.
-    """
-
-    rows: list[tuple[int, int]]
-    ptr: int
-    dmin: int
-    heap: list[_Candidate] = field(default_factory=list)
+    @property
+    def name(self) -> str:
+        """Ties go to a module already rented, by id."""
+        return self.module.id if self.module else f"{self.ptype.id}~"
 
 
 @dataclass
-class _Lookup:
-    """The look-ups of one use [out, ret) in one phase, one per place class.
+class _Tops:
+    """The cheapest slot of each place class asked about for one use, as a heap.
 
-    ``tops`` is a heap of the classes by their cheapest slot, ``(cost,
-    dwelling id, start, class)``; an entry is never above the class's
-    current cheapest (slots only drop out), so it is checked when it comes up.
-    A class is looked up once some household that asks can live there.
+    Entries are ``(cost, dwelling id, start, class)``; a class that changed
+    since its entry was pushed is ``dirty`` and pushed afresh before the next
+    read, and an entry that no longer matches its class's answer is dropped.
     """
 
-    clock: int  # Planner.clock when the phase first asked about the use
-    found: dict[int, _Cheapest] = field(default_factory=dict)
-    tops: list[tuple[int, str, int, int]] = field(default_factory=list)
-    asked: set[tuple[int, bool]] = field(default_factory=set)  # household classes asking
-
-
-@dataclass
-class _SpareQueue:
-    """Slots with room for a spare of a stage, cheapest first, read off the stage shelf.
-
-    Candidates are ``(added cost, "dwelling@start", slot index)``; ``frontier``
-    holds per place class the least cost its next unread row could add.
-    """
-
-    planner: _Planner
-    stage: str
-    out: int
-    shortest: dict[int, int]  # place class -> the shortest stay window it must serve
-    frontier: list[tuple[int, int, int]] = field(default_factory=list)  # (bound, class, row)
-    heap: list[tuple[int, str, int]] = field(default_factory=list)
-
-    def offer(self, i: int) -> None:
-        """Push slot ``i`` if it can be a spare place of the stage."""
-        p = self.planner
-        slot = p.slots[i]
-        if slot.end < self.shortest[slot.pclass]:
-            return
-        room = p._room(slot, self.out, self.out)
-        if room is None or any(u.stage == self.stage for u in slot.uses):
-            return  # a place counts once in the pool
-        heapq.heappush(self.heap, (room[1], f"{slot.dwelling.id}@{slot.start}", i))
-
-    def peek(self) -> tuple[int, str, int] | None:
-        """The cheapest candidate (ties by ``dwelling@start``), if any."""
-        heap, frontier, rows_of = self.heap, self.frontier, self.planner._rows
-        while frontier and (not heap or frontier[0][0] <= heap[0][0]):
-            _, pc, k = heapq.heappop(frontier)
-            rows = rows_of[pc]
-            if k + 1 < len(rows):
-                bound = self.planner._dmin[pc] * (self.out + rows[k + 1][0])
-                heapq.heappush(frontier, (bound, pc, k + 1))
-            self.offer(rows[k][1])
-        return heap[0] if heap else None
-
-    def pop(self) -> _Slot:
-        """Take the cheapest candidate's slot."""
-        top = self.peek()
-        assert top is not None
-        heapq.heappop(self.heap)
-        return self.planner.slots[top[2]]
+    heap: list[tuple[int, str, int, int]] = field(default_factory=list)
+    classes: set[int] = field(default_factory=set)
+    dirty: set[int] = field(default_factory=set)
 
 
 class _Planner:
-    """The state of one greedy run."""
+    """The state of one greedy run.
+
+    Finding the cheapest free dwelling of a place class for a use [a, b)
+    reads two lists instead of every slot. ``_free[pc]`` lists the class's
+    usable slots without a permanent letting by the day they are free after
+    their last use; read from the latest such day back, a slot adds at least
+    the class's lowest daily rent times the days from that day to b, so the
+    read stops once that bound passes the cheapest found. Slots whose last
+    use starts after a (``_later``) may take the use before it, at no cost.
+    The answer per class and use is kept until a slot of the class changes,
+    and the classes' answers for one use are kept in cost order
+    (:class:`_Tops`), so a household reads the cheapest classes first and
+    stops at the first that costs more than the best that fits it.
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         sc = self.sc = scenario
+        self.sched = rules.schedule(sc)
         self.fits = Fits(sc)
         self.turn = sc.policy.turnaround_days
-        self.removed = sc.removed_dwellings()
         self.slots: list[_Slot] = []
         for a in rules.availabilities(sc):
             d = sc.dwelling(a.dwelling)
             daily = rules.daily_ore(d.monthly_rent)
             pc = self.fits.place_class(d)
-            self.slots.append(_Slot(0, d, a.start, a.end, a.vacated_by, daily, pc))
+            self.slots.append(_Slot(0, d, a.start, a.end, a.vacated_by, daily, pc, free=a.start))
         self.slots.sort(key=lambda s: (s.start, s.dwelling.id))
-        for i, slot in enumerate(self.slots):
-            slot.index = i
-        self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
-        self.modules: list[_Module] = []
-        self.modes: dict[str, Mode] = {}
-        self.clock = 0  # households recorded so far
-        self._mode_set: dict[str, int] = {}  # household -> the clock when it got its mode
-        self.plans: list[HouseholdPlan] = []
-        self._stage_dates: dict[str, tuple[date, date]] = {}  # stage -> notice, move-out
-        self._return_dates: dict[int, tuple[date, date]] = {}  # day -> return, letter
-        self.won: dict[str, AfterDwelling] = {}
-        # -- finding free dwellings (see _Cheapest and _advance) --
+        self._last_start: list[tuple[int, int]] = []  # (start of the last use, slot index)
+        self._later: dict[int, dict[int, list[int]]] = {}  # a -> class -> slots used after a
+        self._best: dict[int, dict[tuple[int, int, SegmentKind], _Candidate | None]] = defaultdict(
+            dict
+        )
+        self._tops: dict[tuple[int, int, SegmentKind], _Tops] = {}
+        # use -> class -> slots with room for it before a later use: (id, start, index)
+        self._zero: dict[tuple[int, int, SegmentKind], dict[int, list[tuple[str, int, int]]]] = {}
         self._class_of: dict[int, Dwelling] = {}  # place class -> a dwelling of it
         self._dmin: dict[int, int] = {}  # place class -> its lowest daily rent
+        self._free: dict[int, list[tuple[int, str, int, int]]] = defaultdict(list)
         self._vacated: dict[str, list[int]] = defaultdict(list)  # household -> its home's slots
-        # the permanent phase: open-ended slots without uses, latest start first
-        self._open_rows: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for slot in self.slots:
+        for i, slot in enumerate(self.slots):
+            slot.index = i
             pc = slot.pclass
             self._class_of.setdefault(pc, slot.dwelling)
             self._dmin[pc] = min(self._dmin.get(pc, slot.daily), slot.daily)
-            if slot.vacated_by is not None:
-                self._vacated[slot.vacated_by].append(slot.index)
-            if slot.end == rules.FOREVER:
-                self._open_rows[pc].append((-slot.start, slot.index))
-        for rows in self._open_rows.values():
-            rows.sort()
-        self._fitting_of: dict[tuple[int, bool], list[int]] = {}
-        self._fitting_sets: dict[tuple[int, bool], frozenset[int]] = {}
-        # look-ups of one phase, stay and kind of use
-        self._lookups: dict[tuple[int, int, bool], _Lookup] = {}
-        # the stage shelf (stage by stage): slots by class, as of the move-out day _out
-        self._staged = False
-        self._out = -1
-        self._next = 0  # slots before this index have started by _out
-        self._rows: dict[int, list[tuple[int, int]]] = defaultdict(list)  # free, no later use
-        self._later: dict[int, dict[int, None]] = defaultdict(dict)  # free before a later use
-        self._due: list[tuple[int, int, int]] = []  # (day, slot index, token): look again
-        self._touched: set[int] = set()  # slots with a use added since _advance
+            if slot.vacated_by is None:
+                self._list(slot)
+            else:
+                self._vacated[slot.vacated_by].append(i)
+        self._fitting_of: dict[tuple[int, bool], frozenset[int]] = {}
+        self.fleet: dict[str, list[_Module]] = {p.id: [] for p in sc.pavilions}
+        self.modules: list[_Module] = []
+        self.modes: dict[str, Mode] = {}
+        self.plans: list[HouseholdPlan] = []
+        self._notices: dict[tuple[str, int], date] = {}
+        self._letters: dict[int, date] = {}
 
-    # -- R9 ----------------------------------------------------------------------------
+    # -- finding free dwellings --------------------------------------------------------
 
-    def allocate_after_dwellings(self) -> None:
-        """R9: serial dictatorship by seniority among the households with wishes."""
-        sc = self.sc
-        taken: set[str] = set()
-        participants = [
-            h for h in sc.households if h.wishes and h.agreement is not Agreement.PERMANENT
-        ]
-        for h in sorted(participants, key=lambda h: rules.seniority_key(sc, h)):
-            for a in rules.wanted_after(sc, h):
-                if a.id not in taken:
-                    taken.add(a.id)
-                    self.won[h.id] = a
-                    break
+    def _list(self, slot: _Slot) -> None:
+        insort(self._free[slot.pclass], (slot.free, slot.dwelling.id, slot.start, slot.index))
+        self._changed(slot.pclass)
+
+    def _unlist(self, slot: _Slot) -> None:
+        rows = self._free[slot.pclass]
+        entry = (slot.free, slot.dwelling.id, slot.start, slot.index)
+        del rows[bisect_right(rows, entry) - 1]
+
+    def _usable(self, slot: _Slot) -> bool:
+        """A permanent mover's home is a rehousing place only once it moved for good (R11)."""
+        return slot.vacated_by is None or self.modes.get(slot.vacated_by) is Mode.PERMANENT
+
+    def _room(self, slot: _Slot, start: int, end: int, kind: SegmentKind) -> tuple[int, int] | None:
+        return slot.room(start, end, kind, self.turn) if self._usable(slot) else None
+
+    def _later_than(self, a: int) -> dict[int, list[int]]:
+        """Per place class, the usable slots with a use that starts after day ``a``."""
+        got = self._later.get(a)
+        if got is None:
+            got = self._later[a] = defaultdict(list)
+            for _, i in self._last_start[bisect_right(self._last_start, (a, len(self.slots))) :]:
+                got[self.slots[i].pclass].append(i)
+        return got
+
+    def _before_later(
+        self, pc: int, key: tuple[int, int, SegmentKind]
+    ) -> list[tuple[str, int, int]]:
+        """The slots of class ``pc`` with room for a use ``key`` before a later use (at no cost).
+
+        Sorted by (dwelling id, start, slot index); kept up to date as slots change.
+        """
+        by_class = self._zero.setdefault(key, {})
+        got = by_class.get(pc)
+        if got is None:
+            got = by_class[pc] = []
+            if key[2] is not SegmentKind.PERMANENT:  # nothing follows a permanent letting
+                for i in self._later_than(key[0]).get(pc, ()):
+                    self._recheck(got, self.slots[i], key)
+        return got
+
+    def _recheck(
+        self, zero: list[tuple[str, int, int]], slot: _Slot, key: tuple[int, int, SegmentKind]
+    ) -> None:
+        """Put ``slot`` on ``zero`` if it has room for ``key`` before a later use."""
+        entry = (slot.dwelling.id, slot.start, slot.index)
+        i = bisect_right(zero, entry)
+        if i and zero[i - 1] == entry:
+            del zero[i - 1]
+        room = self._room(slot, *key)
+        if room is not None and room[0] < len(slot.uses):
+            insort(zero, entry)
+
+    def _class_best(self, pc: int, a: int, b: int, kind: SegmentKind) -> _Candidate | None:
+        """The slot of class ``pc`` whose use [a, b) of ``kind`` adds the least (ties by id)."""
+        cache = self._best[pc]
+        key = (a, b, kind)
+        if key in cache:
+            return cache[key]
+        zero = self._before_later(pc, key)
+        best: _Candidate | None = (0, *zero[0]) if zero else None
+        rows, dmin = self._free[pc], self._dmin[pc]
+        j = bisect_right(rows, a, key=itemgetter(0))
+        while j:
+            j -= 1
+            free, did, start, i = rows[j]
+            if best is not None and dmin * (b - free) > best[0]:
+                break  # every slot further back adds more
+            room = self._room(self.slots[i], a, b, kind)
+            if room is not None and (best is None or (room[1], did, start) < best[:3]):
+                best = (room[1], did, start, i)
+        cache[key] = best
+        return best
+
+    def _fitting(self, h: Household, permanent: bool) -> frozenset[int]:
+        """Place classes of dwellings that can house ``h`` (``permanent``: for good)."""
+        hc = self.fits.household_class(h)
+        got = self._fitting_of.get((hc, permanent))
+        if got is None:
+            answer = self.fits.answer
+            got = frozenset(
+                pc for pc, d in self._class_of.items() if answer(hc, pc, permanent, h, d)
+            )
+            self._fitting_of[(hc, permanent)] = got
+        return got
+
+    def _cheapest(
+        self, a: int, b: int, kind: SegmentKind, fitting: frozenset[int], h: Household | None
+    ) -> tuple[int, str, int, int] | None:
+        """The slot of the ``fitting`` classes whose use [a, b) adds the least.
+
+        With a household ``h`` its soft-wish penalty counts too. Returns
+        ``(cost, dwelling id, start, slot index)``; ties by dwelling id.
+        """
+        tops = self._tops.get((a, b, kind))
+        if tops is None:
+            tops = self._tops[(a, b, kind)] = _Tops()
+        heap = tops.heap
+        for pc in sorted((fitting - tops.classes) | tops.dirty):
+            tops.classes.add(pc)
+            found = self._class_best(pc, a, b, kind)
+            if found is not None:
+                heappush(heap, (*found[:3], pc))
+        tops.dirty.clear()
+        best: tuple[int, str, int, int] | None = None
+        seen: list[tuple[int, str, int, int]] = []
+        read: set[int] = set()
+        while heap:
+            entry = heap[0]
+            if best is not None and entry[:3] > best[:3]:
+                break  # a penalty only adds
+            heappop(heap)
+            pc = entry[3]
+            found = self._class_best(pc, a, b, kind)
+            if pc in read or found is None or found[:3] != entry[:3]:
+                continue  # a copy, or stale: the class's answer is on the heap
+            read.add(pc)
+            seen.append(entry)
+            if pc in fitting:
+                pen = rules.penalty_ore(self.sc, h, self._class_of[pc]) if h else 0
+                if best is None or (found[0] + pen, *found[1:3]) < best[:3]:
+                    best = (found[0] + pen, found[1], found[2], found[3])
+        for entry in seen:
+            heappush(heap, entry)
+        return best
+
+    def _use(self, slot: _Slot, use: _Use) -> None:
+        """Add ``use`` to ``slot`` and keep the look-up lists up to date."""
+        room = self._room(slot, use.start, use.end, use.kind)
+        assert room is not None, (slot.dwelling.id, use)
+        pos = room[0]
+        if pos == len(slot.uses):  # a new last use
+            if slot.uses:
+                del self._last_start[
+                    bisect_right(self._last_start, (slot.uses[-1].start, slot.index)) - 1
+                ]
+            insort(self._last_start, (use.start, slot.index))
+            for a, later in self._later.items():
+                if use.start > a and not (slot.uses and slot.uses[-1].start > a):
+                    later[slot.pclass].append(slot.index)
+            self._unlist(slot)
+            slot.uses.append(use)
+            if use.kind is not SegmentKind.PERMANENT:
+                slot.free = use.end + _gap_after(use.kind, self.turn)
+                self._list(slot)
+        else:
+            slot.uses.insert(pos, use)
+        for key, zeros in self._zero.items():
+            zero = zeros.get(slot.pclass)
+            if zero is not None and key[2] is not SegmentKind.PERMANENT:
+                self._recheck(zero, slot, key)
+        self._changed(slot.pclass)
+
+    def _changed(self, pc: int) -> None:
+        """A slot of class ``pc`` changed: its answers are stale."""
+        self._best.pop(pc, None)
+        for tops in self._tops.values():
+            if pc in tops.classes:
+                tops.dirty.add(pc)
+
+    def _phase(self) -> None:
+        """A new phase asks about other uses: drop the look-ups kept for the last one."""
+        self._tops.clear()
+        self._later.clear()
+        self._zero.clear()
 
     # -- households --------------------------------------------------------------------
 
-    def moves_permanently(self, h: Household) -> bool:
-        """Permanent agreement, or undecided, merged away and without a won dwelling."""
-        return h.agreement is Agreement.PERMANENT or (
-            h.agreement is Agreement.UNDECIDED
-            and h.dwelling in self.removed
-            and h.id not in self.won
-        )
-
-    def _may_move_permanently(self, h: Household) -> bool:
-        """Undecided and without a won dwelling: a permanent move is open to it (R8, R9)."""
-        return h.agreement is Agreement.UNDECIDED and h.id not in self.won
-
-    def _room(
-        self, slot: _Slot, start: int, end: int, *, terminal: bool = False
-    ) -> tuple[int, int] | None:
-        """:meth:`_Slot.room`, if the interval's condition (a permanent mover's home) holds."""
-        if slot.vacated_by is not None and self.modes.get(slot.vacated_by) is not Mode.PERMANENT:
-            return None
-        return slot.room(start, end, self.turn, terminal=terminal)
-
-    def _use(self, slot: _Slot, use: _Use) -> None:
-        room = self._room(slot, use.start, use.end, terminal=use.kind is SegmentKind.PERMANENT)
-        assert room is not None, (slot.dwelling.id, use)
-        slot.uses.insert(room[0], use)
-        slot.version += 1
-        if self._staged:
-            self._touched.add(slot.index)
-
     def _record(self, h: Household, stage: Stage, mode: Mode, **fields: object) -> None:
         sc = self.sc
-        dates = self._stage_dates.get(stage.id)
-        if dates is None:  # the same for every household of the stage
-            out = rules.move_out_day(sc, stage)
-            dates = self._stage_dates[stage.id] = (rules.notice_date(sc, stage), sc.date_of(out))
+        out = self.sched.move_out[h.id]
+        notice = self._notices.get((stage.id, out))
+        if notice is None:
+            notice = self._notices[stage.id, out] = rules.notice_date(
+                sc, stage.start, sc.date_of(out)
+            )
         self.modes[h.id] = mode
-        self.clock += 1
-        self._mode_set[h.id] = self.clock
-        if self._staged and mode is Mode.PERMANENT:  # its home's slots may open up
-            self._touched.update(i for i in self._vacated.get(h.id, ()) if i < self._next)
-        ret = fields.pop("return_day", None)
-        return_date: date | None = None
-        letter_date: date | None = None
-        if isinstance(ret, int):
-            returns = self._return_dates.get(ret)
-            if returns is None:
-                back = sc.date_of(ret)
-                returns = self._return_dates[ret] = (back, rules.return_letter_date(back))
-            return_date, letter_date = returns
+        if mode is Mode.PERMANENT:  # its home may be a rehousing place now (R11)
+            for i in self._vacated.get(h.id, ()):
+                self._list(self.slots[i])
+        return_date = letter = None
+        if mode is Mode.TEMPORARY:
+            ret = self.sched.returns[h.id]
+            return_date = sc.date_of(ret)
+            letter = self._letters.get(ret)
+            if letter is None:
+                letter = self._letters[ret] = rules.return_letter_date(sc, return_date)
         self.plans.append(
             HouseholdPlan.model_validate(
                 {
                     "household": h.id,
                     "stage": stage.id,
                     "mode": mode,
-                    "notice_date": dates[0],
-                    "move_out": dates[1],
+                    "notice_date": notice,
+                    "move_out": sc.date_of(out),
                     "return_date": return_date,
-                    "return_letter_date": letter_date,
+                    "return_letter_date": letter,
                     **fields,
                 }
             )
         )
 
-    # -- finding free dwellings --------------------------------------------------------
-    #
-    # The planner asks for the cheapest fitting dwelling with room for a use
-    # [out, ret) many times per stage. Its answer is the one of a cost heap
-    # per place class, built when a phase (the permanent moves, or a stage)
-    # first asks about that use and popped lazily: within a phase a use only
-    # ever takes a slot out of the running for the phase's other look-ups
-    # (it starts on the phase's move-out day), and costs do not change. The
-    # heaps are filled lazily too: the added cost of a slot with no later
-    # use is its daily rent times the days from the start of its empty spell
-    # (``base``) to ``ret``, so the class's slots are read latest spell first
-    # (:class:`_Cheapest`), never more than can beat the cheapest found.
-    #
-    # Stage by stage the move-out day only grows, and :meth:`_advance` keeps
-    # the slots that have started by it on a shelf: on a row of their class
-    # by ``base`` if free with no later use, in ``_later`` if free before a
-    # later use (they add nothing), else out until the day they may be
-    # free again (``_due``). A slot gets a use only on the current move-out
-    # day, and is put back where it belongs at the next stage.
-
-    def _advance(self, out: int) -> None:
-        """Bring the stage shelf to move-out day ``out`` (never earlier than before)."""
-        assert out >= self._out, (out, self._out)
-        self._staged = True
-        self._out = out
-        slots = self.slots
-        while self._next < len(slots) and slots[self._next].start <= out:
-            self._place(slots[self._next])
-            self._next += 1
-        due = self._due
-        while due and due[0][0] <= out:
-            _, i, token = heapq.heappop(due)
-            if slots[i].token == token:
-                self._place(slots[i])
-        for i in sorted(self._touched):
-            self._place(slots[i])
-        self._touched.clear()
-
-    def _place(self, slot: _Slot) -> None:
-        """Put ``slot`` where it belongs on the stage shelf as of its move-out day."""
-        out, pc = self._out, slot.pclass
-        if slot.row is not None:
-            rows = self._rows[pc]
-            del rows[bisect_left(rows, slot.row)]
-            slot.row = None
-        if slot.waiting:
-            del self._later[pc][slot.index]
-            slot.waiting = False
-        slot.token += 1
-        if slot.end < out:
-            return  # over for good
-        if slot.vacated_by is not None and self.modes.get(slot.vacated_by) is not Mode.PERMANENT:
-            # the household's stage came first (it returns after it moves out), so its
-            # mode is final; _record puts the slot back should it move out for good
-            return
-        uses = slot.uses
-        i = 0
-        while i < len(uses) and uses[i].start < out:
-            i += 1
-        prev = uses[i - 1] if i else None
-        if prev is not None:
-            if prev.kind is SegmentKind.PERMANENT:
-                return  # let for good
-            if prev.end + self.turn > out:
-                heapq.heappush(self._due, (prev.end + self.turn, slot.index, slot.token))
-                return
-        if i < len(uses):
-            self._later[pc][slot.index] = None
-            slot.waiting = True
-            heapq.heappush(self._due, (uses[i].start + 1, slot.index, slot.token))
-            return
-        slot.row = (-(prev.end if prev is not None else slot.start), slot.index)
-        insort(self._rows[pc], slot.row)
-        if slot.end != rules.FOREVER:
-            heapq.heappush(self._due, (slot.end + 1, slot.index, slot.token))
-
-    def _fitting(self, hc: int, h: Household, permanent: bool) -> list[int]:
-        """Place classes of dwellings that can house households of class ``hc``."""
-        key = (hc, permanent)
-        got = self._fitting_of.get(key)
-        if got is None:
-            answer = self.fits.answer
-            got = [pc for pc, d in self._class_of.items() if answer(hc, pc, permanent, h, d)]
-            self._fitting_of[key] = got
-        return got
-
-    def _offer(
-        self, heap: list[_Candidate], i: int, out: int, ret: int, permanent: bool, clock: int
-    ) -> None:
-        """Push slot ``i`` if it has room for [out, ret) and had it at ``clock``."""
-        slot = self.slots[i]
-        if permanent and slot.end != rules.FOREVER:
-            return
-        vacated_by = slot.vacated_by
-        if vacated_by is not None and self._mode_set.get(vacated_by, clock + 1) > clock:
-            return  # its condition came true after the look-up began
-        room = self._room(slot, out, ret, terminal=permanent)
-        if room is not None:
-            heapq.heappush(heap, (room[1], slot.dwelling.id, slot.start, i, slot.version))
-
-    def _cheapest(self, pc: int, out: int, ret: int, permanent: bool, clock: int) -> _Cheapest:
-        """A look-up of class ``pc`` for a use [out, ret) begun at ``clock``."""
-        if not self._staged:  # the permanent phase: no slot has a use but a permanent one
-            assert permanent
-            rows = self._open_rows.get(pc, [])
-            return _Cheapest(rows, bisect_left(rows, (-out, -1)), self._dmin[pc])
-        assert out == self._out, (out, self._out)
-        found = _Cheapest(self._rows[pc], 0, self._dmin[pc])
-        for i in self._later.get(pc, ()):
-            self._offer(found.heap, i, out, ret, permanent, clock)
-        return found
-
-    def _top(
-        self, found: _Cheapest, out: int, ret: int, permanent: bool, clock: int
-    ) -> _Candidate | None:
-        """The cheapest slot of a look-up still with room (ties by dwelling id, start)."""
-        heap, rows, dmin = found.heap, found.rows, found.dmin
-        while True:
-            while found.ptr < len(rows) and (
-                not heap or dmin * (ret + rows[found.ptr][0]) <= heap[0][0]
-            ):
-                i = rows[found.ptr][1]
-                found.ptr += 1
-                self._offer(heap, i, out, ret, permanent, clock)
-            if not heap:
-                return None
-            top = heap[0]
-            slot = self.slots[top[3]]
-            if slot.version == top[4]:
-                return top
-            heapq.heappop(heap)
-            room = self._room(slot, out, ret, terminal=permanent)
-            if room is not None:  # its cost changed: back in at the new one
-                heapq.heappush(heap, (room[1], top[1], top[2], top[3], slot.version))
-
-    def _best_dwelling(self, h: Household, out: int, ret: int, permanent: bool) -> _Slot | None:
-        """The fitting dwelling with room for [out, ret) whose use adds the least cost.
-
-        The cost is the rent lost from its previous use (or collection)
-        until ``ret`` if this becomes its last use, else nothing, plus the
-        soft-wish penalty; ties by dwelling id.
-        """
-        lookup = self._lookups.get((out, ret, permanent))
-        if lookup is None:
-            lookup = self._lookups[out, ret, permanent] = _Lookup(self.clock)
-        clock, found, tops = lookup.clock, lookup.found, lookup.tops
-        key = (self.fits.household_class(h), permanent)
-        fitting = self._fitting_sets.get(key)
-        if fitting is None:
-            fitting = self._fitting_sets[key] = frozenset(self._fitting(key[0], h, permanent))
-        if key not in lookup.asked:
-            lookup.asked.add(key)
-            for pc in self._fitting(key[0], h, permanent):
-                if pc not in found:
-                    f = found[pc] = self._cheapest(pc, out, ret, permanent, clock)
-                    top = self._top(f, out, ret, permanent, clock)
-                    if top is not None:
-                        heapq.heappush(tops, (top[0], top[1], top[2], pc))
-        best: tuple[int, str, int] | None = None
-        pick: _Slot | None = None
-        seen: list[tuple[int, str, int, int]] = []
-        while tops:
-            entry = tops[0]
-            if best is not None and entry[:3] > best:
-                break  # a penalty only adds
-            pc = entry[3]
-            top = self._top(found[pc], out, ret, permanent, clock)
-            if top is None:
-                heapq.heappop(tops)
-            elif top[:3] != entry[:3]:
-                heapq.heapreplace(tops, (top[0], top[1], top[2], pc))
-            else:
-                seen.append(heapq.heappop(tops))
-                if pc in fitting:
-                    pen = rules.penalty_ore(self.sc, h, self._class_of[pc])
-                    k = (top[0] + pen, top[1], top[2])
-                    if best is None or k < best:
-                        best, pick = k, self.slots[top[3]]
-        for entry in seen:
-            heapq.heappush(tops, entry)
-        return pick
-
     def move_permanently(self, h: Household, stage: Stage) -> bool:
-        """R8: the cheapest fitting own-organisation dwelling free by the move-out day."""
-        out = rules.move_out_day(self.sc, stage)
-        pick = self._best_dwelling(h, out, out, permanent=True)
+        """R8: the cheapest fitting own-organisation dwelling, let on the moving day."""
+        day = self.sched.move_out[h.id]
+        pick = self._cheapest(day, day, SegmentKind.PERMANENT, self._fitting(h, True), h)
         if pick is None:
             return False
-        self._use(pick, _Use(SegmentKind.PERMANENT, out, out, stage.id, h.id))
-        self._record(h, stage, Mode.PERMANENT, permanent_dwelling=pick.dwelling.id)
+        self._use(self.slots[pick[3]], _Use(SegmentKind.PERMANENT, day, day, stage.id, h.id))
+        self._record(h, stage, Mode.PERMANENT, permanent_dwelling=pick[1])
         return True
 
-    def stay_in_dwelling(self, h: Household, stage: Stage, ret: int) -> _Slot | None:
-        """The fitting dwelling with room for the stay [out, ret) that adds the least cost."""
-        out = rules.move_out_day(self.sc, stage)
-        pick = self._best_dwelling(h, out, ret, permanent=False)
-        if pick is not None:
-            self._use(pick, _Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id))
-        return pick
+    def _block(self, h: Household, stage: Stage) -> tuple[int, int]:
+        return self.sched.block(stage.id, self.sched.return_stage(self.sc, h))
+
+    def stay(self, h: Household, stage: Stage, *, pavilion: bool) -> bool:
+        """A stay in the cheapest fitting dwelling (or pavilion module) free for its block."""
+        sched = self.sched
+        start, end = self._block(h, stage)
+        moves = (sched.move_out[h.id], sched.returns[h.id])
+        if pavilion:
+            options = [
+                (o.cost + rules.penalty_ore(self.sc, h, p), o.name, o)
+                for p in self.sc.pavilions
+                if self.fits(h, p)
+                for o in self.module_options(p, stage.id, end, spare=False)
+            ]
+            if not options:
+                return False
+            option = min(options, key=itemgetter(0, 1))[2]
+            use = _Use(SegmentKind.OCCUPIED, *moves, stage.id, h.id)
+            place, source = self.take_module(option, end, use), Source.PAVILION
+        else:
+            pick = self._cheapest(start, end, SegmentKind.OCCUPIED, self._fitting(h, False), h)
+            if pick is None:
+                return False
+            slot = self.slots[pick[3]]
+            self._use(slot, _Use(SegmentKind.OCCUPIED, start, end, stage.id, h.id, moves=moves))
+            place, source = pick[1], slot.dwelling.source
+        after = sched.won.get(h.id) if Outcome.AFTER in sched.outcomes[h.id] else None
+        self._record(
+            h, stage, Mode.TEMPORARY, place=place, place_source=source, after_dwelling=after
+        )
+        return True
 
     # -- pavilions ---------------------------------------------------------------------
 
@@ -766,168 +623,175 @@ class _Planner:
         days = [start, *(a for a, _ in periods if start < a < end)]
         return max((sum(1 for a, b in periods if a <= t < b) for t in days), default=0)
 
-    def module_options(self, ptype: PavilionType, start: int, end: int) -> list[_ModuleOption]:
-        """Ways to give the window [start, end) to a module of ``ptype`` (R12)."""
+    def module_options(
+        self, ptype: PavilionType, stage: str, end: int, *, spare: bool
+    ) -> list[_ModuleOption]:
+        """Ways to give a module of ``ptype`` a block of ``stage`` ending on ``end`` (R12).
+
+        A module serves blocks in turn, a turnaround apart; a new one is in
+        place for the stage's offer period, not before its lead time. A
+        spare must be free over the whole offer period (R10).
+        """
+        start = self.sched.first_out[stage]
+        offer = self.sched.offer_period(stage)[0]
         if start < ptype.lead_days:
             return []
-        daily = rules.daily_ore(ptype.monthly_rent)
+        free_by = offer if spare else start
         out: list[_ModuleOption] = []
+
+        def cost(rent_start: int, rent_end: int) -> int:
+            return sum(rules.pavilion_rental_ore(ptype, rent_end - rent_start).values())
+
         for m in self.fleet[ptype.id]:
-            if m.ready_at > start:
+            if m.free_from > free_by:
                 continue
-            rent_end = max(m.rent_end, end)
+            rent_end = m.rent_start + rules.pavilion_rental_days(ptype, m.rent_start, end)
             if rent_end > m.rent_end and (
                 self._rented(ptype, m.rent_end, rent_end, m) >= ptype.max_count
             ):
                 continue
-            out.append(_ModuleOption(daily * (rent_end - m.rent_end), ptype, m, rent_end))
-        rent_end = max(end, start + rules.months_to_days(ptype.min_months))
-        if self._rented(ptype, start, rent_end, None) < ptype.max_count:
-            fixed = rules.ore(ptype.setup_cost) + rules.ore(ptype.removal_cost)
-            out.append(_ModuleOption(fixed + daily * (rent_end - start), ptype, None, rent_end))
+            extra = cost(m.rent_start, rent_end) - cost(m.rent_start, m.rent_end)
+            out.append(_ModuleOption(extra, ptype, m, m.rent_start, rent_end))
+        rent_start = max(offer, ptype.lead_days)
+        rent_end = rent_start + rules.pavilion_rental_days(ptype, rent_start, end)
+        if rent_start <= free_by and self._rented(ptype, rent_start, rent_end, None) < (
+            ptype.max_count
+        ):
+            out.append(_ModuleOption(cost(rent_start, rent_end), ptype, None, rent_start, rent_end))
         return out
 
-    def take_module(self, option: _ModuleOption, start: int, window_end: int, use: _Use) -> str:
-        """Book ``option`` for a window [start, window_end) with ``use``; the module id."""
+    def take_module(self, option: _ModuleOption, end: int, use: _Use) -> str:
+        """Book ``option`` for a block ending on ``end`` with ``use``; the module id."""
         m = option.module
         if m is None:
             p = option.ptype
-            m = _Module(f"{p.id}-{len(self.fleet[p.id]) + 1:02d}", p, start, option.rent_end, 0)
+            m = _Module(f"{p.id}-{len(self.fleet[p.id]) + 1:02d}", p, option.rent_start, 0, 0)
             self.fleet[p.id].append(m)
             self.modules.append(m)
         m.rent_end = option.rent_end
-        m.ready_at = window_end + self.turn
+        m.free_from = end + self.turn
         m.uses.append(use)
         return m.id
 
-    def stay_in_pavilion(self, h: Household, stage: Stage, ret: int) -> str | None:
-        """The cheapest module (reused or new) of a fitting type for the stay."""
-        out = rules.move_out_day(self.sc, stage)
-        options: list[tuple[int, str, _ModuleOption]] = []
-        for p in self.sc.pavilions:
-            if not self.fits(h, p):
-                continue
-            pen = rules.penalty_ore(self.sc, h, p)
-            for o in self.module_options(p, out, ret):
-                options.append((o.cost + pen, o.module.id if o.module else "~", o))
-        if not options:
-            return None
-        option = min(options, key=lambda t: t[:2])[2]
-        use = _Use(SegmentKind.OCCUPIED, out, ret, stage.id, h.id)
-        return self.take_module(option, out, ret, use)
-
     # -- R10 ---------------------------------------------------------------------------
 
-    def add_spares(self, stage: Stage, windows: list[tuple[int, Household]], count: int) -> int:
-        """Add up to ``count`` spare places of ``stage`` at its move-out day (R10).
+    def hold_spares(self, stage: Stage, members: list[Household], st: StageOutcome) -> None:
+        """R10: spares for the stage's displaced households, over its offer period.
 
-        Each time the cheapest: a dwelling with room for it (held empty
-        until the move-out day) or a pavilion module (reused or new, rented across a
-        stay window of the stage). ``windows`` are the stays (end day,
-        household) the stage could have: a spare must be a place that could
-        house one of them. Returns how many it added.
+        Each need group gets its share (:func:`rules.group_spares_required`),
+        then the stage its total (:func:`rules.spares_required`), each spare
+        the cheapest place that fits a displaced household of its group, at
+        most as many per need (:func:`rules.need_key`) as households have it.
         """
-        out = rules.move_out_day(self.sc, stage)
-        fits = self.fits
-        kinds: dict[tuple[int, int], tuple[int, Household]] = {}
-        for end, h in windows:
-            kinds.setdefault((end, fits.household_class(h)), (end, h))
-        needs = [(end, hc, h) for (end, hc), (_, h) in kinds.items()]
-        dwellings = self._spare_dwellings(stage, out, needs)
-        module_ends: dict[str, int] = {}  # per usable type: its shortest stay window
-        for p in self.sc.pavilions:
-            ends = [end for end, _, h in needs if fits(h, p)]
-            if ends:
-                module_ends[p.id] = min(ends)
-        added = 0
-        while added < count:
-            best: tuple[int, int, str] | None = None
-            pick: _ModuleOption | None = None
-            first = dwellings.peek()
-            if first is not None:
-                best = (first[0], 0, first[1])
-            for p in self.sc.pavilions:
-                if p.id not in module_ends:
+        sc, sched = self.sc, self.sched
+        offer = sched.offer_period(stage.id)
+        self._phase()
+        displaced = [h for h in members if self.modes.get(h.id) is Mode.TEMPORARY]
+        st.pool_needed = rules.required_pool(sc, len(displaced))
+        reps: dict[rules.fit.NeedKey, Household] = {}  # need key -> a household with it
+        left: Counter[rules.fit.NeedKey] = Counter()  # need key -> spares it may still have
+        for h in displaced:
+            key = rules.need_key(sc, h)
+            reps.setdefault(key, h)
+            left[key] += 1
+        group_of = {key: rules.need_group(sc, h) for key, h in reps.items()}
+        # a module is reserved for a block of the stage: the shortest one it fits
+        blocks = [(self._block(h, stage)[1], h) for h in members if h.id in sched.returns]
+        ends = {
+            p.id: min((end for end, h in blocks if self.fits(h, p)), default=None)
+            for p in sc.pavilions
+        }
+        held: Counter[NeedGroup] = Counter()
+
+        def hold(needs: list[rules.fit.NeedKey]) -> bool:
+            """Hold the cheapest spare for one of ``needs`` that may have another."""
+            open_ = [key for key in needs if left[key]]
+            fitting = [self._fitting(reps[key], False) for key in open_]
+            best: tuple[int, int, str, rules.fit.NeedKey, _Slot | _ModuleOption] | None = None
+            found = self._cheapest(*offer, SegmentKind.SPARE, frozenset().union(*fitting), None)
+            if found is not None:
+                slot = self.slots[found[3]]
+                key = next(k for k, f in zip(open_, fitting, strict=True) if slot.pclass in f)
+                best = (found[0], 0, found[1], key, slot)
+            for p in sc.pavilions:
+                end = ends[p.id]
+                need = next((k for k in open_ if self.fits(reps[k], p)), None)
+                if end is None or need is None:
                     continue
-                for o in self.module_options(p, out, module_ends[p.id]):
-                    key = (o.cost, 1, o.module.id if o.module else f"{p.id}~")
-                    if best is None or key < best:
-                        best, pick = key, o
+                for o in self.module_options(p, stage.id, end, spare=True):
+                    if best is None or (o.cost, 1, o.name) < best[:3]:
+                        best = (o.cost, 1, o.name, need, o)
             if best is None:
-                break
-            use = _Use(SegmentKind.SPARE, out, out, stage.id)
-            if pick is None:
-                self._use(dwellings.pop(), use)
+                return False
+            key, pick = best[3], best[4]
+            use = _Use(SegmentKind.SPARE, *offer, stage.id, need=group_of[key])
+            if isinstance(pick, _Slot):
+                self._use(pick, use)
             else:
-                self.take_module(pick, out, module_ends[pick.ptype.id], use)
-            added += 1
-        return added
+                end = ends[pick.ptype.id]
+                assert end is not None
+                self.take_module(pick, end, use)
+            left[key] -= 1
+            held[group_of[key]] += 1
+            st.spares += 1
+            return True
 
-    def _spare_dwellings(
-        self, stage: Stage, out: int, needs: list[tuple[int, int, Household]]
-    ) -> _SpareQueue:
-        """Dwellings that could be spare places of ``stage``, cheapest first (lazily).
+        shares = Counter(rules.need_group(sc, h) for h in displaced)
+        for group in sorted(shares, key=lambda g: (g.rooms, g.access.value)):
+            needs = [key for key in reps if group_of[key] == group]
+            share = rules.group_spares_required(sc, shares[group])
+            while held[group] < share:
+                if not hold(needs):
+                    st.problems.append(
+                        f"stage {stage.id}: R10: {held[group]} spares for the "
+                        f"{shares[group]} displaced households needing {group}; the group's "
+                        f"share is {share} and no further fitting place is free over the "
+                        f"offer period {sc.date_of(offer[0])} to {sc.date_of(offer[1])}"
+                    )
+                    break
+        total = rules.spares_required(sc, len(displaced))
+        while st.spares < total:
+            if not hold(list(reps)):
+                st.problems.append(
+                    f"stage {stage.id}: R10: {st.spares} spare places for {len(displaced)} "
+                    f"displaced households; it needs {total} and no further fitting place is "
+                    f"free over the offer period {sc.date_of(offer[0])} to {sc.date_of(offer[1])}"
+                )
+                break
 
-        A dwelling with room for a spare at the move-out day, with no use of
-        the stage yet (a place counts once in the pool), that could house a
-        need (end of its stay window, household class, a household of it):
-        it fits the household and is available until the window ends.
-        """
-        shortest: dict[int, int] = {}  # place class -> the shortest window it could serve
-        for end, hc, h in needs:
-            for pc in self._fitting(hc, h, False):
-                if end < shortest.get(pc, rules.FOREVER + 1):
-                    shortest[pc] = end
-        queue = _SpareQueue(self, stage.id, out, shortest)
-        for pc in shortest:
-            rows = self._rows.get(pc)
-            if rows:
-                queue.frontier.append((self._dmin[pc] * (out + rows[0][0]), pc, 0))
-            for i in self._later.get(pc, ()):
-                queue.offer(i)
-        heapq.heapify(queue.frontier)
-        return queue
-
-    # -- a stage -----------------------------------------------------------------------
+    # -- the phases --------------------------------------------------------------------
 
     def permanent_moves(
-        self,
-        stages: list[Stage],
-        members: dict[str, list[Household]],
-        outcomes: dict[str, StageOutcome],
+        self, members: Iterable[tuple[Stage, Household]], outcomes: dict[str, StageOutcome]
     ) -> None:
-        """R8: every permanent mover of every stage, before any temporary stay.
+        """R8: every household whose first outcome is a permanent move, before any stay.
 
-        Permanent moves are arranged in the planning phase, ahead of the
-        stays: accessible movers first, then by move-out day and seniority.
+        Accessible movers first, then by moving day and seniority. One that
+        may also return (a soft permanent agreement) is left to its stage if
+        nothing fits.
         """
-        sc = self.sc
-        movers = [(s, h) for s in stages for h in members[s.id] if self.moves_permanently(h)]
+        sc, sched = self.sc, self.sched
+        movers = [(s, h) for s, h in members if sched.outcomes[h.id][:1] == (Outcome.PERMANENT,)]
         movers.sort(
             key=lambda m: (
                 -_need_tier(m[1]),
-                rules.move_out_day(sc, m[0]),
+                sched.move_out[m[1].id],
                 rules.seniority_key(sc, m[1]),
             )
         )
         for stage, h in movers:
-            st = outcomes[stage.id]
             if self.move_permanently(h, stage):
-                st.permanent += 1
-            else:
-                st.problems.append(
-                    f"household {h.id}: R8: no fitting own-organisation dwelling is free "
-                    f"by the move-out day {sc.date_of(st.out_day)} for a permanent move"
+                outcomes[stage.id].permanent += 1
+            elif Outcome.OWN not in sched.outcomes[h.id]:
+                outcomes[stage.id].problems.append(
+                    f"household {h.id}: R8: no fitting own-organisation dwelling is free by "
+                    f"its moving day {sc.date_of(sched.move_out[h.id])} for a permanent move"
                 )
-        self._lookups.clear()
 
     def plan_stage(self, stage: Stage, members: list[Household], st: StageOutcome) -> None:
-        """Direct moves, temporary stays and spares of one stage."""
-        sc = self.sc
-        out, back = st.out_day, st.back_day
-        self._lookups.clear()  # costs change from stage to stage
-        self._advance(out)
-        when = f"{sc.date_of(out)}"
+        """Direct moves, stays (dwellings, then pavilions) and spares of one stage."""
+        sc, sched = self.sc, self.sched
+        self._phase()
         order = sorted(
             members,
             key=lambda h: (
@@ -936,88 +800,54 @@ class _Planner:
                 rules.seniority_key(sc, h),
             ),
         )
-        st.winners = sum(1 for h in members if h.id in self.won)
-
-        stays: list[tuple[Household, int]] = []
+        st.winners = sum(1 for h in members if h.id in sched.won)
+        stays: list[Household] = []
         for h in order:
-            if self.moves_permanently(h):
-                continue
-            win = self.won.get(h.id)
-            if win is not None and rules.ready_day(sc, win) <= out:
-                self._record(h, stage, Mode.DIRECT, after_dwelling=win.id)
-                st.direct += 1
-            elif win is None and h.dwelling in self.removed:
+            outcomes = sched.outcomes[h.id]
+            if h.id in self.modes or outcomes == (Outcome.PERMANENT,):
+                continue  # moved for good, or the permanent phase said why not
+            if not outcomes:
                 st.problems.append(
                     f"household {h.id}: R8: its dwelling {h.dwelling} is merged away, it wins "
                     "no after-renovation dwelling and its agreement rules out a permanent move"
                 )
+            elif outcomes == (Outcome.DIRECT,):
+                self._record(h, stage, Mode.DIRECT, after_dwelling=sched.won[h.id])
+                st.direct += 1
             else:
-                stays.append((h, rules.ready_day(sc, win) if win is not None else back))
-
-        pending: list[tuple[Household, int]] = []
-        for h, ret in stays:  # dwellings first, in order
-            slot = self.stay_in_dwelling(h, stage, ret)
-            if slot is None:
-                pending.append((h, ret))
-                continue
-            self._temporary(h, stage, ret, slot.dwelling.id, slot.dwelling.source)
-            st.stays += 1
-        # pavilion modules for the rest; households that could still move for good
-        # (undecided, nothing won) come last and do so if no module is left
-        pending.sort(key=lambda p: self._may_move_permanently(p[0]))
-        for h, ret in pending:
-            module = self.stay_in_pavilion(h, stage, ret)
-            if module is not None:
-                self._temporary(h, stage, ret, module, Source.PAVILION)
-                st.stays += 1
+                stays.append(h)
+        pending = [h for h in stays if not self.stay(h, stage, pavilion=False)]
+        # pavilion modules for the rest; households that may also move for good
+        # come last and do so if no module is left
+        pending.sort(key=lambda h: Outcome.PERMANENT in sched.outcomes[h.id])
+        for h in pending:
+            if self.stay(h, stage, pavilion=True):
                 st.pavilion_stays += 1
-            elif self._may_move_permanently(h) and self.move_permanently(h, stage):
+            elif Outcome.PERMANENT in sched.outcomes[h.id] and self.move_permanently(h, stage):
                 st.permanent += 1
             else:
+                start, end = self._block(h, stage)
                 st.problems.append(
                     f"household {h.id}: no fitting dwelling or pavilion module is free for "
-                    f"its stay {when} to {sc.date_of(ret)}"
+                    f"its stay's block {sc.date_of(start)} to {sc.date_of(end)}"
                 )
-
-        st.pool_needed = rules.required_pool(sc, st.stays)
-        if st.pool < st.pool_needed:
-            windows = self._windows(members, out, back)
-            st.spares = self.add_spares(stage, windows, st.pool_needed - st.pool)
-        if st.pool < st.pool_needed:
-            st.problems.append(
-                f"stage {stage.id}: R10: a pool of {st.pool} places for {st.stays} displaced "
-                f"households; it needs {st.pool_needed} and no further place is free on {when}"
-            )
-
-    def _temporary(self, h: Household, stage: Stage, ret: int, place: str, source: Source) -> None:
-        win = self.won.get(h.id)
-        self._record(
-            h,
-            stage,
-            Mode.TEMPORARY,
-            return_day=ret,
-            place=place,
-            place_source=source,
-            after_dwelling=win.id if win else None,
-        )
-
-    def _windows(
-        self, members: list[Household], out: int, back: int
-    ) -> list[tuple[int, Household]]:
-        """Every stay (end day, household) a household of the stage could have."""
-        windows = []
-        for h in members:
-            if h.agreement is Agreement.PERMANENT:
-                continue
-            if h.dwelling not in self.removed:
-                windows.append((back, h))
-            for a in rules.wanted_after(self.sc, h):
-                ready = rules.ready_day(self.sc, a)
-                if ready > out:
-                    windows.append((ready, h))
-        return windows
+        st.stays = sum(1 for h in members if self.modes.get(h.id) is Mode.TEMPORARY)
+        self.hold_spares(stage, members, st)
 
     # -- the plan ----------------------------------------------------------------------
+
+    def _segments(self, use: _Use) -> list[Segment]:
+        sc = self.sc
+        if use.kind is SegmentKind.SPARE:
+            assert use.need is not None
+            return [spare_segment(sc, use.start, use.end, use.stage, use.need)]
+        if use.moves is not None:
+            assert use.household is not None
+            return stay_segments(sc, use.start, use.end, use.household, use.stage, *use.moves)
+        start, end = sc.date_of(use.start), sc.date_of(use.end)
+        return [
+            Segment(kind=use.kind, start=start, end=end, household=use.household, stage=use.stage)
+        ]
 
     def timelines(self) -> list[PlaceTimeline]:
         """Dwelling timelines (held empty between uses), then pavilion modules."""
@@ -1028,19 +858,13 @@ class _Planner:
             if not slot.uses:
                 continue
             segments: list[Segment] = []
-            t = slot.start
+            t, after_occupant = slot.start, False
             for use in slot.uses:
-                if use.start > t:
-                    segments.append(
-                        Segment(
-                            kind=SegmentKind.HELD_EMPTY,
-                            start=sc.date_of(t),
-                            end=sc.date_of(use.start),
-                            stage=use.stage,
-                        )
-                    )
-                segments.append(self._segment(use))
-                t = use.end
+                segments += gap_segments(
+                    sc, t, use.start, use.stage, leased=False, after_occupant=after_occupant
+                )
+                segments += self._segments(use)
+                t, after_occupant = use.end, use.kind is SegmentKind.OCCUPIED
             out.append(
                 PlaceTimeline(
                     place=slot.dwelling.id,
@@ -1058,19 +882,10 @@ class _Planner:
                     pavilion_type=m.ptype.id,
                     collected_from=sc.date_of(m.rent_start),
                     released=sc.date_of(m.rent_end),
-                    segments=[self._segment(u) for u in m.uses],
+                    segments=[s for u in m.uses for s in self._segments(u)],
                 )
             )
         return out
-
-    def _segment(self, use: _Use) -> Segment:
-        return Segment(
-            kind=use.kind,
-            start=self.sc.date_of(use.start),
-            end=self.sc.date_of(use.end),
-            household=use.household,
-            stage=use.stage,
-        )
 
 
 # -- public API -------------------------------------------------------------------------
@@ -1079,8 +894,8 @@ class _Planner:
 def greedy_run(scenario: Scenario) -> GreedyRun:
     """Run the greedy planner and report what it managed, stage by stage.
 
-    It never raises for a household it cannot place or a pool it cannot
-    fill: such problems are listed in the stage's :class:`StageOutcome` and
+    It never raises for a household it cannot place or spares it cannot
+    hold: such problems are listed in the stage's :class:`StageOutcome` and
     the household is left out of ``households``. See the module docstring
     for the rules it follows.
 
@@ -1093,20 +908,23 @@ def greedy_run(scenario: Scenario) -> GreedyRun:
     -------
     GreedyRun
         Household plans, place timelines and one outcome per stage in
-        move-out order (ties by stage id).
+        deadline order (ties by stage id).
+
+    Raises
+    ------
+    allocator.rules.Unschedulable
+        If a stage's households cannot all move out in time (no plan can).
 
     """
     sc = scenario
     planner = _Planner(sc)
-    planner.allocate_after_dwellings()
+    sched = planner.sched
     members: dict[str, list[Household]] = defaultdict(list)
     for h in sc.households:
         members[sc.stage_of(h).id].append(h)
     stages = sorted(sc.stages, key=lambda s: (rules.move_out_day(sc, s), s.id))
-    outcomes = {
-        s.id: StageOutcome(s.id, rules.move_out_day(sc, s), rules.back_day(sc, s)) for s in stages
-    }
-    planner.permanent_moves(stages, members, outcomes)
+    outcomes = {s.id: StageOutcome(s.id, *sched.block(s.id, s.id)) for s in stages}
+    planner.permanent_moves(((s, h) for s in stages for h in members[s.id]), outcomes)
     for s in stages:
         planner.plan_stage(s, members[s.id], outcomes[s.id])
     households = sorted(planner.plans, key=lambda p: p.household)
@@ -1135,10 +953,12 @@ def greedy_plan(scenario: Scenario) -> Plan:
     ------
     GreedyFailed
         If some household cannot be housed (no fitting place free for its
-        stay or permanent move, or a merged-away dwelling and nothing won)
-        or a stage's R10 pool cannot be filled; ``reasons`` lists them all.
-        A failure does not prove the scenario infeasible: the greedy never
-        revisits a choice.
+        stay or permanent move, or a merged-away home and nothing won) or a
+        stage's spares cannot be held; ``reasons`` lists them all. A failure
+        does not prove the scenario infeasible: the greedy never revisits a
+        choice.
+    allocator.rules.Unschedulable
+        If a stage's households cannot all move out in time (no plan can).
 
     """
     run = greedy_run(scenario)
