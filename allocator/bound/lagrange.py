@@ -3,25 +3,33 @@
 For scenarios too large for one model (a portfolio of departments), the
 plan comes from a decomposition and has no bound of its own. This module
 proves one. It takes the model of :mod:`allocator.cpsat.model` and moves the
-rows that tie households to places into the objective with multipliers:
+rows that tie households to places into the objective, one multiplier per
+row (named by :data:`RowName`):
 
-- R1, one per (window w, class c): places given = households staying
-  (multiplier ``stay[w, c]``, free sign);
-- R8, one per (stage s, class c): permanent lettings = permanent movers
-  (``move[s, c]``, free sign);
-- R10, one per stage s: spares >= pct / 100 * displaced (``spare[s] >= 0``).
+- R1, one per (window, class): places given = households staying (free sign);
+- R8, one per (stage, moving day, class): permanent lettings = permanent
+  movers (free sign);
+- R10, per stage (multipliers >= 0): per need, spares held for it <= its
+  displaced households; per need group, spares >= pct / 100 * displaced -
+  0.99 (the floor of the group's share); in all, spares >= pct / 100 *
+  displaced. The model writes the last two times 100; here they are per
+  spare, so that their multipliers are prices of a spare;
+- R14, one per home a permanent mover vacates: the home is used only if its
+  household moves for good (>= 0).
 
-The tie of a permanent mover's renovated home to its move is dropped.
 What remains falls apart into small problems, each solved exactly or by
 its LP relaxation (a lower bound of it):
 
-- the households choose their outcomes at the multipliers' prices, with
-  R9 kept (an LP over the options, HiGHS, warm-started);
+- every household takes its cheapest option at the multipliers' prices
+  (seniority, R9, is decided before the model: nothing else ties them);
 - every unit (an availability interval of a dwelling) takes its cheapest
   path, or none: a shortest path in its own acyclic network, where a use
-  earns the multiplier of the row it serves;
+  earns the multipliers of the rows it serves (a stay or permanent
+  letting those of its best class, a spare those of its best need);
 - every pavilion type rents the modules whose schedules pay for
-  themselves, at most ``max_count`` at a time (an interval LP). Where the
+  themselves, at most ``max_count`` at a time (an interval LP); a module
+  in a window houses its best class or, where its schedule leaves it free
+  over the stage's offer period, is a spare of the best need. Where the
   instance cut a type's schedules at ``MAX_CHAINS``, any schedule is
   allowed, relaxed (see :meth:`Lagrangian._pavilions`).
 
@@ -40,12 +48,11 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
 
 import highspy
 import numpy as np
@@ -56,11 +63,13 @@ from allocator.bound.milp import MilpOutcome, _quiet_stdout, solve_proto
 from allocator.cpsat.instance import (
     TIME_POINTS,
     Instance,
+    Node,
     NodeKind,
     OptionKind,
     build_instance,
 )
 from allocator.cpsat.model import RehousingModel
+from models.plan import CostCategory
 from models.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -75,45 +84,48 @@ STALL = 20
 #: Node ranks on one day, as in the unit networks' topological order.
 _RANK = {NodeKind.WAIT: 0, NodeKind.LEASE: 0, NodeKind.HUB: 1}
 
+#: A dualised row named without instance indices, so that multipliers found
+#: on one instance (say, a part of a scenario) can price the rows of another:
+#: ``("stay", stage, into, Signature)`` (R1), ``("move", stage, day,
+#: Signature)`` (R8), ``("need", stage, NeedKey)``, ``("group", stage,
+#: NeedGroup)``, ``("stage", stage)`` (R10) and ``("vacated", household id)`` (R14).
+RowName = tuple[object, ...]
 
-@dataclass
-class Multipliers:
-    """Prices of the dualised rows in øre, indexed like the rows of a :class:`Lagrangian`."""
+#: The kinds of rows that are inequalities (R10, R14): their multipliers are >= 0.
+INEQUALITIES = frozenset({"need", "group", "stage", "vacated"})
 
-    stay: FloatArray
-    move: FloatArray
-    spare: FloatArray  # >= 0
-
-    def copy(self) -> Multipliers:
-        """An independent copy."""
-        return Multipliers(self.stay.copy(), self.move.copy(), self.spare.copy())
-
-
-#: A row named without instance indices, so that multipliers found on one
-#: instance (say, a part of a scenario) can price the rows of another.
-StayKey = tuple[str, int, object]  # (stage, window end day, Signature)
-MoveKey = tuple[str, object]  # (stage, Signature)
+#: The constant of a need group's row, per spare: spares >= share * displaced - 0.99.
+_GROUP_SLACK = -0.99
 
 
-def stay_name(instance: Instance, w: int, c: int) -> StayKey:
+def stay_name(instance: Instance, w: int, c: int) -> RowName:
     """The name of the R1 row of window ``w`` and class ``c`` of ``instance``."""
     window = instance.windows[w]
-    return (window.stage, window.end, instance.signatures[c])
+    return ("stay", window.stage, window.into, instance.signatures[c])
+
+
+def move_name(instance: Instance, stage: str, day: int, c: int) -> RowName:
+    """The name of the R8 row of the permanent movers of class ``c``, ``stage``, ``day``."""
+    return ("move", stage, day, instance.signatures[c])
+
+
+def need_names(instance: Instance) -> list[object]:
+    """The fit-rule key (:func:`allocator.rules.need_key`) of each need index."""
+    keys: list[object] = [None] * len(instance.need_groups)
+    for c, n in instance.need_of.items():
+        keys[n] = rules.need_key(instance.scenario, instance.representatives[c])
+    return keys
 
 
 @dataclass
 class PortableMultipliers:
-    """Multipliers by row name (see :data:`StayKey`), in øre."""
+    """Multipliers by row name (see :data:`RowName`), in øre."""
 
-    stay: dict[StayKey, float] = field(default_factory=dict)
-    move: dict[MoveKey, float] = field(default_factory=dict)
-    spare: dict[str, float] = field(default_factory=dict)
+    rows: dict[RowName, float] = field(default_factory=dict)
 
     def update(self, other: PortableMultipliers) -> None:
         """Take over every row ``other`` prices."""
-        self.stay.update(other.stay)
-        self.move.update(other.move)
-        self.spare.update(other.spare)
+        self.rows.update(other.rows)
 
 
 _COLLECTED: ContextVar[PortableMultipliers | None] = ContextVar("lp_duals", default=None)
@@ -148,9 +160,9 @@ class Evaluation:
     """The Lagrangian function at some multipliers, with a subgradient."""
 
     value: float  # øre: a lower bound on the optimum
-    stay: FloatArray  # households staying minus places given, per R1 row
-    move: FloatArray  # permanent movers minus lettings, per R8 row
-    spare: FloatArray  # pct / 100 * displaced - spares, per stage
+    # per row, how much the relaxed solution breaks it (R1, R8: households
+    # minus places; R10: the side that should be smaller minus the other)
+    subgradient: FloatArray
 
 
 @dataclass
@@ -160,8 +172,74 @@ class BoundResult:
     bound: float  # øre
     iterations: int
     seconds: float
-    multipliers: Multipliers
+    multipliers: FloatArray  # by row, as :attr:`Lagrangian.rows`
     history: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Choices:
+    """Alternatives, each priced ``base + sum(coeff * multiplier)`` over a few rows.
+
+    The linear forms are (alternative, row, coefficient) triples: the prices
+    of all alternatives are one weighted count, and the subgradient of the
+    alternatives taken one scatter-add.
+    """
+
+    base: FloatArray
+    alt: IntArray
+    row: IntArray
+    coeff: FloatArray
+
+    def prices(self, m: FloatArray) -> FloatArray:
+        """The price of every alternative at multipliers ``m``."""
+        weights = self.coeff * m[self.row]
+        return self.base + np.bincount(self.alt, weights=weights, minlength=len(self.base))
+
+    def add_rows(self, taken: FloatArray, g: FloatArray) -> None:
+        """Add to ``g`` the rows' terms of ``taken[a]`` times each alternative ``a``."""
+        np.add.at(g, self.row, self.coeff * taken[self.alt])
+
+
+class _ChoiceList:
+    """Collects alternatives for a :class:`_Choices`."""
+
+    def __init__(self) -> None:
+        self.base: list[float] = []
+        self.terms: list[tuple[int, int, float]] = []
+
+    def add(self, base: float, terms: Iterable[tuple[int, float]]) -> int:
+        """A new alternative costing ``base`` plus ``coeff`` times each row's multiplier."""
+        a = len(self.base)
+        self.base.append(base)
+        self.terms += [(a, row, coeff) for row, coeff in terms]
+        return a
+
+    def done(self) -> _Choices:
+        triples = np.array(self.terms, dtype=np.float64).reshape(-1, 3)
+        return _Choices(
+            base=np.array(self.base, dtype=np.float64),
+            alt=triples[:, 0].astype(np.int64),
+            row=triples[:, 1].astype(np.int64),
+            coeff=triples[:, 2],
+        )
+
+
+@dataclass
+class _PavilionData:
+    """One pavilion type: its module schedules and what a module does in each window slot."""
+
+    cost: FloatArray  # per schedule (a chain, or one window when relaxed)
+    active: list[list[int]]  # the schedules renting a module at each start day
+    cover: IntArray  # (schedule, window slot) it serves
+    spare_cover: IntArray  # (schedule, window slot) in which it can be a spare
+    slots: int
+    house: _Choices  # a class housed in a slot
+    house_slot: IntArray
+    house_row: IntArray  # its R1 row
+    spare: _Choices  # a spare of a need held in a slot
+    spare_slot: IntArray
+    cap: int
+    fixed: float | None  # relaxed: set-up and removal per module, paid apart
 
 
 class Lagrangian:
@@ -172,99 +250,128 @@ class Lagrangian:
     instance
         The derived integer data of a scenario (:func:`~allocator.cpsat.instance.build_instance`).
 
+    Attributes
+    ----------
+    rows
+        The dualised rows by name; multipliers are vectors indexed by them.
+
     """
 
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
-        scenario = instance.scenario
-        self.share = round(scenario.policy.overcapacity * 100) / 100  # as R10 rounds it
+        self.share = rules.overcapacity_pct(instance.scenario) / 100
         self.constant = float(instance.constant_cost)
-        self.stages = sorted(
-            {w.stage for w in instance.windows} | {h.stage for h in instance.households}
-        )
-        stage_id = {s: i for i, s in enumerate(self.stages)}
-        self.stay_rows: dict[tuple[int, int], int] = {}
-        self.move_rows: dict[tuple[int, int], int] = {}
-        self._households(stage_id)
-        self._units(stage_id)
-        self._pavilions(stage_id)
+        self.rows: dict[RowName, int] = {}
+        self._needs = need_names(instance)
+        self._units()
+        self._pavilions()
+        # last: a household enters a need's row only where spares can be held for it
+        self._households()
+        kinds = [name[0] for name in self.rows]
+        self.inequality = np.array([k in INEQUALITIES for k in kinds], dtype=bool)
+        self.offset = np.array([_GROUP_SLACK if k == "group" else 0.0 for k in kinds])
 
     # -- set-up ------------------------------------------------------------------
 
-    def _stay_row(self, w: int, c: int) -> int:
-        return self.stay_rows.setdefault((w, c), len(self.stay_rows))
+    def _row(self, name: RowName) -> int:
+        return self.rows.setdefault(name, len(self.rows))
 
-    def _move_row(self, s: int, c: int) -> int:
-        return self.move_rows.setdefault((s, c), len(self.move_rows))
+    def rows_of(self, kind: str) -> IntArray:
+        """The indices of the rows of one kind (``"stay"``, ``"move"``, ``"need"``, ...)."""
+        return np.array([r for name, r in self.rows.items() if name[0] == kind], dtype=np.int64)
 
-    def _households(self, stage_id: dict[str, int]) -> None:
-        """Flat option arrays: cost, household, and the rows each option enters."""
-        cost: list[int] = []
+    def _spare_terms(self, stage: str, n: int) -> list[tuple[int, float]]:
+        """The R10 rows a spare of ``stage`` held for need ``n`` enters, per spare."""
+        return [
+            (self._row(("need", stage, self._needs[n])), 1.0),
+            (self._row(("group", stage, self.instance.need_groups[n])), -1.0),
+            (self._row(("stage", stage)), -1.0),
+        ]
+
+    def _displaced_terms(self, stage: str, n: int) -> list[tuple[int, float]]:
+        """The R10 rows a displaced household of ``stage`` with need ``n`` enters."""
+        if not self.share:
+            return []
+        terms = [
+            (self._row(("group", stage, self.instance.need_groups[n])), self.share),
+            (self._row(("stage", stage)), self.share),
+        ]
+        need = self.rows.get(("need", stage, self._needs[n]))
+        if need is not None:  # the model has the row only if spares can be held for n
+            terms.append((need, -1.0))
+        return terms
+
+    def _households(self) -> None:
+        """Each option: its cost and the rows it enters (R1 or R8, and R10 for a stay)."""
+        inst = self.instance
+        options = _ChoiceList()
         owner: list[int] = []
-        stay_row: list[int] = []
-        move_row: list[int] = []
-        stage: list[int] = []
-        starts: list[int] = []
-        for hi, info in enumerate(self.instance.households):
-            starts.append(len(cost))
-            s = stage_id[info.stage]
+        for hi, info in enumerate(inst.households):
+            c = info.signature
             for opt in info.options:
-                cost.append(opt.cost)
+                terms: list[tuple[int, float]] = []
+                if opt.window is not None:
+                    terms = [(self._row(stay_name(inst, opt.window, c)), 1.0)]
+                    terms += self._displaced_terms(info.stage, inst.need_of[c])
+                elif opt.kind is OptionKind.PERMANENT:
+                    terms = [(self._row(move_name(inst, info.stage, info.out, c)), 1.0)]
+                    home = self.rows.get(("vacated", info.household.id))
+                    if home is not None:
+                        terms.append((home, -1.0))
+                options.add(opt.cost, terms)
                 owner.append(hi)
-                stay_row.append(
-                    self._stay_row(opt.window, info.signature) if opt.window is not None else -1
-                )
-                move_row.append(
-                    self._move_row(s, info.signature) if opt.kind is OptionKind.PERMANENT else -1
-                )
-                stage.append(s if opt.window is not None else -1)
-        self.opt_cost = np.array(cost, dtype=np.float64)
+        self.options = options.done()
         self.opt_owner = np.array(owner, dtype=np.int64)
-        self.opt_stay = np.array(stay_row, dtype=np.int64)
-        self.opt_move = np.array(move_row, dtype=np.int64)
-        self.opt_stage = np.array(stage, dtype=np.int64)
-        # households without options make the scenario infeasible; the bound then
-        # only counts the others (still a valid bound of anything feasible: none)
-        self.opt_starts = np.array(
-            [s for hi, s in enumerate(starts) if self.instance.households[hi].options],
-            dtype=np.int64,
-        )
-        self._r9 = _SeniorityLp.of(self.instance, starts, len(cost))
 
-    def _units(self, stage_id: dict[str, int]) -> None:
+    def _use_alternatives(
+        self, uses: _ChoiceList, node: Node, kind: int, pen: dict[tuple[int, int], int]
+    ) -> list[int]:
+        """Add what a use of a dwelling type can serve; return the R1/R8 row of each (or -1)."""
+        inst = self.instance
+        assert node.stage is not None
+        if node.kind is NodeKind.SPARE:
+            needs = sorted({inst.need_of[c] for c in node.classes})
+            for n in needs:
+                uses.add(0.0, self._spare_terms(node.stage, n))
+            return [-1] * len(needs)
+        rows = []
+        for c in node.classes:
+            if node.kind is NodeKind.STAY:
+                assert node.window is not None
+                row = self._row(stay_name(inst, node.window, c))
+            else:
+                row = self._row(move_name(inst, node.stage, node.start, c))
+            uses.add(pen[(kind, c)], [(row, -1.0)])
+            rows.append(row)
+        return rows
+
+    def _units(self) -> None:
         """All units' networks as one set of arrays, arcs grouped by time level."""
         inst = self.instance
         scenario = inst.scenario
         kind_dwelling: dict[int, str] = {}
         for unit in inst.units:
             kind_dwelling.setdefault(unit.kind, unit.dwelling)
-        penalty: dict[tuple[int, int], int] = {}
 
-        def pen(kind: int, c: int) -> int:
-            if (kind, c) not in penalty:
+        class Penalties(dict[tuple[int, int], int]):
+            def __missing__(self, key: tuple[int, int]) -> int:
+                kind, c = key
                 dwelling = scenario.dwelling(kind_dwelling[kind])
-                penalty[(kind, c)] = rules.penalty_ore(scenario, inst.representatives[c], dwelling)
-            return penalty[(kind, c)]
+                made = self[key] = rules.penalty_ore(scenario, inst.representatives[c], dwelling)
+                return made
 
-        # groups: the (window or stage, type) a use serves; each has candidate classes
-        groups: dict[tuple[str, int, int], int] = {}
-        group_rows: list[tuple[int, int, int, bool]] = []  # (group, row, penalty, is_move)
-
-        def group(kind: str, key: int, t: int, classes: tuple[int, ...]) -> int:
-            g = groups.get((kind, key, t))
-            if g is None:
-                g = groups[(kind, key, t)] = len(groups)
-                for c in classes:
-                    if kind == "stay":
-                        group_rows.append((g, self._stay_row(key, c), pen(t, c), False))
-                    else:
-                        group_rows.append((g, self._move_row(key, c), pen(t, c), True))
-            return g
+        pen = Penalties()
+        # groups: the uses of one dwelling type alike (a stay of a window, a
+        # spare of a stage, a permanent letting of a stage and day); each
+        # group's alternatives are the classes (or needs) it can serve
+        groups: dict[tuple[object, ...], int] = {}
+        uses = _ChoiceList()
+        use_group: list[int] = []
+        use_row: list[int] = []
 
         node_level_key: list[tuple[int, int, str]] = []
         node_cost: list[int] = []
         node_group: list[int] = []
-        node_spare: list[int] = []
         node_unit: list[int] = []
         node_use: list[bool] = []
         tails: list[IntArray] = []
@@ -274,24 +381,23 @@ class Lagrangian:
         for u, unit in enumerate(inst.units):
             for node in unit.nodes:
                 rank = _RANK.get(node.kind, 2)
-                # stages may share a move-out day: their wait and lease nodes
-                # follow each other in stage order (instance._link)
+                # the time points are per (day, stage): the wait and lease nodes
+                # of the stages of one day follow each other in stage order
+                # (instance._link)
                 chained = node.stage if rank == 0 and node.stage is not None else ""
                 node_level_key.append((node.start, rank, chained))
                 node_unit.append(u)
                 node_use.append(node.kind not in TIME_POINTS)
-                g, spare = -1, -1
-                if node.kind is NodeKind.STAY:
-                    assert node.window is not None
-                    g = group("stay", node.window, unit.kind, node.classes)
-                elif node.kind is NodeKind.PERMANENT:
-                    assert node.stage is not None
-                    g = group("move", stage_id[node.stage], unit.kind, node.classes)
-                elif node.kind is NodeKind.SPARE:
-                    assert node.stage is not None
-                    spare = stage_id[node.stage]
+                g = -1
+                if node.kind not in TIME_POINTS:
+                    key = (node.kind, node.window, node.stage, node.start, unit.kind)
+                    g = groups.get(key, -1)
+                    if g < 0:
+                        g = groups[key] = len(groups)
+                        rows = self._use_alternatives(uses, node, unit.kind, pen)
+                        use_group += [g] * len(rows)
+                        use_row += rows
                 node_group.append(g)
-                node_spare.append(spare)
                 node_cost.append(unit.daily * (node.end - node.start))
             n = len(unit.arcs)
             ij = np.fromiter(chain.from_iterable(unit.arcs), np.int64, 2 * n).reshape(n, 2)
@@ -302,16 +408,24 @@ class Lagrangian:
         self.nodes = offset
         self.node_cost = np.array(node_cost, dtype=np.float64)
         self.node_group = np.array(node_group, dtype=np.int64)
-        self.node_spare = np.array(node_spare, dtype=np.int64)
         self.node_unit = np.array(node_unit, dtype=np.int64)
         self.node_use = np.array(node_use, dtype=bool)
         self.groups = len(groups)
-        rows = np.array(group_rows, dtype=np.int64).reshape(-1, 4)
-        self.gr_group, self.gr_row, self.gr_pen = rows[:, 0], rows[:, 1], rows[:, 2]
-        self.gr_move = rows[:, 3].astype(bool)
+        self.uses = uses.done()
+        self.use_group = np.array(use_group, dtype=np.int64)
+        self.use_row = np.array(use_row, dtype=np.int64)
         # the node offsets of the units, to take a minimum per unit
         counts = np.bincount(self.node_unit, minlength=len(inst.units))
         self.unit_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        # a vacated home pays its row's multiplier for being used at all
+        self.unit_row = np.array(
+            [
+                -1 if u.vacated_by is None else self._row(("vacated", u.vacated_by))
+                for u in inst.units
+            ],
+            dtype=np.int64,
+        )
+        self.vacated = self.unit_row >= 0
 
         # levels: (day, rank, chained stage) in order
         keys = sorted(set(node_level_key))
@@ -342,22 +456,23 @@ class Lagrangian:
             first = np.flatnonzero(starts)
             self.levels.append((lo, hi, h[first], first, np.cumsum(starts) - 1))
 
-    def _pavilions(self, stage_id: dict[str, int]) -> None:
+    def _pavilions(self) -> None:
         """Per pavilion type: module schedules, the windows they serve, the rows they price.
 
         The schedules are the instance's chains if they are all there. If
         the instance cut them at ``MAX_CHAINS`` (a model of many stages),
         any schedule is allowed instead, relaxed: a module serving window w
-        pays at least its rent over w, and every module its set-up and
-        removal once (a module serves disjoint windows, so its rent covers
-        at least their days). That keeps the bound valid for every plan,
-        including those of a decomposition whose smaller models have all
-        their chains.
+        pays at least its rent over w, every module its set-up and removal
+        once (a module serves disjoint windows, so its rent covers at least
+        their days), and a module in any window may be a spare. That keeps
+        the bound valid for every plan, including those of a decomposition
+        whose smaller models have all their chains.
         """
         inst = self.instance
         scenario = inst.scenario
-        self.pavilion_data = []
+        self.pavilion_data: list[_PavilionData] = []
         for pav in inst.pavilions:
+            p = pav.pavilion
             relaxed = not pav.complete
             if relaxed:
                 windows = sorted(pav.windows)
@@ -365,89 +480,98 @@ class Lagrangian:
                 windows = sorted({w for ch in pav.chains for w in ch.windows})
             if not windows:
                 continue
-            w_index = {w: i for i, w in enumerate(windows)}
-            rows = []  # (window slot, row, penalty)
-            for w in windows:
-                for c in sorted(inst.window_classes(w) & pav.classes):
-                    pen = rules.penalty_ore(scenario, inst.representatives[c], pav.pavilion)
-                    rows.append((w_index[w], self._stay_row(w, c), pen))
-            w_stage = np.array([stage_id[inst.windows[w].stage] for w in windows], dtype=np.int64)
+            slot_of = {w: i for i, w in enumerate(windows)}
+            fixed: float | None = None
             if relaxed:
-                daily = rules.daily_ore(pav.pavilion.monthly_rent)
                 spans = [(inst.windows[w].start, inst.windows[w].end) for w in windows]
-                cost = [daily * (end - start) for start, end in spans]
+                cost = [
+                    rules.pavilion_rental_ore(p, end - start)[CostCategory.PAVILION_RENT]
+                    for start, end in spans
+                ]
                 cover = [[slot] for slot in range(len(windows))]
-                fixed = float(
-                    rules.ore(pav.pavilion.setup_cost) + rules.ore(pav.pavilion.removal_cost)
-                )
+                spare_cover = cover
+                fixed = float(sum(rules.pavilion_rental_ore(p, 0).values()))  # set-up, removal
             else:
                 spans = [(ch.rent_start, ch.rent_end) for ch in pav.chains]
                 cost = [ch.cost for ch in pav.chains]
-                cover = [[w_index[w] for w in ch.windows] for ch in pav.chains]
-                fixed = None
+                cover = [[slot_of[w] for w in ch.windows] for ch in pav.chains]
+                spare_cover = [sorted(slot_of[w] for w in ch.spare_windows) for ch in pav.chains]
+            can_spare = (
+                {windows[s] for slots in spare_cover for s in slots} if self.share else set()
+            )
+            house, house_slot, house_row = _ChoiceList(), [], []
+            spare, spare_slot = _ChoiceList(), []
+            pav_needs = {inst.need_of[c] for c in pav.classes}
+            for slot, w in enumerate(windows):
+                for c in sorted(inst.window_classes(w) & pav.classes):
+                    row = self._row(stay_name(inst, w, c))
+                    house.add(
+                        rules.penalty_ore(scenario, inst.representatives[c], p), [(row, -1.0)]
+                    )
+                    house_slot.append(slot)
+                    house_row.append(row)
+                if w in can_spare:
+                    stage = inst.windows[w].stage
+                    for n in sorted(
+                        {inst.need_of[c] for c in inst.stage_classes(stage)} & pav_needs
+                    ):
+                        spare.add(0.0, self._spare_terms(stage, n))
+                        spare_slot.append(slot)
             times = sorted({start for start, _ in spans})
-            active = [[k for k, (a, b) in enumerate(spans) if a <= t < b] for t in times]
             self.pavilion_data.append(
                 _PavilionData(
                     cost=np.array(cost, dtype=np.float64),
-                    cover=cover,
-                    w_stage=w_stage,
-                    rows=np.array(rows, dtype=np.int64).reshape(-1, 3),
-                    active=active,
-                    cap=pav.pavilion.max_count,
+                    active=[[k for k, (a, b) in enumerate(spans) if a <= t < b] for t in times],
+                    cover=_pairs(cover),
+                    spare_cover=_pairs(spare_cover),
+                    slots=len(windows),
+                    house=house.done(),
+                    house_slot=np.array(house_slot, dtype=np.int64),
+                    house_row=np.array(house_row, dtype=np.int64),
+                    spare=spare.done(),
+                    spare_slot=np.array(spare_slot, dtype=np.int64),
+                    cap=p.max_count,
                     fixed=fixed,
                 )
             )
 
     # -- evaluation --------------------------------------------------------------
 
-    def zero(self) -> Multipliers:
+    def zero(self) -> FloatArray:
         """All multipliers zero."""
-        return Multipliers(
-            np.zeros(len(self.stay_rows)),
-            np.zeros(len(self.move_rows)),
-            np.zeros(len(self.stages)),
-        )
+        return np.zeros(len(self.rows))
 
-    def from_portable(self, p: PortableMultipliers, default: Multipliers) -> Multipliers:
+    def from_portable(self, p: PortableMultipliers, default: FloatArray) -> FloatArray:
         """Multipliers for this instance's rows: ``p`` where it names them, else ``default``."""
-        inst = self.instance
         m = default.copy()
-        for (w, c), r in self.stay_rows.items():
-            m.stay[r] = p.stay.get(stay_name(inst, w, c), m.stay[r])
-        for (s, c), r in self.move_rows.items():
-            m.move[r] = p.move.get((self.stages[s], inst.signatures[c]), m.move[r])
-        for s, stage in enumerate(self.stages):
-            m.spare[s] = max(0.0, p.spare.get(stage, m.spare[s]))
+        for name, r in self.rows.items():
+            m[r] = p.rows.get(name, m[r])
+        m[self.inequality] = np.maximum(m[self.inequality], 0.0)
         return m
 
-    def cheapest_places(self) -> Multipliers:
-        """Multipliers at the cheapest way to give each row a place on its own.
+    def cheapest_places(self) -> FloatArray:
+        """Multipliers at the cheapest way to give each R1 or R8 row a place on its own.
 
-        ``stay[w, c]`` is the least a unit pays to reach a use serving (w, c)
-        from its source (holding, deposits, the stay's own rent loss) plus
-        the penalty: a good first guess of what a place costs.
+        The multiplier of a row is the least a unit pays to reach a use
+        serving it from its source (holding, deposits, the use's own rent
+        loss) plus the penalty, or a module's cheapest schedule of that
+        window alone: a good first guess of what a place costs. R10's are 0.
         """
         dist = self._distances(self.node_cost)
-        m = self.zero()
-        m.stay[:] = np.inf
-        m.move[:] = np.inf
+        m = np.full(len(self.rows), np.inf)
         used = self.node_group >= 0
-        # the cheapest node of every group
-        group_cost = np.full(self.groups, np.inf)
+        group_cost = np.full(self.groups, np.inf)  # the cheapest node of every group
         np.minimum.at(group_cost, self.node_group[used], dist[: self.nodes][used])
-        price = group_cost[self.gr_group] + self.gr_pen
-        np.minimum.at(m.stay, self.gr_row[~self.gr_move], price[~self.gr_move])
-        np.minimum.at(m.move, self.gr_row[self.gr_move], price[self.gr_move])
-        for pav in self.pavilion_data:  # a module for one window: its cheapest chain
-            for k, slots in enumerate(pav.cover):
-                if len(slots) != 1:
-                    continue
-                for slot, row, pen in pav.rows:
-                    if slot == slots[0]:
-                        m.stay[row] = min(m.stay[row], pav.cost[k] + pen)
-        m.stay[~np.isfinite(m.stay)] = 0.0
-        m.move[~np.isfinite(m.move)] = 0.0
+        price = group_cost[self.use_group] + self.uses.base
+        served = self.use_row >= 0
+        np.minimum.at(m, self.use_row[served], price[served])
+        for pav in self.pavilion_data:  # a module for one window: its cheapest schedule
+            alone = np.bincount(pav.cover[:, 0], minlength=len(pav.cost)) == 1
+            slot_cost = np.full(pav.slots, np.inf)
+            lone = alone[pav.cover[:, 0]]
+            np.minimum.at(slot_cost, pav.cover[lone, 1], pav.cost[pav.cover[lone, 0]])
+            np.minimum.at(m, pav.house_row, slot_cost[pav.house_slot] + pav.house.base)
+        m[~np.isfinite(m) | self.inequality] = 0.0
         return m
 
     def _distances(self, cost: FloatArray, pred: IntArray | None = None) -> FloatArray:
@@ -470,71 +594,47 @@ class Lagrangian:
                 pred[heads[head_of[keep]]] = tail[lo + at_min[keep]]
         return dist
 
-    def evaluate(self, m: Multipliers) -> Evaluation:
+    def evaluate(self, m: FloatArray) -> Evaluation:
         """The Lagrangian at ``m`` (a lower bound on the optimum) and a subgradient."""
-        g_stay = np.zeros(len(self.stay_rows))
-        g_move = np.zeros(len(self.move_rows))
-        g_spare = np.zeros(len(self.stages))
-        value = self.constant
-        value += self._households_part(m, g_stay, g_move, g_spare)
-        value += self._units_part(m, g_stay, g_move, g_spare)
-        value += self._pavilions_part(m, g_stay, g_spare)
-        return Evaluation(value, g_stay, g_move, g_spare)
+        g = self.offset.copy()
+        value = self.constant + float(self.offset @ m)
+        value += self._households_part(m, g)
+        value += self._units_part(m, g)
+        value += self._pavilions_part(m, g)
+        return Evaluation(value, g)
 
-    def _households_part(
-        self, m: Multipliers, g_stay: FloatArray, g_move: FloatArray, g_spare: FloatArray
-    ) -> float:
-        price = self.opt_cost.copy()
-        has_stay = self.opt_stay >= 0
-        price[has_stay] += m.stay[self.opt_stay[has_stay]]
-        price[has_stay] += self.share * m.spare[self.opt_stage[has_stay]]
-        has_move = self.opt_move >= 0
-        price[has_move] += m.move[self.opt_move[has_move]]
-        if len(self.opt_starts) == 0:
-            return 0.0
-        if self._r9 is not None:
-            value, x = self._r9.solve(price)
-        else:  # every household on its own: its cheapest option (the first if tied)
-            best = np.minimum.reduceat(price, self.opt_starts)
-            owner_best = np.repeat(best, np.diff(np.append(self.opt_starts, len(price))))
-            at_min = np.flatnonzero(price <= owner_best)
-            chosen = at_min[np.unique(self.opt_owner[at_min], return_index=True)[1]]
-            value, x = float(best.sum()), np.zeros(len(price))
-            x[chosen] = 1.0
-        stays = np.flatnonzero((self.opt_stay >= 0) & (x > 1e-9))
-        np.add.at(g_stay, self.opt_stay[stays], x[stays])
-        np.add.at(g_spare, self.opt_stage[stays], self.share * x[stays])
-        moves = np.flatnonzero((self.opt_move >= 0) & (x > 1e-9))
-        np.add.at(g_move, self.opt_move[moves], x[moves])
-        return value
+    def _households_part(self, m: FloatArray, g: FloatArray) -> float:
+        """Every household its cheapest option (the first if tied)."""
+        price = self.options.prices(m)
+        best, at = _cheapest(self.opt_owner, price, len(self.instance.households))
+        # households without options make the scenario infeasible; the bound then
+        # only counts the others (still a valid bound of anything feasible: none)
+        has = at >= 0
+        taken = np.zeros(len(price))
+        taken[at[has]] = 1.0
+        self.options.add_rows(taken, g)
+        return float(best[has].sum())
 
-    def _group_prices(self, m: Multipliers) -> tuple[FloatArray, IntArray]:
-        """Cheapest (penalty - multiplier) per use group, and the row that gives it."""
-        price = self.gr_pen.astype(np.float64)
-        price[~self.gr_move] -= m.stay[self.gr_row[~self.gr_move]]
-        price[self.gr_move] -= m.move[self.gr_row[self.gr_move]]
-        return _cheapest(self.gr_group, price, self.groups)
-
-    def _units_part(
-        self, m: Multipliers, g_stay: FloatArray, g_move: FloatArray, g_spare: FloatArray
-    ) -> float:
-        group_price, group_best = self._group_prices(m)
+    def _units_part(self, m: FloatArray, g: FloatArray) -> float:
+        """Every unit its cheapest path, each use serving its best alternative."""
+        group_price, group_best = _cheapest(self.use_group, self.uses.prices(m), self.groups)
         cost = self.node_cost.copy()
         has_group = self.node_group >= 0
         cost[has_group] += group_price[self.node_group[has_group]]
-        has_spare = self.node_spare >= 0
-        cost[has_spare] -= m.spare[self.node_spare[has_spare]]
         pred = np.full(self.nodes, -1, dtype=np.int64)
         dist = self._distances(cost, pred)
         ends = np.where(self.node_use, dist[: self.nodes], np.inf)
-        per_unit = np.minimum.reduceat(ends, self.unit_offsets)
+        shortest = np.minimum.reduceat(ends, self.unit_offsets)
+        per_unit = shortest.copy()
+        per_unit[self.vacated] += m[self.unit_row[self.vacated]]
         total = float(np.minimum(per_unit, 0.0).sum())
         # the uses on each improving unit's path, for the subgradient
         used = per_unit < -1e-6
         if not used.any():
             return total
+        np.add.at(g, self.unit_row[used & self.vacated], 1.0)
         best_node = np.full(len(per_unit), -1, dtype=np.int64)
-        is_best = np.flatnonzero(ends <= per_unit[self.node_unit])
+        is_best = np.flatnonzero(ends <= shortest[self.node_unit])
         best_node[self.node_unit[is_best[::-1]]] = is_best[::-1]  # the first such node
         cur = best_node[used]
         on_path = np.zeros(self.nodes, dtype=bool)
@@ -542,42 +642,59 @@ class Lagrangian:
             on_path[cur] = True
             cur = pred[cur]
             cur = cur[(cur >= 0) & (cur < self.nodes)]
-        path_nodes = np.flatnonzero(on_path)
-        groups = self.node_group[path_nodes]
-        groups = groups[groups >= 0]
-        gr = group_best[groups]
-        stay_mask = ~self.gr_move[gr]
-        np.subtract.at(g_stay, self.gr_row[gr[stay_mask]], 1.0)
-        np.subtract.at(g_move, self.gr_row[gr[~stay_mask]], 1.0)
-        spares = self.node_spare[path_nodes]
-        np.subtract.at(g_spare, spares[spares >= 0], 1.0)
+        groups = self.node_group[on_path]
+        taken = np.bincount(group_best[groups[groups >= 0]], minlength=len(self.use_group))
+        self.uses.add_rows(taken.astype(np.float64), g)
         return total
 
-    def _pavilions_part(self, m: Multipliers, g_stay: FloatArray, g_spare: FloatArray) -> float:
+    def _pavilions_part(self, m: FloatArray, g: FloatArray) -> float:
+        """Every pavilion type its cheapest fleet (an LP).
+
+        In a window slot a module houses the best class (price a, if below 0)
+        or, if its schedule leaves it free over the offer period, is a spare
+        of the best need (price b, if below the former): per module a
+        schedule earns min(a, 0) in each slot it serves, and min(b - min(a,
+        0), 0) more in each slot it can be a spare in.
+        """
         total = 0.0
         for pav in self.pavilion_data:
-            # per window slot: the best class's (penalty - multiplier + R10 price), if below 0
-            slots = len(pav.w_stage)
-            spare_price = m.spare[pav.w_stage]
-            price = pav.rows[:, 2] - m.stay[pav.rows[:, 1]] + spare_price[pav.rows[:, 0]]
-            cheapest, at = _cheapest(pav.rows[:, 0], price, slots)
-            housed = cheapest < 0  # a module houses the best class only if that pays
-            best = np.where(housed, cheapest, 0.0)
-            best_row = np.where(housed, pav.rows[np.maximum(at, 0), 1], -1)
-            # a module over a window: -100 * spare price if left free, else the best class
-            slot_value = best - spare_price
-            reduced = pav.cost + np.array([slot_value[c].sum() for c in pav.cover])
+            house, house_at = _cheapest(pav.house_slot, pav.house.prices(m), pav.slots)
+            spare, spare_at = _cheapest(pav.spare_slot, pav.spare.prices(m), pav.slots)
+            housed = np.minimum(house, 0.0)
+            gain = np.minimum(spare - housed, 0.0)
+            n = len(pav.cost)
+            reduced = (
+                pav.cost
+                + np.bincount(pav.cover[:, 0], weights=housed[pav.cover[:, 1]], minlength=n)
+                + np.bincount(
+                    pav.spare_cover[:, 0], weights=gain[pav.spare_cover[:, 1]], minlength=n
+                )
+            )
             if (reduced >= 0).all():
-                continue
+                continue  # no module pays for itself
             x, value = _fleet_lp(reduced, pav.active, pav.cap, pav.fixed)
             total += value
-            for k in np.flatnonzero(x > 1e-9):
-                for slot in pav.cover[k]:
-                    g_spare[pav.w_stage[slot]] -= x[k]
-                    if best_row[slot] >= 0:
-                        g_stay[best_row[slot]] -= x[k]
-                        g_spare[pav.w_stage[slot]] += x[k]
+            modules = np.bincount(pav.cover[:, 1], weights=x[pav.cover[:, 0]], minlength=pav.slots)
+            free = np.bincount(
+                pav.spare_cover[:, 1], weights=x[pav.spare_cover[:, 0]], minlength=pav.slots
+            )
+            spares = np.where(gain < 0, free, 0.0)
+            houses = np.where(house < 0, modules - spares, 0.0)
+            for choices, at, amount in (
+                (pav.house, house_at, houses),
+                (pav.spare, spare_at, spares),
+            ):
+                taken = np.zeros(len(choices.base))
+                some = amount > 0
+                taken[at[some]] = amount[some]
+                choices.add_rows(taken, g)
         return total
+
+
+def _pairs(lists: list[list[int]]) -> IntArray:
+    """``(i, x)`` for every ``x`` in ``lists[i]``, as an array of shape (n, 2)."""
+    pairs = [(i, x) for i, xs in enumerate(lists) for x in xs]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _cheapest(keys: IntArray, price: FloatArray, n: int) -> tuple[FloatArray, IntArray]:
@@ -593,77 +710,6 @@ def _cheapest(keys: IntArray, price: FloatArray, n: int) -> tuple[FloatArray, In
         best[keys[first]] = price[first]
         at[keys[first]] = first
     return best, at
-
-
-class _NoRows:
-    at_most_one: list[list[tuple[int, int]]] = []
-    at_least_one: list[list[tuple[int, int]]] = []
-
-
-class _SeniorityLp:
-    """The households' part with R9 kept: an LP over the options (HiGHS, warm-started).
-
-    Rows as in :meth:`allocator.cpsat.model.RehousingModel.r9_seniority`: one outcome
-    per household, each after-renovation dwelling to at most one household,
-    and for every wish: the household gets it or something it ranks higher,
-    or a more senior household gets it, or the household moves for good.
-    The LP's value is a lower bound of the households' integer minimum.
-    """
-
-    def __init__(self, lp: highspy.HighsLp) -> None:
-        with _quiet_stdout():
-            self.h = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.h.setOptionValue("output_flag", False)
-        self.h.passModel(lp)
-        self.n = lp.num_col_
-
-    @classmethod
-    def of(cls, instance: Instance, starts: list[int], n: int) -> _SeniorityLp | None:
-        """The LP of ``instance``'s households, or ``None`` if no one wishes anything."""
-        r9 = _NoRows()  # R9 is decided before the model (rules.seniority_allocation)
-        if not r9.at_most_one:
-            return None
-        rows: list[tuple[list[int], float, float]] = []  # (columns, lower, upper)
-        for hi, info in enumerate(instance.households):
-            if info.options:
-                rows.append((list(range(starts[hi], starts[hi] + len(info.options))), 1, 1))
-        for takers in r9.at_most_one:
-            rows.append(([starts[hi] + k for hi, k in takers], -highspy.kHighsInf, 1))
-        for row in r9.at_least_one:
-            rows.append(([starts[hi] + k for hi, k in row], 1, highspy.kHighsInf))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, len(rows)
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
-        lp.row_lower_ = np.array([lo for _, lo, _ in rows], dtype=np.float64)
-        lp.row_upper_ = np.array([hi for _, _, hi in rows], dtype=np.float64)
-        index = [c for cols, _, _ in rows for c in cols]
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = np.cumsum([0] + [len(c) for c, _, _ in rows]).astype(np.int32)
-        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-        lp.a_matrix_.value_ = np.ones(len(index))
-        return cls(lp)
-
-    def solve(self, price: FloatArray) -> tuple[float, FloatArray]:
-        """Minimum of ``price @ x`` and the minimiser."""
-        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), price)
-        with _quiet_stdout():
-            self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError("the households' seniority LP did not solve")
-        x = np.array(self.h.getSolution().col_value, dtype=np.float64)
-        return float(price @ x), x
-
-
-@dataclass
-class _PavilionData:
-    cost: FloatArray  # per schedule (a chain, or one window when relaxed)
-    cover: list[list[int]]  # the window slots each schedule serves
-    w_stage: IntArray  # the stage of each window slot
-    rows: IntArray  # (window slot, R1 row, penalty)
-    active: list[list[int]]  # the schedules renting a module at each start day
-    cap: int
-    fixed: float | None  # relaxed: set-up and removal per module, paid apart
 
 
 def _fleet_lp(
@@ -721,7 +767,7 @@ def lagrangian_bound(
     *,
     iterations: int = 100_000,
     time_limit: float = 60.0,
-    start: Multipliers | None = None,
+    start: FloatArray | None = None,
     lagrangian: Lagrangian | None = None,
 ) -> BoundResult:
     """The best Lagrangian lower bound found by subgradient steps (øre).
@@ -736,7 +782,7 @@ def lagrangian_bound(
     iterations, time_limit
         Stop after this many evaluations or seconds.
     start
-        Multipliers to start from (default: zero).
+        Multipliers to start from (default: :meth:`Lagrangian.cheapest_places`).
     lagrangian
         A prepared :class:`Lagrangian` of ``instance`` (to reuse its arrays).
     """
@@ -759,16 +805,15 @@ def lagrangian_bound(
                 theta, stall = theta / 2, 0
         if time.perf_counter() - started > time_limit or theta < 1e-4:
             break
-        norm = float(ev.stay @ ev.stay + ev.move @ ev.move + ev.spare @ ev.spare)
+        # an inequality kept with its multiplier at 0 gives no direction
+        g = np.where(lag.inequality & (m <= 0) & (ev.subgradient < 0), 0.0, ev.subgradient)
+        norm = float(g @ g)
         if norm == 0:
             break  # the relaxed solution keeps every dualised row: the bound is exact
         target = upper if upper is not None else best_value + 0.05 * abs(best_value)
         step = theta * max(target - ev.value, 1e-6 * abs(target)) / norm
-        m = Multipliers(
-            m.stay + step * ev.stay,
-            m.move + step * ev.move,
-            np.maximum(0.0, m.spare + step * ev.spare),
-        )
+        m = m + step * g
+        m[lag.inequality] = np.maximum(m[lag.inequality], 0.0)
     return BoundResult(best_value, done, time.perf_counter() - started, best, history)
 
 
@@ -784,55 +829,88 @@ def lp_multipliers(instance: Instance, time_limit: float = 60.0) -> PortableMult
 
 
 def duals_of(model: RehousingModel, lp: MilpOutcome) -> PortableMultipliers | None:
-    """The multipliers that ``lp`` (the LP relaxation of ``model``) prices its rows at."""
+    """The multipliers that ``lp`` (the LP relaxation of ``model``) prices its rows at.
+
+    A row's variables say which row it is: each variable's row name (for
+    R10 its stage and need) and its sign in the row written as in the
+    Lagrangian (R1, R8: places minus households; R10: spares minus
+    displaced households).
+    """
     if lp.row_duals is None:
         return None
-    instance = model.instance
-    inst, v = instance, model.vars
-    # each variable of a dualised row: its row name and the sign it has in
-    # "supply - demand" (R1, R8) or "100 * spares - pct * displaced" (R10)
-    stay: dict[int, tuple[StayKey, int]] = {}
-    move: dict[int, tuple[MoveKey, int]] = {}
-    spare: dict[int, tuple[str, int]] = {}
-
+    inst, v = model.instance, model.vars
+    need_groups, needs = inst.need_groups, need_names(inst)
+    # R1 and R8: variable -> (row name, sign)
+    tied: dict[int, tuple[RowName, int]] = {}
+    # R10: variable -> (stage, need, sign)
+    r10: dict[int, tuple[str, int, int]] = {}
+    # R14: a permanent option -> its household, whose home it vacates
+    movers: dict[int, str] = {}
     for hi, info in enumerate(inst.households):
+        c = info.signature
         for k, opt in enumerate(info.options):
             var = v.option[hi][k].Index()
             if opt.window is not None:
-                stay[var] = (stay_name(inst, opt.window, info.signature), -1)
-                spare[var] = (info.stage, -1)
+                tied[var] = (stay_name(inst, opt.window, c), -1)
+                r10[var] = (info.stage, inst.need_of[c], -1)
             elif opt.kind is OptionKind.PERMANENT:
-                move[var] = ((info.stage, inst.signatures[info.signature]), -1)
+                tied[var] = (move_name(inst, info.stage, info.out, c), -1)
+                movers[var] = info.household.id
     for (w, _), by_class in v.stay.items():
         for c, place in by_class.items():
-            stay[place.Index()] = (stay_name(inst, w, c), 1)
+            tied[place.Index()] = (stay_name(inst, w, c), 1)
     for places in v.pav_place:
         for w, by_class in places.items():
             for c, place in by_class.items():
-                stay[place.Index()] = (stay_name(inst, w, c), 1)
-    for (stage, _), by_class in v.move.items():
+                tied[place.Index()] = (stay_name(inst, w, c), 1)
+    for (stage, day, _), by_class in v.move.items():
         for c, place in by_class.items():
-            move[place.Index()] = ((stage, inst.signatures[c]), 1)
+            tied[place.Index()] = (move_name(inst, stage, day, c), 1)
+    for (stage, _), by_need in v.spare.items():
+        for n, held in by_need.items():
+            r10[held.Index()] = (stage, n, 1)
+    for spares in v.pav_spare:
+        for w, by_need in spares.items():
+            for n, held in by_need.items():
+                r10[held.Index()] = (inst.windows[w].stage, n, 1)
 
     out = PortableMultipliers()
     proto = model.model.proto
-    named: list[tuple[str, dict[int, tuple[Any, int]], dict[Any, float]]] = [
-        (RehousingModel.r1_every_stay_housed.__name__, stay, out.stay),
-        (RehousingModel.r8_permanent_movers_housed.__name__, move, out.move),
-        (RehousingModel.r10_overcapacity.__name__, spare, out.spare),
-    ]
-    for rule, names, target in named:
+    tied_rules = (
+        RehousingModel.r1_every_stay_housed.__name__,
+        RehousingModel.r8_permanent_movers_housed.__name__,
+    )
+    for rule in tied_rules:
         for i in model.rule_rows.get(rule, range(0)):
             linear = proto.constraints[i].linear
-            for ref, coeff in zip(linear.vars, linear.coeffs, strict=True):
-                if ref in names:
-                    key, sign = names[ref]
-                    # the row is orientation * (supply - demand): multiplier = dual * orientation
-                    orientation = math.copysign(1.0, coeff) * sign
-                    # R10 is dualised per spare, the model's row per 100 spares
-                    scale = 100.0 if target is out.spare else 1.0
-                    target[key] = scale * orientation * lp.row_duals[i]
-                    break
+            name, sign = tied[linear.vars[0]]
+            # the row is orientation * (places - households): multiplier = dual * orientation
+            out.rows[name] = math.copysign(1.0, linear.coeffs[0]) * sign * lp.row_duals[i]
+    for i in model.rule_rows.get(RehousingModel.r10_overcapacity.__name__, range(0)):
+        linear = proto.constraints[i].linear
+        stage, n, sign = r10[linear.vars[0]]
+        orientation = math.copysign(1.0, linear.coeffs[0]) * sign
+        dual = orientation * lp.row_duals[i]
+        if any(
+            r10[ref][2] > 0 and abs(k) == 1
+            for ref, k in zip(linear.vars, linear.coeffs, strict=True)
+        ):
+            # spares <= displaced of a need: the Lagrangian adds mu * (spares - displaced)
+            out.rows[("need", stage, needs[n])] = -dual
+        elif any(d != 0 and abs(d) < 2**62 for d in list(linear.domain)):
+            # 100 spares >= pct displaced - 99 of a need group: per spare
+            out.rows[("group", stage, need_groups[n])] = 100 * dual
+        else:  # 100 spares >= pct displaced in all
+            out.rows[("stage", stage)] = 100 * dual
+    for i in model.rule_rows.get(RehousingModel.unit_paths.__name__, range(0)):
+        linear = proto.constraints[i].linear
+        mover = next(
+            ((ref, k) for ref, k in zip(linear.vars, linear.coeffs, strict=True) if ref in movers),
+            None,
+        )
+        if mover is not None:  # the home is used <= its household moves: pi * (used - moves)
+            ref, k = mover
+            out.rows[("vacated", movers[ref])] = math.copysign(1.0, k) * lp.row_duals[i]
     return out
 
 
