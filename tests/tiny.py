@@ -39,7 +39,7 @@ from typing import Any
 
 from allocator import rules
 from allocator.plan.pricing import build_plan
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
 from models.plan import (
     HouseholdPlan,
     Mode,
