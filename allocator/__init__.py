@@ -6,6 +6,7 @@ against its scenario without CP-SAT.
 
 from allocator.plan.check import CheckReport, check_plan
 from allocator.plan.pricing import Pricing, build_plan, price_plan
-from allocator.solving.solver import Strategy, solve
+from allocator.solving.entry import solve
+from allocator.solving.settings import Strategy
 
 __all__ = ["CheckReport", "Pricing", "Strategy", "build_plan", "check_plan", "price_plan", "solve"]

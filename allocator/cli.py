@@ -48,7 +48,9 @@ from allocator.report.activities import activity_plan, write_activities_csv, wri
 from allocator.report.html import write_report
 from allocator.report.letters import write_letters
 from allocator.report.summary import make_console, plural, print_result, print_scenario
-from allocator.solving.solver import Progress, Strategy, solve
+from allocator.solving.entry import solve
+from allocator.solving.progress import Progress
+from allocator.solving.settings import Strategy
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 
@@ -370,10 +372,9 @@ def solve_command(
         with status_line if live else nullcontext():
 
             def show(p: Progress) -> None:
-                gap = (p.objective - p.bound) / p.objective if p.objective else 0.0
                 status_line.update(
                     f"solving: {p.elapsed:5.1f} s  best {p.objective:,.2f} DKK  "
-                    f"bound {p.bound:,.2f}  gap {gap:.2%}"
+                    f"bound {p.bound:,.2f}  gap {p.gap:.2%}"
                 )
 
             result = solve(

@@ -147,7 +147,8 @@ def _greedy(scenario: Any) -> dict[str, Any]:
 
 
 def _genhus(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    from allocator.solving.solver import Progress, solve
+    from allocator.solving.entry import solve
+    from allocator.solving.progress import Progress
 
     trajectory: list[tuple[float, float, float]] = []
 
@@ -186,7 +187,7 @@ def _highs(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
     from allocator.cpsat.instance import ModelTooLarge, build_instance
     from allocator.cpsat.model import RehousingModel
     from allocator.plan.pricing import build_plan
-    from allocator.solving.solver import MAX_NODES
+    from allocator.solving.settings import MAX_NODES
 
     started = time.perf_counter()
     try:  # the same size limit as genhus: the same model or none

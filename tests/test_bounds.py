@@ -13,7 +13,7 @@ from allocator.bound.milp import solve_proto
 from allocator.cpsat.instance import build_instance
 from allocator.cpsat.model import RehousingModel
 from allocator.generate import generate
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
 from models.plan import Status
 
 

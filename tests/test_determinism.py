@@ -19,7 +19,7 @@ from allocator.cpsat.instance import build_instance
 from allocator.generate import generate
 from allocator.heuristics.greedy import greedy_plan
 from allocator.plan.check import check_plan
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
 from models.plan import Result, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, two_stage

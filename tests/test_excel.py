@@ -689,7 +689,7 @@ def test_result_workbook_without_plan(tmp_path: Path) -> None:
 
 
 def test_result_workbook_of_a_solve(tmp_path: Path) -> None:
-    solve = pytest.importorskip("allocator.solving.solver").solve
+    solve = pytest.importorskip("allocator.solving.entry").solve
     scenario = example_scenario()
     result = solve(scenario, time_limit=30, num_workers=2, seed=0)
     assert result.plan is not None

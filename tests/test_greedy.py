@@ -11,7 +11,7 @@ from allocator.generate import SizeSpec, generate, supply_check
 from allocator.heuristics import greedy
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan, greedy_run
 from allocator.plan.check import check_plan
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
 from models.plan import Access, Mode, NeedGroup, Plan, SegmentKind
 from models.scenario import Agreement, Household, Scenario
 from tests.tiny import (

@@ -27,7 +27,8 @@ from allocator.heuristics.portfolio import (
 )
 from allocator.plan.check import check_plan
 from allocator.plan.pricing import plan_objective
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
+from allocator.solving.single import Solved, solve_single
 from models.plan import Mode, Result, SegmentKind, Status
 from models.scenario import Scenario
 from tests.tiny import home, household, scenario, stage, vacant
@@ -228,18 +229,19 @@ def test_solve_decomposes_a_refused_multi_department_model(small: Scenario) -> N
 def _failing_second_group(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the solver find no plan for the second group; returns the solved names."""
     calls: list[str] = []
-    real = solve
+    real = solve_single
 
-    def failing(scn: Scenario, **kwargs: Any) -> Result:
+    def failing(scn: Scenario, *args: Any, **kwargs: Any) -> Solved:
         calls.append(scn.name)
-        result = real(scn, **kwargs)
+        solved = real(scn, *args, **kwargs)
         if len(calls) != 2:
-            return result
-        return result.model_copy(
+            return solved
+        result = solved.result.model_copy(
             update={"status": Status.NO_SOLUTION_IN_TIME, "plan": None, "objective": None}
         )
+        return solved._replace(result=result)
 
-    monkeypatch.setattr("allocator.solving.solver.solve", failing)
+    monkeypatch.setattr("allocator.solving.single.solve_single", failing)
     return calls
 
 

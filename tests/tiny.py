@@ -46,7 +46,7 @@ from typing import Any
 
 from allocator import rules
 from allocator.plan.pricing import build_plan
-from allocator.solving.solver import solve
+from allocator.solving.entry import solve
 from models.plan import (
     Access,
     HouseholdPlan,

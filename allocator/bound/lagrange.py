@@ -48,9 +48,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -126,33 +124,6 @@ class PortableMultipliers:
     def update(self, other: PortableMultipliers) -> None:
         """Take over every row ``other`` prices."""
         self.rows.update(other.rows)
-
-
-_COLLECTED: ContextVar[PortableMultipliers | None] = ContextVar("lp_duals", default=None)
-
-
-@contextmanager
-def collecting_duals() -> Iterator[PortableMultipliers]:
-    """Within this block, every LP relaxation a solve solves leaves its duals here.
-
-    A decomposition collects its groups' duals this way: each group prices
-    its own stages' rows, a start for the bound of the whole.
-    """
-    found = PortableMultipliers()
-    token = _COLLECTED.set(found)
-    try:
-        yield found
-    finally:
-        _COLLECTED.reset(token)
-
-
-def record_lp(model: RehousingModel, lp: MilpOutcome) -> None:
-    """Keep the duals of ``lp`` if inside :func:`collecting_duals` (else nothing)."""
-    found = _COLLECTED.get()
-    if found is not None:
-        duals = duals_of(model, lp)
-        if duals is not None:
-            found.update(duals)
 
 
 @dataclass
@@ -927,7 +898,7 @@ def scenario_bound(
     networks are built once, without a size limit (on the 7,000-household
     portfolio P about a minute and 3 GB), then subgradient steps improve
     the multipliers for the rest of ``time_limit``, from ``start`` (e.g. a
-    decomposition's LP duals, :func:`collecting_duals`) where it names a
+    decomposition's groups' LP duals, :func:`duals_of`) where it names a
     row and :meth:`Lagrangian.cheapest_places` elsewhere, or from the
     latter alone if that is better. ``upper`` (øre) is the cost of a known
     plan, which sizes the steps.

@@ -5,7 +5,7 @@ integer variables, linear constraints, exactly-one and at-most-one), so
 its proto translates one to one into a mixed-integer program. Solving that
 with HiGHS (``highspy``) compares the two solvers on identical decisions and
 cost; solving its LP relaxation gives the lower bound, the reduced costs
-and the warm start of the LP-guided search (:mod:`allocator.solving.solver`).
+and the warm start of the LP-guided search (:mod:`allocator.solving.single`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :func:`solve_portfolio` splits a scenario into **groups of whole
 departments**, solves the groups one after the other in time order with
-:func:`allocator.solving.solver.solve`, each on a derived sub-scenario, and merges
+:func:`allocator.solving.single.solve_single`, each on a derived sub-scenario, and merges
 the group plans into one plan of the whole scenario, priced by
 :func:`allocator.plan.pricing.build_plan` and verified by
 :func:`allocator.plan.check.check_plan`.
@@ -57,17 +57,20 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from typing import Any
 
 from allocator import rules
 from allocator.bound import lagrange
+from allocator.cpsat.instance import ModelTooLarge
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan
 from allocator.plan.check import check_plan
 from allocator.plan.pricing import build_plan, plan_objective
 from allocator.plan.timeline import gap_segments
+from allocator.solving import single
+from allocator.solving.fallback import greedy_fallback
+from allocator.solving.result import make_result, solver_info
+from allocator.solving.settings import Settings
 from models.plan import (
     HouseholdPlan,
     Mode,
@@ -110,17 +113,8 @@ BOUND_SHARE = 0.4
 #: not cover twice that.
 BOUND_SECONDS_PER_NODE = 15e-6
 
-#: Set while a group of a decomposition is solved: a group too large for
-#: one model gets the greedy plan, not a second decomposition.
-_IN_GROUP: ContextVar[bool] = ContextVar("genhus_portfolio_group", default=False)
-
 #: Segment kinds that are uses of a place (the rest are gaps between uses).
 _USES = (SegmentKind.OCCUPIED, SegmentKind.SPARE, SegmentKind.PERMANENT)
-
-
-def in_group() -> bool:
-    """True while :func:`solve_portfolio` solves one of its groups."""
-    return _IN_GROUP.get()
 
 
 # -- groups ------------------------------------------------------------------------------
@@ -704,7 +698,7 @@ def solve_portfolio(
         the time left (less :data:`MERGE_SHARE` for the merge) in
         proportion to its share of the households not yet planned.
     num_workers, seed, log, strategy, gap_limit
-        Passed to each group's :func:`allocator.solving.solver.solve`. With one
+        Passed to each group's :func:`allocator.solving.single.solve_single`. With one
         worker and a fixed seed, and groups that stop at their gap limit
         (or a deterministic time limit) rather than the wall clock, the
         same scenario gives the same plan.
@@ -715,7 +709,9 @@ def solve_portfolio(
         refused model); the result's first warning.
     max_nodes
         Passed to each group's solve: a group over the limit gets the
-        greedy plan of its sub-scenario (there is no second decomposition).
+        greedy plan of its sub-scenario
+        (:func:`allocator.solving.fallback.greedy_fallback`; a group is never
+        decomposed again).
     bound_share
         Share of ``time_limit`` kept for a lower bound on the optimum once
         the plan is found (:func:`allocator.bound.lagrange.scenario_bound`); the
@@ -739,8 +735,6 @@ def solve_portfolio(
         raises for a bad outcome.
 
     """
-    from allocator.solving.solver import solve  # the solver imports this module on refusal
-
     started = time.perf_counter()
     deadline = started + time_limit * (1 - bound_share)  # for the plan
     groups = plan_groups(scenario, group_size)
@@ -763,14 +757,10 @@ def solve_portfolio(
     totals = {"variables": 0, "constraints": 0, "build": 0.0}
 
     def info(kind: str = "portfolio") -> SolverInfo:
-        return SolverInfo(
-            ortools_version=version("ortools"),
-            highs_version=version("highspy") if strategy == "lp-guided" else None,
+        return solver_info(
+            params,
             strategy=kind,
-            seed=int(seed),
-            num_workers=int(num_workers),
-            time_limit=float(time_limit),
-            parameters={k: str(v) for k, v in params.items()},
+            lp=strategy == "lp-guided",
             variables=int(totals["variables"]),
             constraints=int(totals["constraints"]),
             build_seconds=float(totals["build"]),
@@ -816,23 +806,25 @@ def solve_portfolio(
         remaining = (deadline - time.perf_counter()) * (1 - MERGE_SHARE)
         budget = max(1.0, remaining * max(1, group.households) / max(1, left))
         left -= group.households
-        token = _IN_GROUP.set(True)
-        try:
-            with lagrange.collecting_duals() as found:
-                result = solve(
-                    sub.scenario,
-                    time_limit=budget,
-                    num_workers=num_workers,
-                    seed=seed,
-                    log=log,
-                    strategy=strategy,
-                    gap_limit=gap_limit,
-                    max_nodes=max_nodes,
-                    **solver_params,
-                )
+        settings = Settings.of(
+            budget,
+            num_workers,
+            seed,
+            log=log,
+            strategy=strategy,
+            gap_limit=gap_limit,
+            **solver_params,
+        )
+        building = time.perf_counter()
+        try:  # one model per group, its LP duals kept
+            result, found = single.solve_single(
+                sub.scenario, settings, max_nodes=max_nodes, duals=True
+            )
+        except ModelTooLarge as exc:
+            refused = time.perf_counter() - building
+            result, found = greedy_fallback(sub.scenario, str(exc), settings, refused), None
+        if found is not None:
             duals.update(found)
-        finally:
-            _IN_GROUP.reset(token)
         totals["variables"] += result.solver.variables
         totals["constraints"] += result.solver.constraints
         totals["build"] += result.solver.build_seconds
@@ -915,16 +907,11 @@ def _result(
     bound: float | None = None,
 ) -> Result:
     """A FEASIBLE result with ``plan`` and the bound, if any; or no plan."""
-    objective = plan_objective(plan) if plan is not None else None
-    gap = None
-    if objective is not None and bound is not None:
-        gap = max(0.0, (objective - bound) / objective) if objective > 0 else 0.0
-    return Result(
-        scenario=scenario.name,
-        status=Status.FEASIBLE if plan is not None else Status.NO_SOLUTION_IN_TIME,
-        objective=objective,
-        bound=bound if objective is not None else None,
-        gap=gap,
+    return make_result(
+        scenario.name,
+        Status.FEASIBLE if plan is not None else Status.NO_SOLUTION_IN_TIME,
+        objective=plan_objective(plan) if plan is not None else None,
+        bound=bound,
         runtime=time.perf_counter() - started,
         plan=plan,
         warnings=warnings,
