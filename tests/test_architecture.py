@@ -57,11 +57,6 @@ SOLVER_FREE = (
 )
 SOLVERS = ("ortools", "highspy")
 
-#: A cycle another branch removes (issue 10): allowed until then, and only
-#: while it exists, so that the allowance goes with it.
-PENDING_CYCLE = ("allocator.io", "allocator.excel")
-
-
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
     return grimp.build_graph("allocator", "models", include_external_packages=True, cache_dir=None)
@@ -71,17 +66,13 @@ def _ours(graph: grimp.ImportGraph) -> list[str]:
     return sorted(m for m in graph.modules if m.split(".")[0] in ("allocator", "models"))
 
 
-def _pending(module: str) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in PENDING_CYCLE)
-
-
 def test_no_import_cycles(graph: grimp.ImportGraph) -> None:
     ours = set(_ours(graph))
     imports = {
         m: {
             d
             for d in graph.find_modules_directly_imported_by(m)
-            if d in ours and not (_pending(m) and _pending(d))
+            if d in ours
         }
         for m in ours
     }
@@ -89,13 +80,6 @@ def test_no_import_cycles(graph: grimp.ImportGraph) -> None:
         graphlib.TopologicalSorter(imports).prepare()
     except graphlib.CycleError as exc:
         pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")
-
-
-def test_the_pending_cycle_still_exists(graph: grimp.ImportGraph) -> None:
-    # once io and excel no longer import each other, delete PENDING_CYCLE
-    a, b = PENDING_CYCLE
-    assert graph.chain_exists(a, b, as_packages=True)
-    assert graph.chain_exists(b, a, as_packages=True)
 
 
 def test_no_context_variables(graph: grimp.ImportGraph) -> None:
