@@ -18,7 +18,6 @@ parentheses where that helps.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from allocator import rules
-from allocator.report.activities import activity_plan
+from allocator.report.activities import activity_plan, cell_text
 from allocator.report.data import (
     DISPLACED_COLOUR,
     HELD_EMPTY_COLOUR,
@@ -205,10 +204,6 @@ def _stage_rows(scenario: Scenario, charts: ChartData) -> list[dict[str, str]]:
     return out
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
 def _activity_rows(df: pd.DataFrame, today: date) -> list[dict[str, str]]:
     out = []
     for rec in df.to_dict("records"):
@@ -217,8 +212,8 @@ def _activity_rows(df: pd.DataFrame, today: date) -> list[dict[str, str]]:
                 "date": rec["date"].isoformat(),
                 "past": "ja" if rec["date"] < today else "",
                 "stage": str(rec["stage"] or ""),
-                "household": _text(rec["household"]),
-                "place": _text(rec["place"]),
+                "household": cell_text(rec["household"]),
+                "place": cell_text(rec["place"]),
                 "activity": str(rec["activity"]),
                 "activity_en": str(rec["activity_en"]),
                 "rule": str(rec["rule"]),
