@@ -13,8 +13,6 @@ import json
 from pathlib import Path
 from typing import NamedTuple, NotRequired, TypedDict
 
-from allocator.io import write_atomic
-
 DATA_START = "<!-- bench-data"
 DATA_END = "bench-data -->"
 
@@ -181,5 +179,7 @@ def load(path: Path) -> BenchData:
 
 def write_results(path: Path, text: str) -> None:
     """Replace the results file ``path`` by ``text`` atomically, creating its directory."""
+    from allocator.io import write_atomic  # late, like every import of genhus in the bench
+
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text)
