@@ -28,1088 +28,39 @@ The results go to standard output (markdown tables) and to ``--out``
 (default ``bench/RESULTS.md``), written atomically. The raw measurements are
 kept in that file, so a later run of other sizes (``--sizes L``) adds its rows
 and keeps the others (``--fresh`` starts over).
+
+This module is the command line; :mod:`bench.measure` runs the measurements,
+:mod:`bench.records` types what they record and keeps it in the results file,
+:mod:`bench.figures` checks the claims and computes the figures, and
+:mod:`bench.report` writes the tables and the verdicts on the targets.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import math
 import os
-import platform
 import shlex
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
-from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.figures import describe
+from bench.measure import ROOT, child, machine, run_child, versions
+from bench.records import (
+    MEASUREMENTS,
+    BenchData,
+    Run,
+    Settings,
+    Spec,
+    empty,
+    load,
+    write_results,
+)
+from bench.report import render
+
 DEFAULT_OUT = ROOT / "bench" / "RESULTS.md"
-DATA_START = "<!-- bench-data"
-DATA_END = "bench-data -->"
-
-#: Measurement name -> (what runs, relative gap limit).
-MEASUREMENTS: dict[str, tuple[str, float | None]] = {
-    "greedy": ("greedy", None),
-    "genhus-opt": ("genhus", 0.0),
-    "highs-opt": ("highs", 0.0),
-    "genhus-1pct": ("genhus", 0.01),
-    "highs-1pct": ("highs", 0.01),
-}
-
-#: Size presets in table order (others follow alphabetically).
-ORDER = ["S", "example", "M", "L", "XL", "P"]
-
-#: Targets of issue 3 on 2 cores: (size, relative gap, seconds).
-GAP_TARGETS = [("S", 0.0, 1.0), ("M", 0.0, 5.0), ("L", 0.001, 60.0), ("XL", 0.005, 300.0)]
-PORTFOLIO_TARGET = ("P", 0.01, 600.0)
-BUILD_SHARE_TARGET = 0.10
-L_MEMORY_TARGET_MB = 2048.0
-
-Run = dict[str, Any]
-
-
-# -- the child: one measurement ----------------------------------------------------
-
-
-def _child(spec: dict[str, Any]) -> None:
-    """Run one measurement and write its result as JSON to ``spec["out"]``."""
-    result: dict[str, Any] = {}
-    try:
-        from allocator.generate import generate
-
-        started = time.perf_counter()
-        scenario = generate(spec["size"], int(spec["seed"]))
-        result["generate_seconds"] = time.perf_counter() - started
-        result["households"] = len(scenario.households)
-        result["candidates"] = sum(d.stage is None for d in scenario.dwellings)
-        result["stages"] = len(scenario.stages)
-        kind = spec["kind"]
-        if kind == "greedy":
-            result.update(_greedy(scenario))
-        elif kind == "genhus":
-            result.update(_genhus(scenario, spec))
-        elif kind == "highs":
-            result.update(_highs(scenario, spec))
-        else:
-            raise ValueError(f"unknown measurement kind {kind!r}")
-    except Exception:
-        result["error"] = traceback.format_exc(limit=8)
-    Path(spec["out"]).write_text(json.dumps(result), encoding="utf-8")
-
-
-def _checked(scenario: Any, plan: Any, objective: float | None) -> dict[str, Any]:
-    from allocator.plan.check import check_plan
-
-    started = time.perf_counter()
-    report = check_plan(scenario, plan, objective)
-    cost = None if report.pricing is None else report.pricing.objective_ore / 100
-    return {
-        "checked": True,
-        "violations": report.violations,
-        "check_seconds": time.perf_counter() - started,
-        "priced_cost": cost,
-    }
-
-
-def _greedy(scenario: Any) -> dict[str, Any]:
-    try:
-        from allocator.heuristics.greedy import greedy_plan
-    except ImportError as exc:  # greedy not written yet: the columns say n/a
-        return {"available": False, "status": "n/a", "reason": repr(exc)}
-    started = time.perf_counter()
-    try:
-        plan = greedy_plan(scenario)
-    except Exception as exc:  # GreedyFailed or a bug: report, don't crash the bench
-        return {
-            "available": True,
-            "status": "FAILED",
-            "reason": f"{type(exc).__name__}: {exc}"[:2000],
-            "solve_seconds": time.perf_counter() - started,
-        }
-    out: dict[str, Any] = {
-        "available": True,
-        "status": "PLAN",
-        "solve_seconds": time.perf_counter() - started,
-    }
-    out.update(_checked(scenario, plan, None))
-    out["objective"] = out["priced_cost"]
-    return out
-
-
-def _genhus(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    from allocator.solving.entry import solve
-    from allocator.solving.progress import Progress
-
-    trajectory: list[tuple[float, float, float]] = []
-
-    def progress(p: Progress) -> None:
-        trajectory.append((p.elapsed, p.objective, p.bound))
-
-    result = solve(
-        scenario,
-        time_limit=float(spec["time_limit"]),
-        num_workers=int(spec["workers"]),
-        seed=int(spec["seed"]),
-        gap_limit=float(spec["gap"]),
-        on_progress=progress,
-    )
-    out: dict[str, Any] = {
-        "status": str(result.status),
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "solve_seconds": result.runtime,
-        "build_seconds": result.solver.build_seconds,
-        "variables": result.solver.variables,
-        "constraints": result.solver.constraints,
-        "warnings": result.warnings[:5],
-        "trajectory": trajectory,
-        "checked": False,
-    }
-    if result.plan is not None:
-        out.update(_checked(scenario, result.plan, result.objective))
-    return out
-
-
-def _highs(scenario: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    from allocator.bound.milp import solve_proto
-    from allocator.cpsat.extract import extract
-    from allocator.cpsat.instance import ModelTooLarge, build_instance
-    from allocator.cpsat.model import RehousingModel
-    from allocator.plan.pricing import build_plan
-    from allocator.solving.settings import MAX_NODES
-
-    started = time.perf_counter()
-    try:  # the same size limit as genhus: the same model or none
-        instance = build_instance(scenario, max_nodes=MAX_NODES)
-    except ModelTooLarge as exc:
-        return {
-            "status": "TOO_LARGE",
-            "warnings": [str(exc)],
-            "build_seconds": time.perf_counter() - started,
-            "checked": False,
-        }
-    model = RehousingModel(instance)
-    proto = model.model.proto
-    build = time.perf_counter() - started
-    gap = float(spec["gap"])
-    started = time.perf_counter()
-    outcome = solve_proto(
-        proto, time_limit=float(spec["time_limit"]), threads=int(spec["workers"]), gap_limit=gap
-    )
-    wall = time.perf_counter() - started
-    objective = None if outcome.objective is None else outcome.objective / 100
-    bound = None if outcome.bound is None else outcome.bound / 100
-    if outcome.status == "OPTIMAL" and gap > 0:
-        bound = None  # solve_proto gives the objective as bound; HiGHS proved only `gap`
-    rel_gap = None
-    if objective is not None and bound is not None:
-        rel_gap = max(0.0, (objective - bound) / max(abs(objective), 1e-9))
-    out: dict[str, Any] = {
-        "status": outcome.status,
-        "objective": objective,
-        "bound": bound,
-        "gap": rel_gap,
-        "solve_seconds": wall,  # translation into HiGHS's model + HiGHS's run
-        "highs_run_seconds": outcome.runtime,
-        "build_seconds": build,
-        "variables": len(proto.variables),
-        "constraints": len(proto.constraints),
-        "checked": False,
-    }
-    if outcome.values is not None:
-        values = outcome.values
-        try:
-            households, places = extract(model, lambda var: round(values[var.index]))
-            plan = build_plan(scenario, households, places)
-        except Exception:  # a solution genhus cannot decode: report, not a plan
-            out["extract_error"] = traceback.format_exc(limit=6)
-        else:
-            out.update(_checked(scenario, plan, objective))
-    return out
-
-
-# -- the parent: run children ------------------------------------------------------
-
-
-def _run_child(spec: dict[str, Any], timeout: float) -> Run:
-    """Run one measurement in a fresh interpreter, kill it after ``timeout`` s."""
-    with tempfile.TemporaryDirectory(prefix="genhus-bench-") as tmp:
-        out = Path(tmp) / "result.json"
-        log = Path(tmp) / "child.log"
-        cmd = [sys.executable, "-m", "bench.run", "--child", json.dumps({**spec, "out": str(out)})]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-        started = time.perf_counter()
-        timed_out = False
-        with log.open("wb") as fh:
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
-            deadline = time.monotonic() + timeout
-            try:
-                while True:
-                    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                    if pid:
-                        break
-                    if time.monotonic() > deadline:
-                        proc.kill()
-                        pid, status, usage = os.wait4(proc.pid, 0)
-                        timed_out = True
-                        break
-                    time.sleep(0.05)
-            except BaseException:  # e.g. Ctrl-C: don't leave the child running
-                proc.kill()
-                proc.wait()
-                raise
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-        run: Run = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-        run.update(
-            wall_seconds=wall,
-            peak_mb=usage.ru_maxrss / 1024,  # KiB on Linux
-            timeout=timed_out,
-            exit_code=proc.returncode,
-        )
-        if timed_out:
-            run["status"] = "TIMEOUT"
-            run["error"] = f"killed after {timeout:.0f} s (time limit + grace)"
-        elif "error" not in run and (proc.returncode != 0 or not out.exists()):
-            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-            run["error"] = f"exit code {proc.returncode}: {tail}"
-        if "error" in run:
-            run.setdefault("status", "ERROR")
-        return run
-
-
-def _describe(run: Run) -> str:
-    parts = [str(run.get("status"))]
-    if run.get("objective") is not None:
-        parts.append(f"{run['objective']:,.2f} DKK")
-    if run.get("gap") is not None:
-        parts.append(f"gap {100 * run['gap']:.3f} %")
-    if run.get("solve_seconds") is not None:
-        parts.append(f"in {run['solve_seconds']:.2f} s")
-    if run.get("build_seconds") is not None:
-        parts.append(f"build {run['build_seconds']:.2f} s")
-    parts.append(f"{run['peak_mb']:.0f} MB")
-    if run.get("violations"):
-        parts.append(f"{len(run['violations'])} VIOLATIONS")
-    if run.get("extract_error"):
-        parts.append("UNDECODED: " + run["extract_error"].strip().splitlines()[-1][:200])
-    if run.get("error"):
-        parts.append("error: " + run["error"].strip().splitlines()[-1][:200])
-    return ", ".join(parts)
-
-
-# -- figures -----------------------------------------------------------------------
-
-
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-#: DKK: costs and bounds closer than this are equal (amounts are whole øre).
-TOLERANCE = 0.005
-
-
-def _claimed_gap(run: Run) -> float | None:
-    """The relative gap the run claims to have proven, None if none.
-
-    A status OPTIMAL means "within the run's gap limit": HiGHS stops at its
-    ``mip_rel_gap`` and CP-SAT at its ``relative_gap_limit`` with that status.
-    """
-    if run.get("error") or run.get("objective") is None:
-        return None
-    if run.get("status") == "OPTIMAL":
-        claimed = float(run.get("gap_limit") or 0.0)
-        if run.get("kind") == "highs" and run.get("gap") is not None:
-            claimed = min(claimed, float(run["gap"]))
-        return claimed
-    gap = run.get("gap")
-    return None if gap is None else float(gap)
-
-
-def _flags(run: Run, best_plan: float | None) -> list[str]:
-    """Claims of ``run`` that a verified plan of cost ``best_plan`` contradicts."""
-    objective = run.get("objective")
-    if best_plan is None or objective is None or run.get("kind") == "greedy":
-        return []
-    out = []
-    bound = run.get("bound")
-    if bound is not None and bound > best_plan + TOLERANCE:
-        out.append(
-            f"bound {bound:,.2f} DKK exceeds the cost of a verified plan ({best_plan:,.2f} DKK):"
-            " not a valid lower bound"
-        )
-    claimed = _claimed_gap(run)
-    true_gap = (objective - best_plan) / max(abs(objective), 1e-9)
-    if claimed is not None and objective - best_plan > claimed * abs(objective) + TOLERANCE:
-        out.append(
-            f"claims a gap of at most {100 * claimed:.3f} % (status {run.get('status')}, "
-            f"reported gap {100 * (run.get('gap') or 0):.3f} %), but a verified plan is "
-            f"{100 * true_gap:.3f} % cheaper"
-        )
-    elif (
-        run.get("kind") == "genhus"
-        and run.get("status") == "OPTIMAL"
-        and objective > best_plan + TOLERANCE
-    ):
-        out.append(
-            f"reports OPTIMAL with gap 0 and bound {bound:,.2f} DKK although its gap limit was "
-            f"{100 * float(run.get('gap_limit') or 0):g} % and a verified plan is "
-            f"{100 * true_gap:.3f} % cheaper (status and gap overstate the proof)"
-        )
-    return out
-
-
-def _time_to(run: Run, gap: float, best_plan: float | None = None) -> float:
-    """Seconds until the run proved itself within ``gap`` of optimal; inf if never.
-
-    The run's own claim at its end (its status, or its final gap), unless a
-    verified plan of cost ``best_plan`` shows the claim is false. A run that
-    ended by its time limit with a small enough gap counts with its whole
-    solve time (an upper estimate). The progress reports are not used: their
-    bound comes partly from a restricted model and is not a global bound.
-    """
-    claimed = _claimed_gap(run)
-    if claimed is None or claimed > gap + 1e-12:
-        return math.inf
-    objective = float(run["objective"])
-    if best_plan is not None and objective - best_plan > gap * abs(objective) + TOLERANCE:
-        return math.inf
-    return float(run["solve_seconds"])
-
-
-def _gap_at(run: Run, seconds: float, best_plan: float | None) -> float | None:
-    """Gap of the plan the run held at ``seconds`` to the bound it proved by its end.
-
-    A lower bound proven at the end holds at any time, so this measures how
-    good the plan at ``seconds`` was; it does not say the run had proven it.
-    """
-    bound = run.get("bound")
-    if bound is None or _flags(run, best_plan):
-        return None
-    held = [objective for elapsed, objective, _ in run.get("trajectory", []) if elapsed <= seconds]
-    if not held:
-        return None
-    best = min(held)  # the restricted and the full search report separately
-    return max(0.0, (best - bound) / max(abs(best), 1e-9))
-
-
-def _fmt_s(t: float) -> str:
-    if t < 10:
-        return f"{t:.2f}"
-    if t < 100:
-        return f"{t:.1f}"
-    return f"{t:.0f}"
-
-
-def _fmt_times(values: list[float], caps: list[float]) -> str:
-    """Median (min-max) in seconds; unreached runs count as > their cap."""
-    if not values:
-        return "—"
-    cap = max(caps) if caps else math.nan
-    med = statistics.median(values)
-    text = f"> {_fmt_s(cap)}" if math.isinf(med) else _fmt_s(med)
-    if len(values) > 1:
-        lo, hi = min(values), max(values)
-        hi_text = f">{_fmt_s(cap)}" if math.isinf(hi) else _fmt_s(hi)
-        lo_text = f">{_fmt_s(cap)}" if math.isinf(lo) else _fmt_s(lo)
-        text += f" ({lo_text}–{hi_text})"
-    reached = sum(math.isfinite(v) for v in values)
-    if 0 < reached < len(values):
-        text += f" [{reached}/{len(values)}]"
-    return text
-
-
-def _ratio(ours: float | None, theirs: float | None, our_cap: float, their_cap: float) -> str:
-    if ours is None or theirs is None:
-        return "—"
-    if math.isinf(ours) and math.isinf(theirs):
-        return "neither"
-    if math.isinf(theirs):
-        return f"< {ours / their_cap:.2f}"
-    if math.isinf(ours):
-        return f"> {our_cap / max(theirs, 1e-9):.2f}"
-    return f"{ours / max(theirs, 1e-9):.2f}"
-
-
-def _fmt_money(values: list[float]) -> str:
-    if not values:
-        return "—"
-    text = f"{statistics.median(values):,.0f}"
-    if max(values) - min(values) > 0.5:
-        text += "*"
-    return text
-
-
-def _fmt_gap(values: list[float]) -> str:
-    if not values:
-        return "—"
-    med = statistics.median(values)
-    text = f"{100 * med:.3f} %" if med < 0.1 else f"{100 * med:.1f} %"
-    if len(values) > 1 and max(values) - min(values) > 1e-6:
-        text += f" ({100 * min(values):.3f}–{100 * max(values):.3f})"
-    return text
-
-
-def _statuses(runs: list[Run]) -> str:
-    counts = Counter(str(r.get("status")) for r in runs)
-    return ", ".join(f"{s} {n}/{len(runs)}" for s, n in counts.most_common())
-
-
-class SizeSummary:
-    """Figures of one size over its repeats."""
-
-    def __init__(self, size: str, runs: list[Run], invocation: dict[str, Any]) -> None:
-        self.size = size
-        self.invocation = invocation
-        settings = self.settings = invocation["settings"]
-        self.limit = float(settings["time_limit"])
-        self.by: dict[str, list[Run]] = {m: [] for m in MEASUREMENTS}
-        for run in runs:
-            # results written before extraction errors were kept apart
-            old = run.get("violations") or []
-            if len(old) == 1 and old[0].startswith("extraction failed"):
-                run.update(checked=False, violations=[], extract_error=old[0])
-            self.by.setdefault(run["measurement"], []).append(run)
-        any_run = next((r for r in runs if r.get("households") is not None), {})
-        self.households = any_run.get("households")
-        self.candidates = any_run.get("candidates")
-        self.stages = any_run.get("stages")
-        verified = [
-            float(r["objective"])
-            for r in runs
-            if r.get("checked") and not r.get("violations") and r.get("objective") is not None
-        ]
-        #: The cheapest plan that passed the checker: an upper bound on the optimum.
-        self.best_plan = min(verified, default=None)
-        sized = next((r for r in runs if r.get("variables") is not None), {})
-        self.variables = sized.get("variables")
-        self.constraints = sized.get("constraints")
-
-    def values(self, measurement: str, key: str) -> list[float]:
-        """The ``key`` figures of the runs of ``measurement`` that have one."""
-        return [r[key] for r in self.by.get(measurement, []) if r.get(key) is not None]
-
-    def times_to(self, measurement: str, gap: float) -> tuple[list[float], list[float]]:
-        """Times to ``gap`` of the runs of ``measurement`` (inf: never) and their solve times."""
-        runs = self.by.get(measurement, [])
-        return [_time_to(r, gap, self.best_plan) for r in runs], [
-            float(r.get("solve_seconds") or r.get("wall_seconds") or self.limit) for r in runs
-        ]
-
-    def flags(self, measurement: str | None = None) -> list[str]:
-        """Contradicted claims of the runs (of ``measurement``, or all)."""
-        out = []
-        for m, runs in self.by.items():
-            if measurement is None or m == measurement:
-                for r in runs:
-                    out += [
-                        f"{self.size} {m} repeat {r['repeat']}: {f}"
-                        for f in _flags(r, self.best_plan)
-                    ]
-        return out
-
-    def undecoded(self) -> list[str]:
-        """Solver solutions that ``allocator.cpsat.extract`` could not turn into a plan."""
-        return [
-            f"{self.size} {m} repeat {r['repeat']}: {r['extract_error'].strip().splitlines()[-1]}"
-            for m, runs in self.by.items()
-            for r in runs
-            if r.get("extract_error")
-        ]
-
-    def plans(self) -> tuple[int, int, list[str]]:
-        """Plans checked, plans valid, and the violations found (all measurements)."""
-        checked = valid = 0
-        found: list[str] = []
-        for measurement, runs in self.by.items():
-            for r in runs:
-                if r.get("checked"):
-                    checked += 1
-                    if r.get("violations"):
-                        found += [
-                            f"{self.size} {measurement} repeat {r['repeat']}: {v}"
-                            for v in r["violations"]
-                        ]
-                    else:
-                        valid += 1
-        return checked, valid, found
-
-    def greedy_text(self) -> tuple[str, str]:
-        """The greedy cost and the saving of genhus against it, as table cells."""
-        runs = self.by.get("greedy", [])
-        if not runs:
-            return "—", "—"
-        if all(r.get("available") is False for r in runs):
-            return "n/a", "n/a"
-        costs = self.values("greedy", "objective")
-        if not costs:
-            return f"{runs[0].get('status')}", "—"
-        ours = self.values("genhus-opt", "objective")
-        if not ours:
-            return _fmt_money(costs), "—"
-        g, o = statistics.median(costs), statistics.median(ours)
-        return _fmt_money(costs), f"{100 * (g - o) / g:.2f} %"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _num(v: Any) -> str:
-    return "—" if v is None else f"{v:,}"
-
-
-def _tables(summaries: list[SizeSummary]) -> str:
-    main, versus, speed = [], [], []
-    for s in summaries:
-        build = s.values("genhus-opt", "build_seconds")
-        solve = s.values("genhus-opt", "solve_seconds")
-        peak = s.values("genhus-opt", "peak_mb")
-        checked, valid, _ = s.plans()
-        main.append(
-            [
-                s.size,
-                _num(s.households),
-                _num(s.candidates),
-                _num(s.variables),
-                _num(s.constraints),
-                _fmt_times(build, build),
-                _fmt_times(solve, solve) if solve else "—",
-                (_statuses(s.by["genhus-opt"]) or "—") + (" †" if s.flags("genhus-opt") else ""),
-                _fmt_money(s.values("genhus-opt", "objective")),
-                _fmt_money(s.values("genhus-opt", "bound")),
-                _fmt_gap(s.values("genhus-opt", "gap")),
-                f"{max(peak):,.0f}" if peak else "—",
-                f"{valid}/{checked}"
-                + ("" if valid == checked else " ✗")
-                + (f" ({len(s.undecoded())} undecoded)" if s.undecoded() else ""),
-                f"{s.invocation['id']} ({s.invocation['versions'].get('commit')})",
-            ]
-        )
-        greedy_cost, saving = s.greedy_text()
-        highs = s.by["highs-opt"]
-        highs_time, highs_caps = s.times_to("highs-opt", 0.0)
-        highs_wall = [r["solve_seconds"] for r in highs if r.get("solve_seconds") is not None]
-        highs_peak = s.values("highs-opt", "peak_mb")
-        versus.append(
-            [
-                s.size,
-                greedy_cost,
-                saving,
-                _fmt_money(s.values("highs-opt", "objective")),
-                _fmt_money(s.values("highs-opt", "bound")),
-                _fmt_gap(s.values("highs-opt", "gap")),
-                (_statuses(highs) or "—") + (" †" if s.flags("highs-opt") else ""),
-                _fmt_times(highs_wall, highs_wall)
-                if highs_wall
-                else _fmt_times(highs_time, highs_caps),
-                f"{max(highs_peak):,.0f}" if highs_peak else "—",
-            ]
-        )
-        row = [s.size]
-        for gap, ours_m, theirs_m in (
-            (0.01, "genhus-1pct", "highs-1pct"),
-            (0.0, "genhus-opt", "highs-opt"),
-        ):
-            ours, our_caps = s.times_to(ours_m, gap)
-            theirs, their_caps = s.times_to(theirs_m, gap)
-            row += [
-                _fmt_times(ours, our_caps),
-                _fmt_times(theirs, their_caps),
-                _ratio(
-                    _median(ours),
-                    _median(theirs),
-                    max(our_caps, default=s.limit),
-                    max(their_caps, default=s.limit),
-                ),
-            ]
-        speed.append(row)
-    return "\n\n".join(
-        [
-            "**genhus** (`gap_limit=0`: search until proven optimal or the time limit)\n\n"
-            + _table(
-                [
-                    "size",
-                    "households",
-                    "candidate dwellings",
-                    "variables",
-                    "constraints",
-                    "build s",
-                    "solve s",
-                    "status",
-                    "cost DKK",
-                    "bound DKK",
-                    "gap",
-                    "peak MB",
-                    "plans valid",
-                    "run",
-                ],
-                main,
-            ),
-            "**Against the greedy plan and the HiGHS MILP** (same model, same time limit, "
-            "HiGHS `mip_rel_gap=0`)\n\n"
-            + _table(
-                [
-                    "size",
-                    "greedy DKK",
-                    "genhus saving",
-                    "HiGHS DKK",
-                    "HiGHS bound DKK",
-                    "HiGHS gap",
-                    "HiGHS status",
-                    "HiGHS s",
-                    "HiGHS peak MB",
-                ],
-                versus,
-            ),
-            "**Time to 1 % gap and to proven optimality** (seconds; ratio = genhus / HiGHS, "
-            "≤ 1 means genhus is no later)\n\n"
-            + _table(
-                [
-                    "size",
-                    "genhus → 1 %",
-                    "HiGHS → 1 %",
-                    "ratio",
-                    "genhus → opt",
-                    "HiGHS → opt",
-                    "ratio",
-                ],
-                speed,
-            ),
-        ]
-    )
-
-
-def _raw_table(summaries: list[SizeSummary]) -> str:
-    rows = []
-    for s in summaries:
-        for measurement in s.by:
-            for r in sorted(s.by[measurement], key=lambda r: r["repeat"]):
-                check = "—"
-                if r.get("checked"):
-                    check = f"{len(r['violations'])} violations" if r.get("violations") else "ok"
-                rows.append(
-                    [
-                        s.size,
-                        measurement,
-                        str(r["repeat"]),
-                        str(r.get("status")),
-                        "—" if r.get("objective") is None else f"{r['objective']:,.2f}",
-                        "—" if r.get("bound") is None else f"{r['bound']:,.2f}",
-                        "—" if r.get("gap") is None else f"{100 * r['gap']:.4f} %",
-                        "—" if r.get("build_seconds") is None else _fmt_s(r["build_seconds"]),
-                        "—" if r.get("solve_seconds") is None else _fmt_s(r["solve_seconds"]),
-                        _fmt_s(r["wall_seconds"]),
-                        f"{r['peak_mb']:,.0f}",
-                        check + (" †" if _flags(r, s.best_plan) else ""),
-                    ]
-                )
-    return _table(
-        [
-            "size",
-            "measurement",
-            "repeat",
-            "status",
-            "cost DKK",
-            "bound DKK",
-            "gap",
-            "build s",
-            "solve s",
-            "wall s",
-            "peak MB",
-            "check",
-        ],
-        rows,
-    )
-
-
-# -- targets -----------------------------------------------------------------------
-
-
-def _targets(summaries: dict[str, SizeSummary]) -> list[tuple[str, str, str]]:
-    """(target, verdict, figures) for every target of issue 3."""
-    out: list[tuple[str, str, str]] = []
-    for size, gap, seconds in GAP_TARGETS:
-        what = (
-            f"{size}: proven optimal in < {seconds:g} s"
-            if gap == 0
-            else f"{size}: optimal or within {100 * gap:g} % in {seconds:g} s"
-        )
-        s = summaries.get(size)
-        if s is None or not s.by["genhus-opt"]:
-            out.append((what, "not measured", f"size {size} not in this benchmark"))
-            continue
-        times, caps = s.times_to("genhus-opt", gap)
-        # a 1 % run that stopped with a smaller gap proved that gap by then, too
-        by_repeat = {r["repeat"]: _time_to(r, gap, s.best_plan) for r in s.by["genhus-1pct"]}
-        runs = s.by["genhus-opt"]
-        times = [
-            min(t, by_repeat.get(r["repeat"], math.inf)) for t, r in zip(times, runs, strict=True)
-        ]
-        med = statistics.median(times)
-        build = _median(s.values("genhus-opt", "build_seconds")) or 0.0
-        goal = "optimal" if gap == 0 else f"{100 * gap:g} %"
-        figures = (
-            f"genhus-opt: {_statuses(runs)}, final gap {_fmt_gap(s.values('genhus-opt', 'gap'))}"
-            f"; time to {goal} {_fmt_times(times, caps)} s (search; build {build:.2f} s more)"
-        )
-        if gap > 0 and any(math.isfinite(t) for t in by_repeat.values()):
-            figures += (
-                f" from genhus-opt or genhus-1pct, whichever proved it first (genhus-1pct "
-                f"final gap {_fmt_gap(s.values('genhus-1pct', 'gap'))})"
-            )
-        errors = [r["error"].strip().splitlines()[-1] for r in runs if r.get("error")]
-        if errors:
-            figures += "; " + "; ".join(sorted(set(errors)))
-        limit = s.limit
-        # runs that got within the gap only by the end of a run longer than the target:
-        # when they got there is unknown
-        late = [
-            r
-            for r in runs
-            if math.isfinite(_time_to(r, gap, s.best_plan))
-            and r.get("status") != "OPTIMAL"
-            and float(r["solve_seconds"]) >= seconds
-        ]
-        if math.isfinite(med) and med < seconds:
-            verdict = "met"
-        elif late and limit > seconds:
-            verdict = f"undetermined (within {goal} only known at the end of {limit:g} s)"
-            estimates = [e for r in late if (e := _gap_at(r, seconds, s.best_plan)) is not None]
-            if estimates:
-                figures += (
-                    f"; the plan held at {seconds:g} s was within "
-                    f"{100 * statistics.median(estimates):.3f} % of the bound proven at the end"
-                )
-        elif limit >= seconds or any(r.get("timeout") for r in runs):
-            verdict = "NOT met"
-        else:
-            verdict = f"undetermined (time limit {limit:g} s < {seconds:g} s)"
-        out.append((what, verdict, figures))
-    p_size, p_gap, p_seconds = PORTFOLIO_TARGET
-    what = f"P: a verified plan within {100 * p_gap:g} % in {p_seconds / 60:g} min"
-    if p_size in summaries:
-        s = summaries[p_size]
-        opt_runs = s.by.get("genhus-opt", [])
-        # the whole measurement's wall time: loading, the refused model, the
-        # groups and the lower bound (a decomposition reports no progress)
-        times = [
-            float(r["wall_seconds"]) if math.isfinite(_time_to(r, p_gap, s.best_plan)) else math.inf
-            for r in opt_runs
-        ]
-        caps = [float(r.get("wall_seconds") or s.limit) for r in opt_runs]
-        med = statistics.median(times) if times else math.inf
-        verdict = "met" if math.isfinite(med) and med < p_seconds else "NOT met"
-        gaps = [r["gap"] for r in opt_runs if r.get("gap") is not None]
-        p_figures = f"wall time to a verified plan within 1 %: {_fmt_times(times, caps)} s"
-        if gaps:
-            p_figures += f"; final gap {100 * statistics.median(gaps):.3f} %"
-        refused = [w for r in opt_runs for w in r.get("warnings", []) if "too large" in w]
-        if refused and not math.isfinite(med):
-            p_figures += f"; {refused[0]}"
-        out.append((what, verdict, p_figures))
-    else:
-        out.append((what, "not measured", "no portfolio preset P in allocator.generate.SIZES yet"))
-
-    shares = []
-    for s in summaries.values():
-        build = _median(s.values("genhus-opt", "build_seconds"))
-        solve = _median(s.values("genhus-opt", "solve_seconds"))
-        if build is not None and solve:
-            shares.append((s.size, build, solve, build / solve))
-    if shares:
-        bad = [x for x in shares if x[3] >= BUILD_SHARE_TARGET]
-        out.append(
-            (
-                "model building < 10 % of the solve time",
-                "met" if not bad else "NOT met (" + ", ".join(x[0] for x in bad) + ")",
-                "; ".join(f"{n}: {b:.2f} s / {t:.2f} s = {100 * r:.0f} %" for n, b, t, r in shares),
-            )
-        )
-    s = summaries.get("L")
-    peak = s.values("genhus-opt", "peak_mb") if s else []
-    if peak:
-        out.append(
-            (
-                "L: peak memory < 2 GB",
-                "met" if max(peak) < L_MEMORY_TARGET_MB else "NOT met",
-                f"genhus-opt peak {max(peak):,.0f} MB",
-            )
-        )
-    else:
-        out.append(("L: peak memory < 2 GB", "not measured", "size L not in this benchmark"))
-
-    for gap, ours_m, theirs_m, label in (
-        (0.01, "genhus-1pct", "highs-1pct", "1 % gap"),
-        (0.0, "genhus-opt", "highs-opt", "proven optimality"),
-    ):
-        figures, bad, unknown = [], [], []
-        for s in summaries.values():
-            ours, our_caps = s.times_to(ours_m, gap)
-            theirs, their_caps = s.times_to(theirs_m, gap)
-            if not ours or not theirs:
-                continue
-            o, t = statistics.median(ours), statistics.median(theirs)
-            ratio = _ratio(o, t, max(our_caps), max(their_caps))
-            figures.append(f"{s.size}: {ratio}")
-            if math.isinf(o) and math.isinf(t):
-                unknown.append(s.size)
-            elif o > t:
-                bad.append(s.size)
-        if figures:
-            verdict = "met" if not bad else "NOT met (" + ", ".join(bad) + ")"
-            if unknown:
-                verdict += "; neither reached it: " + ", ".join(unknown)
-            out.append((f"genhus reaches {label} no later than HiGHS", verdict, "; ".join(figures)))
-    return out
-
-
-# -- machine, versions, file -------------------------------------------------------
-
-
-def _machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    ram = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = int(line.split()[1]) / 1024 / 1024
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "usable_cores": usable,
-        "ram_gb": None if ram is None else round(ram, 1),
-        "os": platform.platform(),
-        "load_before": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip()
-
-
-def _versions() -> dict[str, Any]:
-    def pkg(name: str) -> str | None:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
-
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("allocator/**/*.py"), *ROOT.glob("models/**/*.py")]):
-        digest.update(path.relative_to(ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
-    return {
-        "sources": digest.hexdigest()[:12],
-        "python": platform.python_version(),
-        "ortools": pkg("ortools"),
-        "highspy": pkg("highspy"),
-        "genhus": pkg("genhus"),
-        "commit": None if commit is None else commit + (" (modified)" if dirty else ""),
-    }
-
-
-def _load(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {"invocations": [], "sizes": {}}
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(DATA_START), text.rfind(DATA_END)
-    if start < 0 or end < start:
-        return {"invocations": [], "sizes": {}}
-    data: dict[str, Any] = json.loads(text[start + len(DATA_START) : end])
-    return data
-
-
-def _size_key(size: str) -> tuple[int, str]:
-    return (ORDER.index(size) if size in ORDER else len(ORDER), size)
-
-
-def _report(data: dict[str, Any]) -> tuple[str, str]:
-    """The tables (for the terminal) and the whole RESULTS.md text."""
-    invocations = {inv["id"]: inv for inv in data["invocations"]}
-    summaries = {
-        size: SizeSummary(size, entry["runs"], invocations[entry["invocation"]])
-        for size, entry in sorted(data["sizes"].items(), key=lambda kv: _size_key(kv[0]))
-    }
-    commits = {inv["versions"].get("commit") for inv in data["invocations"]}
-    mixed = (
-        [
-            "",
-            f"**The rows come from {len(data['invocations'])} runs on different code "
-            f"({', '.join(sorted(str(c) for c in commits))}): the `run` column names the run, "
-            "described under 'How the figures were obtained'. Compare rows with care.**",
-        ]
-        if len(commits) > 1
-        else []
-    )
-    tables = _tables(list(summaries.values()))
-    lines = [
-        "# genhus benchmark results",
-        "",
-        "Generated by `bench/run.py` (see `bench/README.md` for the columns); do not edit by "
-        "hand, rerun the command instead. Times are medians over the repeats with the "
-        "(min–max) spread; `>` means the time limit was hit first, `[k/n]` that only k of n "
-        "repeats got there. A `*` after a cost: the repeats found different costs (median "
-        "shown). Solve times exclude generating the scenario and building the CP-SAT model "
-        "(the build column); HiGHS times include translating that model for HiGHS. "
-        "The machine is shared: see the load averages below.",
-        *mixed,
-        "",
-        tables,
-        "",
-        "## Targets of issue 3",
-        "",
-        "Verdicts use the search time (solve s); building the model comes on top and has "
-        "its own target. A target is met only if the median run meets it.",
-        "",
-        _table(
-            ["target", "verdict", "figures"],
-            [list(t) for t in _targets(summaries)],
-        ),
-        "",
-    ]
-    violations = [v for s in summaries.values() for v in s.plans()[2]]
-    problems = [
-        f"{s.size} {m} repeat {r['repeat']}: {r['error'].strip().splitlines()[-1][:300]}"
-        for s in summaries.values()
-        for m, runs in s.by.items()
-        for r in runs
-        if r.get("error")
-    ]
-    greedy_failures = [
-        f"{s.size} greedy repeat {r['repeat']}: {r.get('reason', '')[:300]}"
-        for s in summaries.values()
-        for r in s.by.get("greedy", [])
-        if r.get("status") in ("FAILED", "n/a")
-    ]
-    lines += ["## Plan checks", ""]
-    if violations:
-        lines += ["Plans with violations (`allocator.plan.check.check_plan`):", ""]
-        lines += [f"- {v}" for v in violations[:50]]
-    else:
-        checked = sum(s.plans()[0] for s in summaries.values())
-        lines += [
-            f"All {checked} plans returned (genhus, greedy and HiGHS) pass "
-            "`allocator.plan.check.check_plan` with their stated objective."
-        ]
-    undecoded = [u for s in summaries.values() for u in s.undecoded()]
-    if undecoded:
-        lines += [
-            "",
-            "Solutions that `allocator.cpsat.extract` could not decode into a plan (not counted as "
-            "checked plans; a defect to investigate, since every solution of the model should "
-            "decode):",
-            "",
-        ]
-        lines += [f"- {u}" for u in undecoded]
-    if problems or greedy_failures:
-        lines += ["", "Runs without a result:", ""]
-        lines += [f"- {p}" for p in problems + greedy_failures]
-    flags = [f for s in summaries.values() for f in s.flags()]
-    lines += [
-        "",
-        "## Consistency of the claims",
-        "",
-        "Every claimed bound and gap is compared with the cheapest plan that passed the "
-        "checker at that size (an upper bound on the optimum); a claim it contradicts is "
-        "marked † in the tables and does not count as reaching a gap.",
-        "",
-    ]
-    lines += [f"- † {f}" for f in flags] if flags else ["No claim is contradicted."]
-    lines += ["", "## How the figures were obtained", ""]
-    for inv in data["invocations"]:
-        m, v, st = inv["machine"], inv["versions"], inv["settings"]
-        sizes = ", ".join(inv["sizes"])
-        lines += [
-            f"### Run {inv['id']}: {sizes}",
-            "",
-            f"- Command: `{inv['command']}`",
-            f"- Date: {inv['date']} (took {inv['seconds'] / 60:.1f} min)",
-            f"- Machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), "
-            f"{m['ram_gb']} GB RAM, {m['os']}; load average before "
-            f"{'/'.join(map(str, m['load_before']))}, after "
-            f"{'/'.join(map(str, inv.get('load_after', [])))} (shared machine)",
-            f"- Versions: Python {v['python']}, OR-Tools {v['ortools']}, HiGHS "
-            f"{v.get('highspy') or 'n/a'} (highspy), genhus {v['genhus']} "
-            f"at commit {v['commit']} (sources {v.get('sources', '?')})",
-            f"- Settings: scenario seed {st['seed']}, solver seed {st['seed']}, "
-            f"{st['workers']} CP-SAT workers, time limit {st['time_limit']:g} s, "
-            f"{st['repeats']} repeat(s), each measurement killed after "
-            f"{st['time_limit'] + st['grace']:g} s; measurements: {', '.join(st['measurements'])}",
-        ]
-        after = inv.get("versions_after") or {}
-        if after.get("sources") and after.get("sources") != v.get("sources"):
-            lines += [
-                f"- **The genhus sources changed during this run** (commit {v['commit']} → "
-                f"{after.get('commit')}, sources {v.get('sources')} → {after.get('sources')}): "
-                "its figures mix two versions; rerun."
-            ]
-        if inv.get("note"):
-            lines += [f"- Note: {inv['note']}"]
-        lines += [""]
-    lines += [
-        "### About the HiGHS figures",
-        "",
-        "- The MILP peer is `allocator.bound.milp.solve_proto`: the very same CP-SAT model, "
-        "translated one to one and solved by HiGHS (`highspy`) with `threads` = the CP-SAT "
-        "workers and `mip_rel_gap` = the gap limit (0 for the main HiGHS columns: a proof of "
-        "optimality up to HiGHS's absolute gap of 1e-6 øre).",
-        "- HiGHS's bound is its MIP dual bound after a time-out; a run that stops at "
-        "`mip_rel_gap` > 0 is only known to be within that gap (its bound is not reported).",
-        "- HiGHS times are wall seconds of `solve_proto`, i.e. translating the model and "
-        "running HiGHS; the genhus solve times likewise include its LP relaxation (HiGHS) "
-        "and the CP-SAT searches. Building the CP-SAT model is the build column for both.",
-        "",
-        "## All runs",
-        "",
-        _raw_table(list(summaries.values())),
-        "",
-        DATA_START,
-        json.dumps(data, indent=None, separators=(",", ":")),
-        DATA_END,
-        "",
-    ]
-    return tables, "\n".join(lines)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    from allocator.io.write import write_file  # late, like every import of genhus here
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, text)
 
 
 # -- command line ------------------------------------------------------------------
@@ -1153,20 +104,24 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or, with ``--child``, one measurement)."""
     args = _parse(argv)
     if args.child:
-        _child(json.loads(args.child))
+        child(json.loads(args.child))
         return 0
     if args.render:
-        data = _load(args.out)
-        if not data["sizes"]:
+        stored = load(args.out)
+        if not stored["sizes"]:
             print(f"no benchmark data in {args.out}", file=sys.stderr)
             return 2
-        tables, text = _report(data)
+        tables, text = render(stored)
         print(tables)
-        _write_atomically(args.out, text)
+        write_results(args.out, text)
         return 0
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     measurements = [m.strip() for m in args.measurements.split(",") if m.strip()]
@@ -1181,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown sizes: {', '.join(missing)} (known: {', '.join(SIZES)})", file=sys.stderr)
         return 2
 
-    settings = {
+    settings: Settings = {
         "repeats": args.repeats,
         "time_limit": args.time_limit,
         "workers": args.workers,
@@ -1189,19 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         "grace": args.grace,
         "measurements": measurements,
     }
-    machine = _machine()
-    versions = _versions()
+    machine_before = machine()
+    versions_before = versions()
     started = time.perf_counter()
     date = datetime.now().astimezone().isoformat(timespec="seconds")
     runs: dict[str, list[Run]] = {s: [] for s in sizes}
     total = args.repeats * len(sizes) * len(measurements)
     done = 0
-    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     for repeat in range(1, args.repeats + 1):
         for size in sizes:
             for measurement in measurements:
                 kind, gap = MEASUREMENTS[measurement]
-                spec = {
+                spec: Spec = {
                     "kind": kind,
                     "size": size,
                     "seed": args.seed,
@@ -1209,17 +163,19 @@ def main(argv: list[str] | None = None) -> int:
                     "workers": args.workers,
                     "gap": gap,
                 }
-                run = _run_child(spec, args.time_limit + args.grace)
-                run.update(measurement=measurement, kind=kind, gap_limit=gap, repeat=repeat)
+                run = run_child(spec, args.time_limit + args.grace)
+                run.update(
+                    {"measurement": measurement, "kind": kind, "gap_limit": gap, "repeat": repeat}
+                )
                 runs[size].append(run)
                 done += 1
-                log(f"[{done}/{total}] {size} {measurement} #{repeat}: {_describe(run)}")
+                _log(f"[{done}/{total}] {size} {measurement} #{repeat}: {describe(run)}")
 
-    versions_after = _versions()
-    if versions_after["sources"] != versions["sources"]:
-        log("WARNING: the allocator/models sources changed during the run")
+    versions_after = versions()
+    if versions_after.get("sources") != versions_before.get("sources"):
+        _log("WARNING: the allocator/models sources changed during the run")
     command = "python -m bench.run " + shlex.join(sys.argv[1:] if argv is None else argv)
-    data = {"invocations": [], "sizes": {}} if args.fresh else _load(args.out)
+    data: BenchData = empty() if args.fresh else load(args.out)
     new_id = max((inv["id"] for inv in data["invocations"]), default=0) + 1
     data["sizes"].update(
         {size: {"invocation": new_id, "runs": size_runs} for size, size_runs in runs.items()}
@@ -1232,18 +188,18 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": time.perf_counter() - started,
             "sizes": sizes,
             "settings": settings,
-            "machine": machine,
+            "machine": machine_before,
             "load_after": [round(x, 2) for x in os.getloadavg()],
-            "versions": versions,
+            "versions": versions_before,
             "versions_after": versions_after,
             "note": args.note,
         }
     )
     used = {entry["invocation"] for entry in data["sizes"].values()}
     data["invocations"] = [inv for inv in data["invocations"] if inv["id"] in used]
-    tables, text = _report(data)
+    tables, text = render(data)
     print(tables)
-    _write_atomically(args.out, text)
+    write_results(args.out, text)
     print(f"\nwritten to {args.out}", file=sys.stderr)
     return 0
 

@@ -57,6 +57,7 @@ SOLVER_FREE = (
 )
 SOLVERS = ("ortools", "highspy")
 
+
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
     return grimp.build_graph("allocator", "models", include_external_packages=True, cache_dir=None)
@@ -69,12 +70,7 @@ def _ours(graph: grimp.ImportGraph) -> list[str]:
 def test_no_import_cycles(graph: grimp.ImportGraph) -> None:
     ours = set(_ours(graph))
     imports = {
-        m: {
-            d
-            for d in graph.find_modules_directly_imported_by(m)
-            if d in ours
-        }
-        for m in ours
+        m: {d for d in graph.find_modules_directly_imported_by(m) if d in ours} for m in ours
     }
     try:
         graphlib.TopologicalSorter(imports).prepare()

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from click.testing import Result as ClickResult
 
 from allocator import cli
-from allocator.generate import SIZES
+from allocator.generate import SIZES, generate
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
 from models.plan import Plan, Result, SolverInfo, Status
@@ -485,3 +485,12 @@ def test_generate_report_exit_code(tmp_path: Path) -> None:
     res = run("generate", "--size", "S", "--seed", "1", "--report")
     assert res.exit_code == 0
     assert "E1" in res.stdout
+
+
+def test_generate_writes_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "s.yaml"
+    res = run("generate", "--size", "S", "--seed", "4", "--out", str(out), "--report")
+    assert res.exit_code == 0
+    assert "plausibly feasible" in res.stdout
+    loaded = Scenario.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    assert loaded.model_dump(mode="json") == generate("S", 4).model_dump(mode="json")

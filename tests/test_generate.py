@@ -18,7 +18,6 @@ from allocator.generate import (
     SIZES,
     SizeSpec,
     generate,
-    main,
     scenario_data,
     scenario_yaml,
     supply_check,
@@ -309,11 +308,3 @@ def test_scenario_data_round_trips() -> None:
     data = scenario_data(sc)
     assert list(data)[:3] == ["name", "municipality", "policy"]
     assert Scenario.model_validate(yaml.safe_load(yaml.safe_dump(data))) == sc
-
-
-def test_cli_writes_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "s.yaml"
-    assert main(["S", "--seed", "4", "--out", str(out), "--report"]) == 0
-    assert "plausibly feasible" in capsys.readouterr().out
-    loaded = Scenario.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
-    assert _dump(loaded) == _dump(generate("S", 4))

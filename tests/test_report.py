@@ -24,14 +24,18 @@ date        what
 
 from __future__ import annotations
 
+import inspect
 import re
 import struct
+import typing
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from allocator.report.html import gantt_svg, render_report, write_report
+from allocator.report import png, svg
+from allocator.report.data import ChartData, chart_data
+from allocator.report.html import render_report, write_report
 from models.plan import (
     CostCategory,
     HouseholdPlan,
@@ -443,10 +447,10 @@ def test_report_gantt_has_one_bar_per_segment(written: tuple[Path, str]) -> None
 
 def test_gantt_bars_are_placed_in_time_order() -> None:
     scenario, plan, _ = make_case()
-    svg = str(gantt_svg(scenario, plan))
+    drawn = str(svg.gantt_svg(chart_data(scenario, plan)))
     xs = [
         float(x)
-        for x in re.findall(r'<rect class="seg [^"]*" x="([\d.]+)"[^>]*data-place="R1"', svg)
+        for x in re.findall(r'<rect class="seg [^"]*" x="([\d.]+)"[^>]*data-place="R1"', drawn)
     ]
     assert len(xs) == 5
     assert xs == sorted(xs)
@@ -518,3 +522,67 @@ def test_report_plan_without_stays(tmp_path: Path) -> None:
     assert 'd=""' not in html  # an empty path is a console error in browsers
     for name in ("gantt.png", "stages.png", "pool.png", "costs.png"):
         png_size(tmp_path / name)
+
+
+# -- the chart data both renderers draw -------------------------------------------------
+
+CHARTS = ("gantt", "stages", "pool", "costs")
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_svg_and_png_renderers_take_only_the_chart_data(chart: str) -> None:
+    """Each chart is drawn from one ChartData: neither renderer sees the scenario or plan."""
+    for draw in (getattr(svg, f"{chart}_svg"), getattr(png, f"{chart}_png")):
+        required = [
+            name
+            for name, p in inspect.signature(draw).parameters.items()
+            if p.default is inspect.Parameter.empty
+        ]
+        assert required == ["charts"], draw.__qualname__
+        assert typing.get_type_hints(draw)["charts"] is ChartData
+
+
+def test_chart_data_of_the_hand_made_case() -> None:
+    scenario, plan, _ = make_case()
+    charts = chart_data(scenario, plan)
+    assert charts.has_plan
+    assert (charts.start, charts.end) == (D("2025-01-01"), D("2026-11-01"))
+    assert [(g.source, [t.place for t in g.places]) for g in charts.groups] == [
+        (Source.OWN_ORGANISATION, ["P1", "R1"]),
+        (Source.PARTNER, ["R2"]),
+        (Source.PAVILION, ["PAV-1"]),
+    ]
+    assert [(s.id, s.move_out, s.back) for s in charts.stages] == [
+        ("S1", D("2025-08-02"), D("2026-03-15")),
+        ("S2", D("2026-05-02"), D("2026-10-15")),
+    ]
+    # H1 and H2 away in stage S1, H4 in S2 (H3 moved for good).
+    assert charts.displaced == (
+        (D("2025-08-02"), 2),
+        (D("2026-03-15"), 0),
+        (D("2026-05-02"), 1),
+        (D("2026-10-15"), 0),
+    )
+    # R1, R2 (its spare hold counts on its released day) and PAV-1; P1 only let for good.
+    assert charts.pool == (
+        (D("2025-03-01"), 1),
+        (D("2025-06-01"), 2),
+        (D("2025-08-02"), 3),
+        (D("2025-08-03"), 2),
+        (D("2026-03-15"), 1),
+        (D("2026-10-15"), 0),
+    )
+    # The cost layers of a stage add up to its total; only categories with an amount.
+    assert [c.id for c in charts.cost_stages] == ["S1", "S2"]
+    for i, stage in enumerate(charts.cost_stages):
+        assert sum(s.values[i] for s in charts.cost_series) == pytest.approx(stage.total)
+    assert all(any(v > 0 for v in s.values) for s in charts.cost_series)
+    assert CostCategory.RENT_REDUCTION not in {s.category for s in charts.cost_series}
+
+
+def test_chart_data_without_plan_has_the_stage_timeline_only() -> None:
+    charts = chart_data(make_scenario(), None)
+    assert not charts.has_plan
+    assert [s.id for s in charts.stages] == ["S1", "S2"]
+    assert all(s.kpi is None for s in charts.stages)
+    assert charts.groups == () and charts.displaced == () and charts.cost_series == ()

@@ -90,7 +90,6 @@ ORDER = {
 }
 
 
-
 @dataclass(frozen=True)
 class _Row:
     date: date
@@ -438,7 +437,8 @@ def write_activities_csv(path: Path | str, df: pd.DataFrame) -> Path:
     return write_file(Path(path), text)
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell of an activity plan as text: empty for none (None, or NaN once read back)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value)
@@ -469,9 +469,11 @@ def ical_calendar(
         stamp = datetime(first.year, first.month, first.day, tzinfo=UTC)
     for rec in df.to_dict("records"):
         day: date = rec["date"]
-        household, place, stage = _text(rec["household"]), _text(rec["place"]), _text(rec["stage"])
-        uid = _text(rec.get("uid")) or _uid(
-            name, _text(rec.get("code")), stage, household, place, day.isoformat()
+        household = cell_text(rec["household"])
+        place = cell_text(rec["place"])
+        stage = cell_text(rec["stage"])
+        uid = cell_text(rec.get("uid")) or _uid(
+            name, cell_text(rec.get("code")), stage, household, place, day.isoformat()
         )
         who = " · ".join(x for x in (household, place) if x)
         summary = f"{rec['activity']}" + (f" – {who}" if who else "")

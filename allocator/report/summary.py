@@ -108,7 +108,7 @@ def print_result(result: Result, console: Console) -> None:
     Parameters
     ----------
     result
-        What :func:`allocator.solving.solver.solve` returned.
+        What :func:`allocator.solve` returned.
     console
         Where to print (see :func:`make_console`).
     """
