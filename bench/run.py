@@ -115,7 +115,7 @@ def _checked(scenario: Any, plan: Any, objective: float | None) -> dict[str, Any
     cost = None if report.pricing is None else report.pricing.objective_ore / 100
     return {
         "checked": True,
-        "violations": report.violations,
+        "violations": report.messages,
         "check_seconds": time.perf_counter() - started,
         "priced_cost": cost,
     }

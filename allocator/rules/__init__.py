@@ -17,6 +17,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from allocator.rules.table import RuleId
 from models.scenario import (
     AfterDwelling,
     Dwelling,
@@ -116,10 +117,12 @@ def notice_warnings(scenario: Scenario) -> list[str]:
 
 def place_problems(
     scenario: Scenario, household: Household, place: Place, *, permanent: bool = False
-) -> list[str]:
+) -> list[tuple[RuleId, str]]:
     """Why ``place`` cannot house ``household`` (empty list: it can).
 
     ``permanent`` asks about a permanent move instead of a temporary stay.
+    Each problem is the rule it breaks and what is wrong, e.g.
+    ``("R6", "not step-free")``.
     """
     return list(_place_problems(scenario, household, place, permanent))
 
@@ -137,26 +140,26 @@ def place_fits(
 
 def _place_problems(
     scenario: Scenario, household: Household, place: Place, permanent: bool
-) -> Iterator[str]:
+) -> Iterator[tuple[RuleId, str]]:
     """The problems of :func:`place_problems`, one at a time (R5, R6, R7, R8, R15)."""
     source = place_source(place)
     rooms_needed = scenario.min_rooms(household)
     if place.rooms < rooms_needed:
-        yield f"R5: {place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
+        yield "R5", f"{place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
     if household.rooms_max is not None and place.rooms > household.rooms_max:
-        yield f"R5: {place.rooms} rooms, more than the wished {household.rooms_max}"
+        yield "R5", f"{place.rooms} rooms, more than the wished {household.rooms_max}"
     if household.wheelchair and not place.wheelchair:
-        yield "R6: not wheelchair accessible"
+        yield "R6", "not wheelchair accessible"
     if household.step_free and not place.step_free:
-        yield "R6: not step-free"
+        yield "R6", "not step-free"
     floor = place.floor if isinstance(place, Dwelling) else 0
     if household.max_floor is not None and floor > household.max_floor:
-        yield f"R6: floor {floor} above the household's maximum {household.max_floor}"
+        yield "R6", f"floor {floor} above the household's maximum {household.max_floor}"
     if source in household.excluded_sources:
-        yield f"R7: source {source} is excluded by the household's agreement"
+        yield "R7", f"source {source} is excluded by the household's agreement"
     if isinstance(place, Dwelling):
         if place.municipal_referral:
-            yield "R15: reserved for municipal referral"
+            yield "R15", "reserved for municipal referral"
         if (
             not permanent
             and scenario.policy.same_municipality
@@ -164,9 +167,9 @@ def _place_problems(
             and place.municipality is not None
             and place.municipality != scenario.municipality
         ):
-            yield f"R7: in {place.municipality}, not in {scenario.municipality}"
+            yield "R7", f"in {place.municipality}, not in {scenario.municipality}"
     if permanent and source is not Source.OWN_ORGANISATION:
-        yield f"R8: a permanent dwelling must be in the own organisation, not {source}"
+        yield "R8", f"a permanent dwelling must be in the own organisation, not {source}"
 
 
 def place_source(place: Place) -> Source:
