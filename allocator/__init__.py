@@ -4,9 +4,18 @@ The one entry point is :func:`solve`; :func:`check_plan` verifies any plan
 against its scenario without CP-SAT.
 """
 
-from allocator.plan.check import CheckReport, check_plan
+from allocator.plan.check import CheckReport, Violation, check_plan
 from allocator.plan.pricing import Pricing, build_plan, price_plan
 from allocator.solving.entry import solve
 from allocator.solving.settings import Strategy
 
-__all__ = ["CheckReport", "Pricing", "Strategy", "build_plan", "check_plan", "price_plan", "solve"]
+__all__ = [
+    "CheckReport",
+    "Pricing",
+    "Strategy",
+    "Violation",
+    "build_plan",
+    "check_plan",
+    "price_plan",
+    "solve",
+]

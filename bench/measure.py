@@ -74,7 +74,7 @@ def _checked(scenario: Scenario, plan: Plan, objective: float | None) -> Run:
     cost = None if report.pricing is None else report.pricing.objective_ore / 100
     return {
         "checked": True,
-        "violations": report.violations,
+        "violations": report.messages,
         "check_seconds": time.perf_counter() - started,
         "priced_cost": cost,
     }

@@ -18,6 +18,7 @@ from allocator import cli
 from allocator.generate import SIZES, generate
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
+from allocator.plan.check import Violation
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
 from tests.tiny import tiny, tiny_plan
@@ -72,7 +73,7 @@ OBJECTIVE = BUDGET + tiny_plan().penalties
 
 @dataclass
 class FakeReport:
-    violations: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
     pricing: Any = None
 
     @property
@@ -85,7 +86,7 @@ class Fakes:
     """Records calls to the fake solver and checker."""
 
     status: Status = Status.OPTIMAL
-    violations: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
     solve_calls: list[dict[str, Any]] = field(default_factory=list)
     check_calls: list[dict[str, Any]] = field(default_factory=list)
 
@@ -154,6 +155,7 @@ def test_validate_ok(tmp_path: Path) -> None:
     assert "warnings: none" in res.stdout
 
 
+@pytest.mark.rule("R3", "violated")
 def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
     scn = tiny(policy={"planning_date": "2025-02-15"})  # notice date 2025-01-31 has passed
     res = run("validate", str(scenario_file(tmp_path, scn)))
@@ -343,11 +345,11 @@ def test_solve_without_plan_writes_result_and_removes_stale_plan(
 def test_solve_plan_failing_the_checker_is_exit_4_and_writes_nothing(
     tmp_path: Path, fakes: Fakes
 ) -> None:
-    fakes.violations = ["R2: O1 has two occupants on 2025-06-01"]
+    fakes.violations = [Violation("R2", "place O1", "two occupants on 2025-06-01")]
     out = tmp_path / "out"
     res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json")
     assert res.exit_code == 4
-    assert "R2: O1 has two occupants" in res.stderr
+    assert "  - place O1: R2: two occupants on 2025-06-01\n" in res.stderr
     assert "failed the plan checker" in res.stderr
     assert res.stdout == ""
     assert not out.exists()
@@ -410,15 +412,34 @@ def test_check_valid_plan_with_the_real_checker(tmp_path: Path) -> None:
         assert f"recomputed total: {BUDGET:,.2f} DKK" in res.stdout
 
 
+def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
+    scn = tiny()
+    plan = tiny_plan(scn)
+    h1 = plan.households[0].model_copy(update={"notice_date": scn.date_of(59)})
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(
+        plan.model_copy(update={"households": [h1, *plan.households[1:]]}).model_dump_json()
+    )
+    res = run("check", str(scenario_file(tmp_path, scn)), str(plan_path))
+    assert res.exit_code == 1
+    assert res.stdout.splitlines() == [
+        "1 violation:",
+        "  - household H1: R3: notice date 2025-03-01, expected 2025-02-01",
+    ]
+
+
 def test_check_violations_exit_1(tmp_path: Path, fakes: Fakes) -> None:
-    fakes.violations = ["R5: H1 in O1: 2 rooms for 3 persons", "R2: turnaround"]
+    fakes.violations = [
+        Violation("R5", "household H1", "2 rooms for 5 persons (needs 3) (place O1)"),
+        Violation("prices", "kpis.moves", "plan says 4, recomputed 5"),
+    ]
     _, result_path = write_plan(tmp_path, tiny())
     res = run("check", str(scenario_file(tmp_path)), str(result_path))
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "2 violations:",
-        "  - R5: H1 in O1: 2 rooms for 3 persons",
-        "  - R2: turnaround",
+        "  - household H1: R5: 2 rooms for 5 persons (needs 3) (place O1)",
+        "  - kpis.moves: plan says 4, recomputed 5",
     ]
     assert fakes.check_calls[0]["objective"] == OBJECTIVE  # from result.json
 

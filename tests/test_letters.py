@@ -105,6 +105,7 @@ def test_notice_permanent(letters: Path) -> None:
     assert "Ole <Ø> & Co" in (letters / "H3-opsigelse.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.rule("R3", "holds")
 def test_notice_second_stage_dated_on_its_notice_date(letters: Path) -> None:
     html = (letters / "H4-opsigelse.html").read_text(encoding="utf-8")
     # S2 starts 2026-06-01: notice 2026-02-01; out 2026-05-02; back 2026-10-15.
@@ -114,6 +115,7 @@ def test_notice_second_stage_dated_on_its_notice_date(letters: Path) -> None:
     assert "15. oktober 2026" in text
 
 
+@pytest.mark.rule("R4", "holds")
 def test_return_letter_one_month_before_return(letters: Path) -> None:
     html = (letters / "H1-tilbageflytning.html").read_text(encoding="utf-8")
     assert _letter_date(html) == "2026-02-15"  # return 2026-03-15 minus one month (R4)

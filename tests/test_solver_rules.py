@@ -109,6 +109,7 @@ def dkk_month(daily_ore: int) -> float:
 # -- R1: one place for the whole window ------------------------------------------------
 
 
+@pytest.mark.rule("R1", "holds")
 def test_r1_the_stay_covers_the_whole_window() -> None:
     scn = case([home("A1"), vacant("O1", day_date(OUT_S1))], [household("H1", "A1")])
     result = planned(scn)
@@ -120,6 +121,7 @@ def test_r1_the_stay_covers_the_whole_window() -> None:
     assert spans(scn, o1) == [("occupied", OUT_S1, BACK_S1, "H1")]
 
 
+@pytest.mark.rule("R1", "violated")
 @pytest.mark.parametrize(
     "o1",
     [
@@ -133,12 +135,38 @@ def test_r1_a_household_without_a_place_for_its_whole_window_is_infeasible(o1: I
     assert any("household H1" in w for w in result.warnings)
 
 
+@pytest.mark.rule("R1", "holds")
+@pytest.mark.rule("R1", "violated")
 def test_r1_a_permanent_dwelling_must_be_free_by_the_move_out_day() -> None:
     hh = [household("H1", "A1", agreement="permanent")]
     result = planned(case([home("A1"), vacant("P1", day_date(OUT_S1))], hh))
     assert of(result, "H1").permanent_dwelling == "P1"
     late = infeasible(case([home("A1"), vacant("P1", day_date(OUT_S1 + 1))], hh))
     assert any("household H1" in w and "permanent" in w for w in late.warnings)
+
+
+# -- R3, R4: the dates of the notice and the return letter -----------------------------
+
+
+@pytest.mark.rule("R3", "holds")
+@pytest.mark.rule("R4", "holds")
+def test_r3_r4_the_plan_dates_the_notice_and_the_return_letter_of_each_stage() -> None:
+    # S1 starts 2025-06-01, back(S1) = 2025-09-15; S2 starts 2025-11-01, back(S2) = 2026-01-15
+    scn = case(
+        [home("A1"), home("B1", stage="S2"), vacant("O1", day_date(OUT_S1))],
+        [household("H1", "A1"), household("H2", "B1")],
+        stages=[stage(), S2],
+    )
+    result = planned(scn)
+    dates = [
+        (hp.notice_date.isoformat(), str(hp.return_date), str(hp.return_letter_date))
+        for hp in (of(result, "H1"), of(result, "H2"))
+    ]
+    # notice 4 months before the start, return letter one month before the return
+    assert dates == [
+        ("2025-02-01", "2025-09-15", "2025-08-15"),
+        ("2025-07-01", "2026-01-15", "2025-12-15"),
+    ]
 
 
 # -- R2: turnaround between occupants ---------------------------------------------------
@@ -156,6 +184,7 @@ def r2_case(*dwellings: Item, turnaround: int) -> Scenario:
     )
 
 
+@pytest.mark.rule("R2", "holds")
 def test_r2_two_stays_a_turnaround_apart_share_a_dwelling() -> None:
     scn = r2_case(turnaround=7)
     result = planned(scn)
@@ -168,6 +197,7 @@ def test_r2_two_stays_a_turnaround_apart_share_a_dwelling() -> None:
     ]
 
 
+@pytest.mark.rule("R2", "violated")
 def test_r2_two_stays_closer_than_the_turnaround_cannot_share_a_dwelling() -> None:
     infeasible(r2_case(turnaround=8))
 
@@ -188,6 +218,8 @@ def test_r2_with_no_turnaround_stays_may_follow_each_other_on_the_same_day(
     assert (of(result, "H1").place, of(result, "H2").place) == ("O1", "O1")
 
 
+@pytest.mark.rule("R2", "holds")
+@pytest.mark.rule("R2", "violated")
 def test_r2_the_turnaround_forces_a_dearer_second_dwelling() -> None:
     # O2 (13,000 øre a day, free from S2's move-out) is dearer than O1 for H2's stay
     o2 = vacant("O2", day_date(BACK_S1 + 7), monthly_rent=dkk_month(13_000))
@@ -219,6 +251,9 @@ FIT_CASES = [
     pytest.param({}, {"municipal_referral": True}, {}, id="R15-municipal-referral"),
 ]
 
+#: The rules the fit cases cover, read from their ids.
+FIT_RULES = tuple(dict.fromkeys(str(p.id).split("-")[0] for p in FIT_CASES))
+
 
 def fit_case(needs: Item, cheap: Item | None, dear: bool = True, **overrides: Any) -> Scenario:
     """H1 with ``needs``; O1 cheap (6,000 øre a day) with ``cheap``; O2 dear and fitting."""
@@ -230,6 +265,7 @@ def fit_case(needs: Item, cheap: Item | None, dear: bool = True, **overrides: An
     return case(dwellings, [household("H1", "A1", **needs)], **overrides)
 
 
+@pytest.mark.rule(*FIT_RULES, "holds")
 @pytest.mark.parametrize(("needs", "forbidden", "allowed"), FIT_CASES)
 def test_fit_rules_a_fitting_cheap_dwelling_is_used(
     needs: Item, forbidden: Item, allowed: Item
@@ -238,6 +274,7 @@ def test_fit_rules_a_fitting_cheap_dwelling_is_used(
     assert of(result, "H1").place == "O1"
 
 
+@pytest.mark.rule(*FIT_RULES, "violated")
 @pytest.mark.parametrize(("needs", "forbidden", "allowed"), FIT_CASES)
 def test_fit_rules_a_forbidden_cheap_dwelling_is_passed_over_for_a_dearer_one(
     needs: Item, forbidden: Item, allowed: Item
@@ -249,6 +286,7 @@ def test_fit_rules_a_forbidden_cheap_dwelling_is_passed_over_for_a_dearer_one(
     assert objective_ore(result) - objective_ore(allowed_result) == DEARER_STAY
 
 
+@pytest.mark.rule(*FIT_RULES, "violated")
 @pytest.mark.parametrize(("needs", "forbidden", "allowed"), FIT_CASES)
 def test_fit_rules_only_a_forbidden_dwelling_makes_the_scenario_infeasible(
     needs: Item, forbidden: Item, allowed: Item
@@ -257,6 +295,7 @@ def test_fit_rules_only_a_forbidden_dwelling_makes_the_scenario_infeasible(
     assert any("household H1" in w for w in result.warnings)
 
 
+@pytest.mark.rule("R6", "holds")
 def test_r6_a_pavilion_module_is_step_free() -> None:
     # only a 2nd-floor walk-up dwelling and a (ground-level) pavilion module
     scn = case(
@@ -268,6 +307,8 @@ def test_r6_a_pavilion_module_is_step_free() -> None:
     assert of(result, "H1").place_source is Source.PAVILION
 
 
+@pytest.mark.rule("R7", "holds")
+@pytest.mark.rule("R7", "violated")
 def test_r7_the_municipality_rule_can_be_switched_off() -> None:
     assert of(planned(fit_case({}, {"municipality": "Odder"})), "H1").place == "O2"
     lifted = fit_case({}, {"municipality": "Odder"}, policy={"same_municipality": False})
@@ -299,6 +340,7 @@ def r8_case(agreement: str, temp_rent: float, source: str = "own_organisation") 
 # Plus the consultant's 400,000 øre in every case.
 
 
+@pytest.mark.rule("R8", "holds")
 def test_r8_a_temporary_household_returns_even_when_moving_for_good_is_cheaper() -> None:
     scn = r8_case("temporary", temp_rent=3650.0)
     result = planned(scn)
@@ -312,6 +354,7 @@ def test_r8_a_temporary_household_returns_even_when_moving_for_good_is_cheaper()
     assert result.plan.kpis.moves == 2
 
 
+@pytest.mark.rule("R8", "holds")
 def test_r8_a_permanent_household_moves_for_good_even_when_a_stay_is_cheaper() -> None:
     result = planned(r8_case("permanent", temp_rent=365.0))
     hp = of(result, "H1")
@@ -322,6 +365,7 @@ def test_r8_a_permanent_household_moves_for_good_even_when_a_stay_is_cheaper() -
     assert result.plan.kpis.moves == 1
 
 
+@pytest.mark.rule("R8", "violated")
 @pytest.mark.parametrize("source", ["partner", "own_department"])
 def test_r8_a_permanent_dwelling_outside_the_own_organisation_is_never_used(source: str) -> None:
     result = infeasible(r8_case("permanent", temp_rent=365.0, source=source))
@@ -334,6 +378,7 @@ def test_r8_a_permanent_move_may_leave_the_municipality() -> None:
     assert of(planned(scn), "H1").permanent_dwelling == "P1"
 
 
+@pytest.mark.rule("R8", "holds")
 @pytest.mark.parametrize(
     ("temp_rent", "mode", "cost"),
     [(365.0, Mode.TEMPORARY, 2_003_200), (3650.0, Mode.PERMANENT, 2_552_000)],
@@ -350,6 +395,7 @@ def test_r8_an_undecided_household_gets_the_cheaper_mode(
 # -- R9: after-renovation dwellings by seniority ---------------------------------------
 
 
+@pytest.mark.rule("R9", "holds")
 def test_r9_the_senior_household_gets_the_contested_dwelling() -> None:
     result = planned(two_stage())
     assert of(result, "H1").after_dwelling == "N1"
@@ -360,6 +406,7 @@ def test_r9_the_senior_household_gets_the_contested_dwelling() -> None:
     assert result.plan.kpis.moves == 2 + 2 + 1
 
 
+@pytest.mark.rule("R9", "holds")
 def test_r9_seniority_decides_not_the_household_id() -> None:
     # swap the seniority dates: H2 is now the senior one
     data = changed(two_stage_data(), "households", "H1", seniority_date="2010-01-01")
@@ -433,6 +480,7 @@ def no_waste_case(wishes: tuple[str, ...] = ("N2",), **needs: Any) -> Scenario:
     )
 
 
+@pytest.mark.rule("R9", "holds")
 def test_r9_no_waste_an_eligible_wished_dwelling_is_given_although_it_costs_more() -> None:
     scn = no_waste_case()
     result = planned(scn)
@@ -482,6 +530,7 @@ def test_r9_a_merged_away_temporary_household_without_a_win_is_infeasible() -> N
     assert any("H1" in w and "merged away" in w for w in result.warnings)
 
 
+@pytest.mark.rule("R9", "violated")
 def test_r9_a_merged_away_household_outranked_for_its_wish_is_infeasible() -> None:
     scn = merged_case(wishes=("N1",))
     senior = household("H0", "A0", "2000-01-01", wishes=["N1"])
@@ -509,6 +558,7 @@ def r10_case(overcapacity: float, *, spare: bool = True, pavilion: bool = False)
     )
 
 
+@pytest.mark.rule("R10", "holds")
 def test_r10_overcapacity_forces_a_spare_at_its_price() -> None:
     without = planned(r10_case(0.0))
     assert timelines(without, "O2") == []
@@ -523,12 +573,14 @@ def test_r10_overcapacity_forces_a_spare_at_its_price() -> None:
     assert objective_ore(result) - objective_ore(without) == 32 * 12_000
 
 
+@pytest.mark.rule("R10", "violated")
 def test_r10_no_possible_spare_makes_the_scenario_infeasible() -> None:
     planned(r10_case(0.0, spare=False))
     infeasible(r10_case(0.2, spare=False))
 
 
 # turnaround 0: a regression test (a spare at out(s) could also be lived in from out(s))
+@pytest.mark.rule("R10", "violated")
 @pytest.mark.parametrize("turnaround", [7, 0])
 def test_r10_the_spare_is_not_the_home_of_a_displaced_household(turnaround: int) -> None:
     # one household, one dwelling: a pool of 2 cannot be collected
@@ -586,6 +638,7 @@ def r11_case(vacant_from: int = 0, **overrides: Any) -> Scenario:
     )
 
 
+@pytest.mark.rule("R11", "holds")
 def test_r11_a_time_limited_lease_is_chosen_when_cheaper() -> None:
     # held empty [0, 121): 1,452,000 øre; let [0, 114) + 7 turnaround days: 500,000 + 84,000
     scn = r11_case()
@@ -638,6 +691,7 @@ def hand_back_case(hand_back: int) -> Scenario:
     )
 
 
+@pytest.mark.rule("R11", "holds")
 def test_r11_a_borrowed_dwelling_is_used_until_its_hand_back() -> None:
     scn = hand_back_case(BACK_S1)
     result = planned(scn)
@@ -646,6 +700,7 @@ def test_r11_a_borrowed_dwelling_is_used_until_its_hand_back() -> None:
     assert scn.day(l1.released) == BACK_S1
 
 
+@pytest.mark.rule("R11", "violated")
 def test_r11_a_borrowed_dwelling_handed_back_before_the_return_is_passed_over() -> None:
     result = planned(hand_back_case(BACK_S1 - 1))
     assert of(result, "H1").place == "O2"
@@ -671,6 +726,7 @@ def test_r11_a_vacant_department_dwelling_houses_a_later_stage_after_its_own_wor
     assert spans(scn, v1)[-1] == ("occupied", OUT_S2, BACK_S2, "H1")
 
 
+@pytest.mark.rule("R11", "violated")
 def test_r11_a_vacant_department_dwelling_cannot_house_its_own_stage() -> None:
     infeasible(department_case("S1"))
 
@@ -691,6 +747,7 @@ def test_r11_a_vacant_department_dwelling_houses_an_earlier_stage_before_its_wor
     assert of(result, "H0").place == "V1"
 
 
+@pytest.mark.rule("R11", "violated")
 def test_r11_a_department_dwelling_is_not_used_after_its_hand_back() -> None:
     # a regression test: hand_back was ignored before a department dwelling's own works
     infeasible(early_stage_case(hand_back=day_date(30)))
@@ -708,6 +765,7 @@ def pavilion_case(n_households: int = 1, **ptype: Any) -> Scenario:
     )
 
 
+@pytest.mark.rule("R12", "holds")
 def test_r12_a_pavilion_module_is_used_when_no_dwelling_fits() -> None:
     scn = pavilion_case()
     result = planned(scn)
@@ -724,6 +782,8 @@ def test_r12_a_module_that_does_not_fit_is_not_used() -> None:
     infeasible(pavilion_case(wheelchair=False))
 
 
+@pytest.mark.rule("R12", "holds")
+@pytest.mark.rule("R12", "violated")
 def test_r12_max_count_modules_at_once() -> None:
     result = planned(pavilion_case(2, max_count=2))
     assert result.plan is not None
@@ -731,6 +791,8 @@ def test_r12_max_count_modules_at_once() -> None:
     infeasible(pavilion_case(2, max_count=1))
 
 
+@pytest.mark.rule("R12", "holds")
+@pytest.mark.rule("R12", "violated")
 @pytest.mark.parametrize(("lead_days", "ok"), [(OUT_S1, True), (OUT_S1 + 1, False)])
 def test_r12_a_module_needs_its_lead_time(lead_days: int, ok: bool) -> None:
     scn = pavilion_case(lead_days=lead_days)
@@ -740,6 +802,7 @@ def test_r12_a_module_needs_its_lead_time(lead_days: int, ok: bool) -> None:
         infeasible(scn)
 
 
+@pytest.mark.rule("R12", "holds")
 def test_r12_the_minimum_rental_is_paid_beyond_the_stay() -> None:
     short = planned(pavilion_case(min_months=0))
     scn = pavilion_case(min_months=6)
@@ -789,6 +852,9 @@ def reuse_case(agreement: str) -> Scenario:
     )
 
 
+@pytest.mark.rule("R11", "holds")
+@pytest.mark.rule("R13", "holds")
+@pytest.mark.rule("R14", "holds")
 def test_r14_a_permanent_movers_home_is_reused_after_its_renovation() -> None:
     scn = reuse_case("permanent")
     result = planned(scn)
@@ -804,6 +870,7 @@ def test_r14_a_permanent_movers_home_is_reused_after_its_renovation() -> None:
     assert result.plan.kpis.moves == 1 + 2  # R13
 
 
+@pytest.mark.rule("R11", "violated")
 def test_r14_a_returning_households_home_is_not_a_rehousing_place() -> None:
     result = infeasible(reuse_case("temporary"))
     assert any("household H2" in w for w in result.warnings)
@@ -819,6 +886,8 @@ def test_r14_an_undecided_household_moves_for_good_to_free_its_home() -> None:
 # -- R15: municipal referral (also in the fit-rule cases above) ----------------------
 
 
+@pytest.mark.rule("R15", "holds")
+@pytest.mark.rule("R15", "violated")
 def test_r15_a_municipal_referral_dwelling_is_never_a_permanent_dwelling() -> None:
     hh = [household("H1", "A1", agreement="permanent")]
     planned(case([home("A1"), vacant("P1", day_date(OUT_S1))], hh))

@@ -854,7 +854,7 @@ def solve_portfolio(
     objective = plan_objective(plan)
     report = check_plan(scenario, plan, objective)
     if not report.ok:  # a bug: say so, and fall back rather than return a bad plan
-        shown = "; ".join(report.violations[:5])
+        shown = "; ".join(report.messages[:5])
         return fallback(f"the merged plan breaks {len(report.violations)} rules: {shown}")
     if greedy is not None:
         reference = plan_objective(greedy)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from allocator.rules.table import RuleId
 from models.plan import Access, NeedGroup
 from models.scenario import Dwelling, Household, PavilionType, Scenario, Source
 
@@ -75,10 +76,12 @@ def place_source(place: Place) -> Source:
 
 def place_problems(
     scenario: Scenario, household: Household, place: Place, *, permanent: bool = False
-) -> list[str]:
+) -> list[tuple[RuleId, str]]:
     """Why ``place`` cannot house ``household`` (empty list: it can).
 
     ``permanent`` asks about a permanent move instead of a temporary stay.
+    Each problem is the rule it breaks and what is wrong, e.g.
+    ``("R6", "not step-free")``.
     """
     return list(_place_problems(scenario, household, place, permanent))
 
@@ -96,26 +99,26 @@ def place_fits(
 
 def _place_problems(
     scenario: Scenario, household: Household, place: Place, permanent: bool
-) -> Iterator[str]:
+) -> Iterator[tuple[RuleId, str]]:
     """The problems of :func:`place_problems`, one at a time (R5, R6, R7, R8, R15)."""
     source = place_source(place)
     rooms_needed = min_rooms(scenario, household)
     if place.rooms < rooms_needed:
-        yield f"R5: {place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
+        yield "R5", f"{place.rooms} rooms for {household.persons} persons (needs {rooms_needed})"
     if household.rooms_max is not None and place.rooms > household.rooms_max:
-        yield f"R5: {place.rooms} rooms, more than the wished {household.rooms_max}"
+        yield "R5", f"{place.rooms} rooms, more than the wished {household.rooms_max}"
     if household.wheelchair and not place.wheelchair:
-        yield "R6: not wheelchair accessible"
+        yield "R6", "not wheelchair accessible"
     if household.step_free and not place.step_free:
-        yield "R6: not step-free"
+        yield "R6", "not step-free"
     floor = place.floor if isinstance(place, Dwelling) else 0
     if household.max_floor is not None and floor > household.max_floor:
-        yield f"R6: floor {floor} above the household's maximum {household.max_floor}"
+        yield "R6", f"floor {floor} above the household's maximum {household.max_floor}"
     if source in household.excluded_sources:
-        yield f"R7: source {source} is excluded by the household's agreement"
+        yield "R7", f"source {source} is excluded by the household's agreement"
     if isinstance(place, Dwelling):
         if place.municipal_referral:
-            yield "R15: reserved for municipal referral"
+            yield "R15", "reserved for municipal referral"
         if (
             not permanent
             and scenario.policy.same_municipality
@@ -123,6 +126,6 @@ def _place_problems(
             and place.municipality is not None
             and place.municipality != scenario.municipality
         ):
-            yield f"R7: in {place.municipality}, not in {scenario.municipality}"
+            yield "R7", f"in {place.municipality}, not in {scenario.municipality}"
     if permanent and source is not Source.OWN_ORGANISATION:
-        yield f"R8: a permanent dwelling must be in the own organisation, not {source}"
+        yield "R8", f"a permanent dwelling must be in the own organisation, not {source}"
