@@ -21,10 +21,12 @@ from models.plan import CostCategory, HouseholdPlan, Mode, PlaceTimeline, Plan, 
 from models.scenario import Scenario, Source
 from tests.tiny import (
     BACK_S1,
+    OFFER_S1,
     OUT_S1,
     after_dwelling,
     changed,
     direct,
+    permanent,
     scenario,
     seg,
     temporary,
@@ -44,12 +46,12 @@ from tests.tiny import (
 
 def test_valid_tiny_plan_passes_with_its_exact_objective() -> None:
     scn = tiny()
-    # 17,364,000 øre budget + 500,000 øre penalties (worked out in test_cost.py)
-    report = check_plan(scn, tiny_plan(scn), objective=178_640.00)
+    # 17,376,000 øre budget + 500,000 øre penalties (worked out in test_cost.py)
+    report = check_plan(scn, tiny_plan(scn), objective=178_760.00)
     assert report.violations == []
     assert report.ok
     assert report.pricing is not None
-    assert report.pricing.objective_ore == 17_864_000
+    assert report.pricing.objective_ore == 17_876_000
 
 
 def test_valid_two_stage_plan_passes() -> None:
@@ -196,9 +198,25 @@ def merged_home_without_after_dwelling() -> tuple[Scenario, Plan]:
 # -- R1 window and mode contents --------------------------------------------------------
 
 
-@broken("R1", "household H1", "moves out on 2025-05-01, but stage S1 must be cleared on 2025-05-02")
-def move_out_day_wrong() -> tuple[Scenario, Plan]:
-    return tiny_variant(lambda scn, hps: with_household(hps, "H1", move_out=scn.date_of(120)))
+@broken("R1", "household H1", "moves out on 2025-05-05, but stage S1 must be cleared by 2025-05-02")
+def move_out_after_the_deadline() -> tuple[Scenario, Plan]:
+    return tiny_variant(lambda scn, hps: with_household(hps, "H1", move_out=scn.date_of(124)))
+
+
+@broken("R13", "household H1", "moves out on 2025-04-26, not a working day")
+def move_on_a_saturday() -> tuple[Scenario, Plan]:
+    return tiny_variant(lambda scn, hps: with_household(hps, "H1", move_out=scn.date_of(115)))
+
+
+@broken(
+    "R13",
+    "the department",
+    "3 moves on 2025-05-02, more than the 2 its moving company can carry out",
+)
+def more_moves_a_day_than_the_capacity() -> tuple[Scenario, Plan]:
+    # the plan of a capacity of 8 moves a day, checked against a capacity of 2
+    scn = tiny(policy={"moves_per_day": 2})
+    return scn, tiny_plan(tiny())
 
 
 @broken("R1", "household H1", "temporary but has no place")
@@ -206,9 +224,11 @@ def temporary_without_place() -> tuple[Scenario, Plan]:
     return tiny_variant(lambda scn, hps: with_household(hps, "H1", place=None, place_source=None))
 
 
-@broken("R1", "household H1", "returns on 2025-09-16, but moves into its dwelling A1 on 2025-09-15")
-def return_day_wrong() -> tuple[Scenario, Plan]:
-    return tiny_variant(lambda scn, hps: with_household(hps, "H1", return_date=scn.date_of(258)))
+@broken(
+    "R1", "household H1", "returns on 2025-09-12, but its dwelling A1 is ready only on 2025-09-15"
+)
+def return_before_ready() -> tuple[Scenario, Plan]:
+    return tiny_variant(lambda scn, hps: with_household(hps, "H1", return_date=scn.date_of(254)))
 
 
 @broken(
@@ -259,7 +279,7 @@ def temporary_with_permanent_dwelling() -> tuple[Scenario, Plan]:
 # -- R3, R4 letters ---------------------------------------------------------------------
 
 
-@broken("R3", "household H1", "notice date 2025-03-01, expected 2025-02-01")
+@broken("R3", "household H1", "notice date 2025-03-01, expected 2025-01-31")
 def notice_date_wrong() -> tuple[Scenario, Plan]:
     return tiny_variant(lambda scn, hps: with_household(hps, "H1", notice_date=scn.date_of(59)))
 
@@ -507,7 +527,7 @@ def overlapping_segments() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=o1, scn=scn)
 
 
-@broken("plan", "place O3", "segments end on 2025-05-02, but released is 2025-05-06")
+@broken("plan", "place O3", "segments end on 2025-05-03, but released is 2025-05-06")
 def released_after_last_segment() -> tuple[Scenario, Plan]:
     return tiny_variant(
         change_places=lambda scn, places: with_place(places, "O3", released=scn.date_of(125))
@@ -538,19 +558,13 @@ def r2_turnaround_after_lease() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=o1, scn=scn)
 
 
-@broken("R11", "place O3", "time-limited lease of 24 days from 2025-04-01; the shortest is 90")
+@broken("R11", "place O1", "time-limited lease of 24 days from 2025-01-01; the shortest is 90")
 def short_time_limited_lease() -> tuple[Scenario, Plan]:
-    return tiny_variant(
-        change_places=lambda scn, places: with_place(
-            places,
-            "O3",
-            segments=[
-                seg(scn, "time_limited", 90, 114),
-                seg(scn, "held_empty", 114, OUT_S1),
-                seg(scn, "spare", OUT_S1, stage="S1"),
-            ],
-        )
+    scn = tiny()
+    o1 = o1_segments(
+        scn, seg(scn, "time_limited", 0, 24), seg(scn, "held_empty", 24, OUT_S1), h1_stay(scn)
     )
+    return tiny_variant(change_places=o1, scn=scn)
 
 
 @broken("R8", "place O2", "segments follow the permanent letting")
@@ -568,32 +582,53 @@ def two_timelines_in_one_interval() -> tuple[Scenario, Plan]:
 
 
 @broken(
-    "plan",
+    "R10",
     "place O3",
-    "spare [2025-05-06, 2025-05-06) is not at stage S1's move-out day 2025-05-02",
+    "spare [2025-04-06, 2025-05-03) of stage S1: not held over the stage's offer period "
+    "[2025-04-02, 2025-05-03)",
 )
-def spare_not_at_move_out() -> tuple[Scenario, Plan]:
-    return tiny_variant(
-        change_places=lambda scn, places: with_place(
-            places,
-            "O3",
-            segments=[seg(scn, "held_empty", 90, 125), seg(scn, "spare", 125, stage="S1")],
-            released=scn.date_of(125),
-        )
-    )
-
-
-@broken("plan", "place O3", "spare [2025-05-02, 2025-05-06) must have zero length")
-def spare_with_length() -> tuple[Scenario, Plan]:
+def spare_not_over_the_offer_period() -> tuple[Scenario, Plan]:
     return tiny_variant(
         change_places=lambda scn, places: with_place(
             places,
             "O3",
             segments=[
-                seg(scn, "held_empty", 90, OUT_S1),
-                seg(scn, "spare", OUT_S1, 125, None, "S1"),
+                seg(scn, "held_empty", 90, 95),
+                seg(scn, "spare", 95, OUT_S1 + 1, stage="S1", need="1/none"),
             ],
-            released=scn.date_of(125),
+        )
+    )
+
+
+@broken("R10", "place O3", "spare [2025-04-02, 2025-05-03) of stage S1: states no need group")
+def spare_for_no_need_group() -> tuple[Scenario, Plan]:
+    return tiny_variant(
+        change_places=lambda scn, places: with_place(
+            places,
+            "O3",
+            segments=[
+                seg(scn, "held_empty", 90, OFFER_S1),
+                seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1"),
+            ],
+        )
+    )
+
+
+@broken(
+    "R10",
+    "place O3",
+    "spare [2025-04-02, 2025-05-03) of stage S1: fits no displaced household of the stage "
+    "needing 1 rooms, wheelchair",
+)
+def spare_for_a_need_no_displaced_household_has() -> tuple[Scenario, Plan]:
+    return tiny_variant(
+        change_places=lambda scn, places: with_place(
+            places,
+            "O3",
+            segments=[
+                seg(scn, "held_empty", 90, OFFER_S1),
+                seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1", need="1/wheelchair"),
+            ],
         )
     )
 
@@ -616,16 +651,16 @@ def unknown_pavilion_type() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=module_change(pavilion_type="PX"))
 
 
-@broken("R12", "pavilion type PT", "2 modules rented on 2025-05-02, more than the 1 available")
+@broken("R12", "pavilion type PT", "2 modules rented on 2025-04-02, more than the 1 available")
 def too_many_modules() -> tuple[Scenario, Plan]:
     def add(scn: Scenario, places: list[PlaceTimeline]) -> list[PlaceTimeline]:
-        spare = seg(scn, "spare", OUT_S1, stage="S1")
-        return [*places, timeline(scn, "PT-2", [spare], pavilion_type="PT", released=304)]
+        spare = seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1", need="1/none")
+        return [*places, timeline(scn, "PT-2", [spare], pavilion_type="PT", released=274)]
 
     return tiny_variant(change_places=add)
 
 
-@broken("R12", "pavilion module PT-1", "first stay on 2025-05-02, before the lead time of 150 days")
+@broken("R12", "pavilion module PT-1", "first use on 2025-05-02, before the lead time of 150 days")
 def module_lead_time() -> tuple[Scenario, Plan]:
     return tiny_changed("pavilions", "PT", lead_days=150)
 
@@ -640,8 +675,8 @@ def module_released_later_than_needed() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=module_change(released=lambda scn: scn.date_of(320)))
 
 
-@broken("R12", "pavilion module PT-1", "rental starts on 2025-04-11, not on its first stay")
-def module_rented_before_first_stay() -> tuple[Scenario, Plan]:
+@broken("R12", "pavilion module PT-1", "rented from 2025-04-11, after the offer period of stage S1")
+def module_rented_after_the_offer_period_starts() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=module_change(collected_from=lambda scn: scn.date_of(100)))
 
 
@@ -691,6 +726,28 @@ def after_dwelling_not_eligible() -> tuple[Scenario, Plan]:
     return two_stage_variant(lambda scn, hps: hps, scn=scenario(data))
 
 
+@broken(
+    "R9",
+    "household H1",
+    "got after-renovation dwelling N1, for which it is not eligible (size, its wished maximum",
+)
+def after_dwelling_above_the_wished_rooms() -> tuple[Scenario, Plan]:
+    # H1 wants at most 1 room; N1 has 2 (R5's wished maximum bounds eligibility too)
+    data = changed(two_stage_data(), "households", "H1", rooms_max=1)
+    return two_stage_variant(lambda scn, hps: hps, scn=scenario(data))
+
+
+@broken(
+    "R8", "household H2", "wishes after-renovation dwellings (N1), so it wants to stay, but is"
+)
+def a_household_with_wishes_moved_for_good() -> tuple[Scenario, Plan]:
+    # H2 is undecided but wished N1: it wants to stay in the department (R8, R9)
+    data = changed(two_stage_data(), "households", "H2", agreement="undecided")
+    return two_stage_variant(
+        lambda scn, hps: [hps[0], permanent(scn, "H2", "O2"), hps[2]], scn=scenario(data)
+    )
+
+
 @broken("R9", "after-renovation dwelling N1", "given to 2 households (H1, H2)")
 def after_dwelling_given_twice() -> tuple[Scenario, Plan]:
     return two_stage_variant(
@@ -701,8 +758,8 @@ def after_dwelling_given_twice() -> tuple[Scenario, Plan]:
 @broken(
     "R9",
     "household H1",
-    "wished N1 more than what it got (None) and is eligible, but N1 went to less senior "
-    "household H2 (justified envy)",
+    "wished N1 more than what it got (None) and is eligible, but N1 went to household H2, "
+    "which comes after it by seniority and access needs (justified envy)",
 )
 def justified_envy() -> tuple[Scenario, Plan]:
     return two_stage_variant(
@@ -731,7 +788,7 @@ def unknown_after_dwelling() -> tuple[Scenario, Plan]:
 # -- R10 overcapacity ------------------------------------------------------------------------
 
 
-@broken("R10", "stage S1", "a pool of 2 places for 2 displaced households; it needs 3")
+@broken("R10", "stage S1", "0 spare places for 2 displaced households; it needs 1")
 def pool_too_small() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=lambda scn, places: [p for p in places if p.place != "O3"])
 
@@ -756,7 +813,7 @@ def stated_cost_wrong() -> tuple[Scenario, Plan]:
     return tampered(costs=costs)
 
 
-@broken("prices", "costs[total].total", "plan says 0.0, recomputed 173640.0")
+@broken("prices", "costs[total].total", "plan says 0.0, recomputed 173760.0")
 def stated_total_wrong() -> tuple[Scenario, Plan]:
     plan = tiny_plan()
     return tampered(costs=[plan.costs[0], plan.costs[1].model_copy(update={"total": 0.0})])
@@ -772,7 +829,7 @@ def stated_penalties_wrong() -> tuple[Scenario, Plan]:
     return tampered(penalties=0.0)
 
 
-@broken("prices", "kpis.vacancy_days", "plan says 39, recomputed 38")
+@broken("prices", "kpis.vacancy_days", "plan says 39, recomputed 8")
 def stated_kpi_wrong() -> tuple[Scenario, Plan]:
     return tampered(kpis=tiny_plan().kpis.model_copy(update={"vacancy_days": 39}))
 
@@ -797,10 +854,11 @@ def stated_rent_loss_wrong() -> tuple[Scenario, Plan]:
     return tampered(costs=[row.model_copy(update={"by_category": by_category}), *plan.costs[1:]])
 
 
-@broken("prices", "kpis.withheld_days", "plan says 38, recomputed 174", shows="R16")
+@broken("prices", "kpis.withheld_days", "plan says 8, recomputed 175", shows="R16")
 def stated_withheld_days_wrong() -> tuple[Scenario, Plan]:
-    # the days O1 is lived in are withheld from the waiting list too, not only held-empty days
-    return tampered(kpis=tiny_plan().kpis.model_copy(update={"withheld_days": 38}))
+    # the days O1 is lived in and O3 is held as a spare are withheld from the waiting
+    # list too, not only the 8 held-empty days
+    return tampered(kpis=tiny_plan().kpis.model_copy(update={"withheld_days": 8}))
 
 
 @broken("prices", "kpis.stages[S1].pool", "plan says 4, recomputed 3")
@@ -822,15 +880,16 @@ def test_broken_plan_is_reported(make: Variant, rule: str, subject: str, text: s
 
 
 @pytest.mark.parametrize(
-    ("released", "ok"), [(OUT_S1, True), (BACK_S1, True), (BACK_S1 + 1, False)]
+    ("released", "ok"), [(OUT_S1 + 1, True), (BACK_S1, True), (BACK_S1 + 1, False)]
 )
 def test_a_spare_module_may_stay_rented_across_its_stage_window(released: int, ok: bool) -> None:
-    """PT-2 is S1's spare at out(S1); without a minimum rental it may be rented until back(S1)."""
+    """PT-2 is S1's spare over its offer period; without a minimum rental it may be rented
+    until its stays' block ends, back(S1), as a module housing a household would be."""
     data = changed(tiny_data(), "pavilions", "PT", min_months=0, max_count=2)
     scn = scenario(data)
     hps, places = tiny_parts(scn)
     module = places[3].model_copy(update={"released": scn.date_of(BACK_S1)})
-    spare = seg(scn, "spare", OUT_S1, stage="S1")
+    spare = seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1", need="1/none")
     extra = timeline(scn, "PT-2", [spare], pavilion_type="PT", released=released)
     report = check_plan(scn, build_plan(scn, hps, [*places[:3], module, extra]))
     assert report.ok is ok, report.messages
@@ -838,14 +897,14 @@ def test_a_spare_module_may_stay_rented_across_its_stage_window(released: int, o
 
 def test_wrong_objective_is_reported() -> None:
     scn = tiny()
-    report = check_plan(scn, tiny_plan(scn), objective=178_640.01)
+    report = check_plan(scn, tiny_plan(scn), objective=178_760.01)
     assert report.violations == [
         Violation(
-            "prices", "objective", "stated 178640.01 DKK, but cost plus penalties is 178640.00 DKK"
+            "prices", "objective", "stated 178760.01 DKK, but cost plus penalties is 178760.00 DKK"
         )
     ]
     assert report.messages == [
-        "objective: stated 178640.01 DKK, but cost plus penalties is 178640.00 DKK"
+        "objective: stated 178760.01 DKK, but cost plus penalties is 178760.00 DKK"
     ]
 
 
@@ -873,6 +932,6 @@ def test_a_short_stay_is_caught_although_plan_and_timeline_agree() -> None:
         Violation(
             "R1",
             "household H1",
-            "returns on 2025-09-08, but moves into its dwelling A1 on 2025-09-15",
+            "returns on 2025-09-08, but its dwelling A1 is ready only on 2025-09-15",
         )
     ]

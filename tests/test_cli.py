@@ -157,10 +157,12 @@ def test_validate_ok(tmp_path: Path) -> None:
 
 @pytest.mark.rule("R3", "violated")
 def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
-    scn = tiny(policy={"planning_date": "2025-02-15"})  # notice date 2025-01-31 has passed
+    # the notice is due 3 months before the first move (2025-05-02), 4 months before the
+    # works start: Friday 2025-01-31 either way; on 2025-02-15 it has passed
+    scn = tiny(policy={"planning_date": "2025-02-15"})
     res = run("validate", str(scenario_file(tmp_path, scn)))
     assert res.exit_code == 0
-    assert "stage S1: the notice date 2025-01-31" in res.stdout
+    assert "stage S1: even the legal 3-month notice date 2025-01-31" in res.stdout
     assert "stage S1: R4: interviews are due a year before each move" in res.stdout
 
 
@@ -424,7 +426,7 @@ def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "1 violation:",
-        "  - household H1: R3: notice date 2025-03-01, expected 2025-02-01",
+        "  - household H1: R3: notice date 2025-03-01, expected 2025-01-31",
     ]
 
 

@@ -295,7 +295,14 @@ def temporary(
     not a dwelling is taken as a pavilion module.
     """
     stage_id, notice, move_out, back = _dates(scn, household_id)
-    assert back is not None, f"{household_id} does not return by the schedule"
+    if back is None:  # not a return the schedule plans (tests of broken plans): the ready day
+        ready = (
+            rules.ready_day(scn, scn.after_dwelling(after))
+            if after
+            else rules.back_day(scn, scn.stage_of(scn.household(household_id)))
+        )
+        back = rules.working_days(scn).on_or_after(_day(scn, ready))
+        back = scn.day(back)
     dwellings = {d.id: d for d in scn.dwellings}
     source = dwellings[place].source if place in dwellings else Source.PAVILION
     return HouseholdPlan(

@@ -850,14 +850,25 @@ def check_r12_pavilions(scenario: Scenario, plan: Plan) -> list[Violation]:
                     f"{ptype.lead_days} days is over ({scenario.date_of(ptype.lead_days)})",
                 )
             )
+        first = scenario.day(t.segments[0].start)
         in_place = max(offers.get(t.segments[0].stage or "", (0, 0))[0], ptype.lead_days)
-        if start > min(in_place, scenario.day(t.segments[0].start)):
+        if first < ptype.lead_days:
+            out.append(
+                Violation(
+                    "R12",
+                    where,
+                    f"first use on {t.segments[0].start}, before the lead time of "
+                    f"{ptype.lead_days} days is over ({scenario.date_of(ptype.lead_days)})",
+                )
+            )
+        elif start > in_place:
             out.append(
                 Violation(
                     "R12",
                     where,
                     f"rented from {t.collected_from}, after the offer period of stage "
-                    f"{t.segments[0].stage} starts ({scenario.date_of(in_place)})",
+                    f"{t.segments[0].stage} starts ({scenario.date_of(in_place)}): it is "
+                    "offered to tenants from then",
                 )
             )
         needed = max(last, start + rules.months_to_days(ptype.min_months))

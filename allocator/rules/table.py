@@ -27,8 +27,10 @@ RuleId = Literal[
 #: - ``filter``: decides, before the model is built, which places fit which households;
 #: - ``date``: dates computed from the stage dates and written into the plan;
 #: - ``price``: costs in the objective, recomputed by the checker;
-#: - ``figure``: a figure the plan reports (a KPI), recomputed by the checker.
-Reading = Literal["constraint", "filter", "date", "price", "figure"]
+#: - ``figure``: a figure the plan reports (a KPI), recomputed by the checker;
+#: - ``decided``: decided by the rule alone before the model is built (the
+#:   model takes it as given, so no cost can change it).
+Reading = Literal["constraint", "filter", "date", "price", "figure", "decided"]
 
 _CHECK = "allocator.plan.check."
 _MODEL = "allocator.cpsat.model.RehousingModel."
@@ -38,8 +40,10 @@ _RULES = "allocator.rules."
 #: The fit filter of R5, R6, R7 and R15: the rule predicates and where the
 #: instance applies them to dwelling types and pavilion types.
 _FIT = (
-    _RULES + "_place_problems",
+    "allocator.rules.fit._place_problems",
     _RULES + "place_fits",
+    _RULES + "need_key",
+    _RULES + "place_key",
     _INSTANCE + "_build_units",
     _INSTANCE + "_build_pavilions",
 )
@@ -88,10 +92,12 @@ RULES: tuple[Rule, ...] = (
             _RULES + "move_out_day",
             _RULES + "back_day",
             _RULES + "ready_day",
+            "allocator.rules.schedule.schedule",
+            "allocator.rules.Schedule.block",
             _INSTANCE + "build_instance",
             _MODEL + "r1_every_stay_housed",
         ),
-        (_CHECK + "check_r1_window",),
+        (_CHECK + "check_r1_window", _CHECK + "check_r1_r13_moving_days"),
     ),
     Rule(
         "R2",
@@ -115,7 +121,13 @@ RULES: tuple[Rule, ...] = (
         "Notice",
         "formel opsigelse",
         "date",
-        (_RULES + "notice_date", _RULES + "legal_notice_date", _RULES + "notice_warnings"),
+        (
+            _RULES + "notice_date",
+            _RULES + "legal_notice_date",
+            _RULES + "stage_notice_date",
+            _RULES + "notice_warnings",
+            _RULES + "working_days",
+        ),
         (_CHECK + "check_r3_r4_letters",),
     ),
     Rule(
@@ -123,7 +135,13 @@ RULES: tuple[Rule, ...] = (
         "Other deadlines",
         "tilbageflytningsbrev og øvrige frister",
         "date",
-        (_RULES + "return_letter_date", "allocator.report.activities.activity_plan"),
+        (
+            _RULES + "return_letter_date",
+            _RULES + "interview_date",
+            _RULES + "reminder_date",
+            _RULES + "notice_warnings",
+            "allocator.report.activities.activity_plan",
+        ),
         (_CHECK + "check_r3_r4_letters",),
     ),
     Rule(
@@ -156,10 +174,14 @@ RULES: tuple[Rule, ...] = (
         "genhusningsaftale (aftalegrundlag)",
         "constraint",
         (
+            _RULES + "outcomes_of",
+            _RULES + "takes_part",
+            _RULES + "may_move_for_good",
+            _RULES + "outcome_penalty_ore",
             _INSTANCE + "build_instance",
             _MODEL + "r8_one_outcome_per_household",
             _MODEL + "r8_permanent_movers_housed",
-            _RULES + "_place_problems",
+            "allocator.rules.fit._place_problems",
         ),
         (
             _CHECK + "check_r8_agreement",
@@ -171,23 +193,33 @@ RULES: tuple[Rule, ...] = (
         "R9",
         "Seniority",
         "bo-anciennitet",
-        "constraint",
+        "decided",
         (
-            _MODEL + "r9_seniority",
-            _INSTANCE + "seniority_rows",
+            _RULES + "seniority_allocation",
+            _RULES + "priority_key",
+            "allocator.rules.seniority.access_tier",
             _RULES + "seniority_key",
             _RULES + "after_eligible",
             _RULES + "wanted_after",
+            _RULES + "justified_envy",
+            _RULES + "outcomes_of",
         ),
-        (_CHECK + "check_r9_seniority",),
+        (_CHECK + "check_r9_seniority", _CHECK + "check_r8_agreement"),
     ),
     Rule(
         "R10",
         "Overcapacity",
         "overkapacitet",
         "constraint",
-        (_MODEL + "r10_overcapacity", _RULES + "required_pool"),
-        (_CHECK + "check_r10_overcapacity",),
+        (
+            _MODEL + "r10_overcapacity",
+            _RULES + "spares_required",
+            _RULES + "group_spares_required",
+            _RULES + "need_group",
+            "allocator.rules.Schedule.offer_period",
+            _INSTANCE + "_free_for_offers",
+        ),
+        (_CHECK + "check_r10_overcapacity", _CHECK + "offer_periods"),
     ),
     Rule(
         "R11",
@@ -208,7 +240,13 @@ RULES: tuple[Rule, ...] = (
         "Pavilions",
         "pavilloner",
         "constraint",
-        (_MODEL + "r12_pavilion_fleet", _INSTANCE + "_build_pavilions", _INSTANCE + "_chains"),
+        (
+            _MODEL + "r12_pavilion_fleet",
+            _INSTANCE + "_build_pavilions",
+            _INSTANCE + "_chains",
+            _RULES + "pavilion_rental_ore",
+            _RULES + "pavilion_rental_days",
+        ),
         (_CHECK + "check_r12_pavilions",),
     ),
     Rule(
@@ -216,8 +254,13 @@ RULES: tuple[Rule, ...] = (
         "Moves",
         "flytteomkostninger (flyttefirma eller flyttegodtgørelse)",
         "price",
-        (_RULES + "move_cost_ore", _INSTANCE + "_moves"),
-        (_CHECK + "check_prices",),
+        (
+            _RULES + "move_cost_ore",
+            _RULES + "outcome_cost_ore",
+            "allocator.rules.schedule.schedule",
+            _RULES + "department",
+        ),
+        (_CHECK + "check_prices", _CHECK + "check_r1_r13_moving_days"),
     ),
     Rule(
         "R14",
@@ -226,8 +269,8 @@ RULES: tuple[Rule, ...] = (
         "price",
         (
             _RULES + "daily_ore",
-            _RULES + "stay_cost_ore",
-            _INSTANCE + "_stay",
+            _RULES + "outcome_cost_ore",
+            _RULES + "lease_ore",
             _INSTANCE + "build_instance",
             _INSTANCE + "_link",
             _MODEL + "unit_paths",
