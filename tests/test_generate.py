@@ -68,7 +68,8 @@ def test_sizes_generate_and_validate(size: str) -> None:
 def test_large_has_about_1500_candidate_dwellings() -> None:
     scenario = generate("L", 0)
     candidates = [d for d in scenario.dwellings if d.stage is None]
-    assert 1_300 <= len(candidates) <= 1_800
+    # turnover over a planning horizon of 14-15 months before the first stage
+    assert 1_300 <= len(candidates) <= 1_900
 
 
 def test_timeline(example: Scenario) -> None:
@@ -76,10 +77,11 @@ def test_timeline(example: Scenario) -> None:
     stages = sorted(sc.stages, key=lambda s: s.start)
     first = stages[0].start
     lead_months = (first - sc.policy.planning_date).days / (365 / 12)
-    assert 8 <= lead_months <= 10
+    # planned more than a year ahead: interviews (R4) a year before every move
+    assert 14 <= lead_months <= 16
     assert rules.notice_warnings(sc) == []
     for s in stages:
-        assert rules.notice_date(sc, s) > sc.policy.planning_date
+        assert rules.stage_notice_date(sc, s) > sc.policy.planning_date
         assert 150 <= (s.end - s.start).days <= 215
     for a, b in itertools.pairwise(stages):
         assert 90 <= (b.start - a.start).days <= 155
@@ -205,23 +207,18 @@ def test_after_dwellings(example: Scenario) -> None:
     assert max(years) - min(years) >= 20
 
 
-def test_temporary_merged_households_are_sure_to_win() -> None:
-    """A temporary household whose dwelling is merged away has fewer senior rivals than wishes."""
+def test_a_household_whose_home_is_merged_away_always_has_somewhere_to_go() -> None:
+    """Winning nothing by seniority, it may move for good, into a fitting own-organisation
+    dwelling; no household of a generated scenario is left without an outcome."""
     for seed in range(5):
         sc = generate("example", seed)
+        sched = rules.schedule(sc)
+        assert sched.problems == []
         removed = sc.removed_dwellings()
-        rivals = [h for h in sc.households if h.wishes and h.agreement is not Agreement.PERMANENT]
         for h in sc.households:
-            if h.dwelling not in removed or h.agreement is not Agreement.TEMPORARY:
-                continue
-            mine = {a.id for a in rules.wanted_after(sc, h)}
-            key = rules.seniority_key(sc, h)
-            senior = [
-                g
-                for g in rivals
-                if g.id != h.id and rules.seniority_key(sc, g) < key and mine & set(g.wishes)
-            ]
-            assert len(senior) < len(mine)
+            if h.dwelling in removed and h.id not in sched.won:
+                assert h.agreement is not Agreement.TEMPORARY
+                assert sched.outcomes[h.id] == (rules.Outcome.PERMANENT,)
 
 
 @pytest.mark.parametrize("size", ["S", "example", "M", "L"])
@@ -271,7 +268,7 @@ def test_portfolio_preset() -> None:
     assert set(departments.values()) == {4}
     assert len({h.id for h in sc.households}) == spec.households
     candidates = [d for d in sc.dwellings if d.stage is None]
-    assert 1.15 <= len(candidates) / spec.households <= 1.35  # XL: about 1.26
+    assert 1.15 <= len(candidates) / spec.households <= 1.40  # XL: about 1.3
     assert max(Counter(d.address for d in candidates).values()) == 1
     starts = [min(s.start for s in sc.stages if s.id.startswith(f"{k}-")) for k in departments]
     assert 1_390 <= (max(starts) - min(starts)).days <= 1_490  # staggered 60 days apart

@@ -162,9 +162,10 @@ def test_r3_r4_the_plan_dates_the_notice_and_the_return_letter_of_each_stage() -
         (hp.notice_date.isoformat(), str(hp.return_date), str(hp.return_letter_date))
         for hp in (of(result, "H1"), of(result, "H2"))
     ]
-    # notice 4 months before the start, return letter one month before the return
+    # notice 4 months before the start (Saturday 2025-02-01 -> Friday), return
+    # letter one month before the return, on working days
     assert dates == [
-        ("2025-02-01", "2025-09-15", "2025-08-15"),
+        ("2025-01-31", "2025-09-15", "2025-08-15"),
         ("2025-07-01", "2026-01-15", "2025-12-15"),
     ]
 

@@ -501,7 +501,7 @@ def _department(
     case.names.append(dept.name)
     portfolio = spec.departments > 1
     stages: list[Stage] = []
-    start = _monday(case.planning + lead + timedelta(days=draw.integer(250, 292)))
+    start = _monday(case.planning + lead + timedelta(days=draw.integer(430, 470)))
     number = 1
     for k in range(n_stages):
         if k:
