@@ -737,9 +737,7 @@ def after_dwelling_above_the_wished_rooms() -> tuple[Scenario, Plan]:
     return two_stage_variant(lambda scn, hps: hps, scn=scenario(data))
 
 
-@broken(
-    "R8", "household H2", "wishes after-renovation dwellings (N1), so it wants to stay, but is"
-)
+@broken("R8", "household H2", "wishes after-renovation dwellings (N1), so it wants to stay, but is")
 def a_household_with_wishes_moved_for_good() -> tuple[Scenario, Plan]:
     # H2 is undecided but wished N1: it wants to stay in the department (R8, R9)
     data = changed(two_stage_data(), "households", "H2", agreement="undecided")

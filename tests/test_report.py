@@ -586,3 +586,25 @@ def test_chart_data_without_plan_has_the_stage_timeline_only() -> None:
     assert [s.id for s in charts.stages] == ["S1", "S2"]
     assert all(s.kpi is None for s in charts.stages)
     assert charts.groups == () and charts.displaced == () and charts.cost_series == ()
+
+
+def test_the_stage_table_shows_each_stages_spares_and_what_they_cost() -> None:
+    # tiny_plan holds O3 ready as S1's spare for 31 days at 120 DKK (R10)
+    from models.plan import SolverInfo
+    from tests.tiny import tiny, tiny_plan
+
+    scn = tiny()
+    solver = SolverInfo(ortools_version="9.15", seed=0, num_workers=1, time_limit=1.0)
+    result = Result(
+        scenario="tiny", status=Status.OPTIMAL, objective=1.0, bound=1.0, gap=0.0,
+        runtime=0.1, plan=tiny_plan(scn), solver=solver,
+    )  # fmt: skip
+    html = render_report(scn, result)
+    table = html[
+        html.index('id="stage-table"') : html.index("</table>", html.index('id="stage-table"'))
+    ]
+    assert "Reserveboliger" in table and "Huslejetab, reserve" in table
+    row = table[table.index("<tbody>") :]
+    cells = re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', row)
+    # households, displaced, spares, pool, required pool, overcapacity, spare rent loss
+    assert cells == ["3", "2", "1", "3", "3", "50 %", "3.720,00 kr."]

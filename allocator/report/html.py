@@ -143,8 +143,14 @@ def _household_rows(scenario: Scenario, plan: Plan) -> list[dict[str, str]]:
     return rows
 
 
-def _stage_rows(scenario: Scenario, charts: ChartData) -> list[dict[str, str]]:
+def _stage_rows(
+    scenario: Scenario, charts: ChartData, plan: Plan | None = None
+) -> list[dict[str, str]]:
     today = charts.today
+    spare_cost = {
+        c.stage: c.by_category.get(CostCategory.RENT_LOSS_SPARE, 0.0)
+        for c in (plan.costs if plan is not None else [])
+    }
     out = []
     for s in charts.stages:
         k = s.kpi
@@ -170,6 +176,8 @@ def _stage_rows(scenario: Scenario, charts: ChartData) -> list[dict[str, str]]:
                 if k is not None and k.pool < rules.required_pool(scenario, k.displaced)
                 else "",
                 "overcapacity": over,
+                "spares": str(k.spares) if k else "",
+                "spare_cost": dkk(spare_cost[s.id]) if s.id in spare_cost else "",
             }
         )
     return out
@@ -217,7 +225,7 @@ def _render(
         "bound": dkk(result.bound) if result.bound is not None else "",
         "gap": f"{dk_number(result.gap * 100, 2)} %" if result.gap is not None else "",
         "runtime": dk_number(result.runtime, 1),
-        "stage_rows": _stage_rows(scenario, charts),
+        "stage_rows": _stage_rows(scenario, charts, plan),
         "stage_legend": [(s.title, s.colour) for s in charts.stages],
         "stages_svg": stages_svg(charts),
         "colours": {

@@ -285,7 +285,10 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
     return_letter = hp.return_letter_date
     if return_letter is None and hp.return_date is not None:
         return_letter = rules.return_letter_date(scenario, hp.return_date)
-    clearing = scenario.date_of(rules.move_out_day(scenario, stage))
+    # the dwelling and its basement or attic rooms are cleared by the household's
+    # own moving day, within the stage's clearing deadline (R1)
+    clearing = hp.move_out
+    calendar = rules.working_days(scenario)
     return LetterInfo(
         household_id=household.id,
         name=household.name,
@@ -299,11 +302,11 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         notice_date=hp.notice_date,
         letter_date=policy.planning_date if notice_late else hp.notice_date,
         notice_late=notice_late,
-        legal_notice_date=rules.stage_legal_notice_date(scenario, stage),
+        legal_notice_date=rules.legal_notice_date(scenario, stage.start, hp.move_out),
         notice_months=policy.notice_months,
         legal_notice_months=policy.legal_notice_months,
         clearing_date=clearing,
-        separate_lease_notice_date=_months_before(clearing, 1),
+        separate_lease_notice_date=calendar.on_or_before(clearing - relativedelta(months=1)),
         move_out=hp.move_out,
         return_date=hp.return_date,
         return_letter_date=return_letter,
@@ -317,10 +320,6 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         extra_help=household.extra_help,
         rent_reduction_pct=round(scenario.costs.rent_reduction * 100),
     )
-
-
-def _months_before(d: date, months: int) -> date:
-    return d - relativedelta(months=months)
 
 
 # -- rendering --------------------------------------------------------------------

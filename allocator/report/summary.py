@@ -93,12 +93,15 @@ def _kpi_table(kpis: Kpis, penalties: float) -> Table:
 def _stage_table(kpis: Kpis) -> Table:
     """Per-stage key figures (R3, R10)."""
     table = Table(title="Stages", title_justify="left")
-    for name in ("stage", "households", "displaced", "pool", "overcapacity", "notice date"):
+    names = ("stage", "households", "displaced", "spares", "pool", "overcapacity", "notice date")
+    for name in names:
         table.add_column(name, justify="left" if name == "stage" else "right")
     for s in kpis.stages:
         over = "-" if s.overcapacity is None else f"{s.overcapacity:.0%}"
         notice = f"{s.notice_date}" + (" (passed)" if s.notice_in_past else "")
-        table.add_row(s.stage, str(s.households), str(s.displaced), str(s.pool), over, notice)
+        table.add_row(
+            s.stage, str(s.households), str(s.displaced), str(s.spares), str(s.pool), over, notice
+        )
     return table
 
 
@@ -201,7 +204,7 @@ def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
         )
     else:
         console.print("pavilion types: none")
-    warnings = rules.notice_warnings(scenario)
+    warnings = rules.notice_warnings(scenario) + rules.wish_warnings(scenario)
     if warnings:
         console.print("warnings:")
         for warning in warnings:
