@@ -115,7 +115,7 @@ def test_a_model_over_the_node_limit_is_refused_quickly_with_the_greedy_plan() -
     assert report.ok, report.violations
     assert result.objective == greedy_plan_cost(scenario)
     # at the limit it builds and solves as usual, cheaper than the greedy plan
-    full = solve(scenario, time_limit=30, max_nodes=nodes)
+    full = solve(scenario, time_limit=30, max_nodes=nodes, gap_limit=0)
     assert full.status is Status.OPTIMAL and full.objective is not None
     assert full.objective < result.objective
 
