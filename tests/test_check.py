@@ -581,6 +581,20 @@ def two_timelines_in_one_interval() -> tuple[Scenario, Plan]:
     return tiny_variant(change_places=lambda scn, places: [*places, places[2]])
 
 
+def o3_spare(start: int, need: str | None) -> tuple[Scenario, Plan]:
+    """The tiny plan with O3 held empty from day 90 and a spare of S1 from ``start``."""
+    return tiny_variant(
+        change_places=lambda scn, places: with_place(
+            places,
+            "O3",
+            segments=[
+                seg(scn, "held_empty", 90, start),
+                seg(scn, "spare", start, OUT_S1 + 1, stage="S1", need=need),
+            ],
+        )
+    )
+
+
 @broken(
     "R10",
     "place O3",
@@ -588,30 +602,12 @@ def two_timelines_in_one_interval() -> tuple[Scenario, Plan]:
     "[2025-04-02, 2025-05-03)",
 )
 def spare_not_over_the_offer_period() -> tuple[Scenario, Plan]:
-    return tiny_variant(
-        change_places=lambda scn, places: with_place(
-            places,
-            "O3",
-            segments=[
-                seg(scn, "held_empty", 90, 95),
-                seg(scn, "spare", 95, OUT_S1 + 1, stage="S1", need="1/none"),
-            ],
-        )
-    )
+    return o3_spare(95, "1/none")
 
 
 @broken("R10", "place O3", "spare [2025-04-02, 2025-05-03) of stage S1: states no need group")
 def spare_for_no_need_group() -> tuple[Scenario, Plan]:
-    return tiny_variant(
-        change_places=lambda scn, places: with_place(
-            places,
-            "O3",
-            segments=[
-                seg(scn, "held_empty", 90, OFFER_S1),
-                seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1"),
-            ],
-        )
-    )
+    return o3_spare(OFFER_S1, None)
 
 
 @broken(
@@ -621,16 +617,7 @@ def spare_for_no_need_group() -> tuple[Scenario, Plan]:
     "needing 1 rooms, wheelchair",
 )
 def spare_for_a_need_no_displaced_household_has() -> tuple[Scenario, Plan]:
-    return tiny_variant(
-        change_places=lambda scn, places: with_place(
-            places,
-            "O3",
-            segments=[
-                seg(scn, "held_empty", 90, OFFER_S1),
-                seg(scn, "spare", OFFER_S1, OUT_S1 + 1, stage="S1", need="1/wheelchair"),
-            ],
-        )
-    )
+    return o3_spare(OFFER_S1, "1/wheelchair")
 
 
 # -- pavilion modules (R12) ---------------------------------------------------------------

@@ -215,26 +215,33 @@ class _Capacity:
         self.cap = scenario.policy.moves_per_day
         self.used: dict[tuple[str, int], int] = defaultdict(int)
         self.calendar = working_days(scenario)
+        self._resume: dict[tuple[str, int, int], int] = {}
 
     def latest(self, dept: str, day: int) -> int:
         """The last working day on or before ``day`` with a free move in ``dept``."""
-        d = self.scenario.date_of(day)
-        while True:
-            d = self.calendar.on_or_before(d)
-            t = self.scenario.day(d)
-            if self.used[(dept, t)] < self.cap:
-                return t
-            d -= timedelta(days=1)
+        return self._free(dept, day, -1)
 
     def earliest(self, dept: str, day: int) -> int:
         """The first working day on or after ``day`` with a free move in ``dept``."""
-        d = self.scenario.date_of(day)
+        return self._free(dept, day, 1)
+
+    def _free(self, dept: str, day: int, step: int) -> int:
+        """The first working day with a free move from ``day`` in direction ``step``.
+
+        Days only fill up, so a search from the same day resumes where the
+        last one ended (without this, a stage's households would rescan
+        their full days one after the other).
+        """
+        key = (dept, day, step)
+        t = self._resume.get(key, day)
         while True:
-            d = self.calendar.on_or_after(d)
+            d = self.scenario.date_of(t)
+            d = self.calendar.on_or_after(d) if step > 0 else self.calendar.on_or_before(d)
             t = self.scenario.day(d)
             if self.used[(dept, t)] < self.cap:
+                self._resume[key] = t
                 return t
-            d += timedelta(days=1)
+            t += step
 
     def book(self, dept: str, day: int) -> int:
         self.used[(dept, day)] += 1
