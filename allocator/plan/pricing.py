@@ -202,7 +202,7 @@ def _gap_stage(segments: Sequence[Segment], index: int) -> str | None:
 
 def _price_dwelling_timeline(scenario: Scenario, timeline: PlaceTimeline, ledger: _Ledger) -> None:
     daily = rules.daily_ore(_dwelling(scenario, timeline.place).monthly_rent)
-    deposit = rules.ore(scenario.costs.time_limited_deposit)
+    deposit = rules.deposit_ore(scenario)
     for i, seg in enumerate(timeline.segments):
         if seg.kind is SegmentKind.HELD_EMPTY:
             ledger.add(

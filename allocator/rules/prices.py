@@ -53,11 +53,16 @@ def first_use_after_lease(scenario: Scenario, start: int, *, after_occupant: boo
     return start + (turn if after_occupant else 0) + lease + turn
 
 
+def deposit_ore(scenario: Scenario) -> int:
+    """R11: the deposit reduction offered per time-limited lease."""
+    return ore(scenario.costs.time_limited_deposit)
+
+
 def lease_ore(scenario: Scenario, daily: int, *, after_occupant: bool) -> int:
     """R11: a gap let time-limited costs the deposit and the turnaround days held empty."""
     turn = scenario.policy.turnaround_days
     held = (turn if after_occupant else 0) + turn
-    return ore(scenario.costs.time_limited_deposit) + daily * held
+    return deposit_ore(scenario) + daily * held
 
 
 def pavilion_rental_ore(pavilion: PavilionType, days: int) -> Prices:
