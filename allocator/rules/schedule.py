@@ -35,7 +35,6 @@ import re
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import Enum
 
 from allocator.rules.calendar import working_days
