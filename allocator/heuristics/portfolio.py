@@ -173,9 +173,10 @@ def plan_groups(scenario: Scenario, group_size: int = DEFAULT_GROUP_SIZE) -> lis
     """Batch the scenario's departments into groups of about ``group_size`` households.
 
     Departments (:func:`department_of`, joined where R9 wishes couple their
-    stages or a shared moving company their moving days) are never split. They are taken in order of their first
-    move-out day, and a group is closed when adding the next department
-    would take it further from ``group_size`` than it is.
+    stages or a shared moving company their moving days) are never split.
+    They are taken in order of their first move-out day, and a group is
+    closed when adding the next department would take it further from
+    ``group_size`` than it is.
 
     Returns
     -------
