@@ -500,3 +500,68 @@ def test_a_permanent_movers_home_is_offered_to_later_groups_only_once_vacated(
         d in homes and ledger.group_of_stage[small.stage_of(small.household(homes[d])).id] > 1
         for d in offered
     )
+
+
+def for_good_or_wheelchair(*, wheelchair: bool) -> Scenario:
+    """A's stay would take the cheap O1, which B's household needs.
+
+    A-E1 is out on day 121 and back on day 257; B-E1 moves out inside that
+    block. HB must move for good (a binding agreement) to an
+    own-organisation dwelling free for good by then, or (``wheelchair``)
+    is a wheelchair user who stays and fits only O1. O2 is dear, borrowed
+    until the end of 2025, and not wheelchair-accessible.
+    """
+    hb = {"wheelchair": True} if wheelchair else {"agreement": "permanent"}
+    return scenario(
+        {
+            "name": "one place for B",
+            "municipality": "Aarhus",
+            "policy": {"overcapacity": 0.0},
+            "stages": [
+                stage("A-E1"),
+                stage("B-E1", start="2025-08-19", end="2025-10-01"),
+            ],
+            "dwellings": [
+                home("A1", stage="A-E1"),
+                home("B1", stage="B-E1"),
+                vacant("O1", "2025-04-11", wheelchair=True),
+                vacant("O2", "2025-01-01", monthly_rent=36500.0, hand_back="2025-12-31"),
+            ],
+            "households": [household("HA", "A1"), household("HB", "B1", **hb)],
+        }
+    )
+
+
+def test_a_dwelling_for_good_is_held_back_for_a_later_groups_mover() -> None:
+    scn = for_good_or_wheelchair(wheelchair=False)
+    groups = plan_groups(scn, 1)
+    # planned alone, the first group takes the cheap O1 and leaves B nothing
+    ledger = _fresh_ledger(scn, groups)
+    first = sub_scenario(scn, groups[0], ledger)
+    alone = solve(first.scenario, time_limit=30)
+    assert alone.plan is not None
+    absorb(scn, first, alone.plan, ledger)
+    second = sub_scenario(scn, groups[1], ledger).scenario
+    assert solve(second, time_limit=30).status is Status.INFEASIBLE
+    # so O1 is held back for HB from its moving day on
+    held = portfolio.reserve_for_good(scn, groups)
+    assert held == {"O1": ("B-E1", schedule(scn).move_out["HB"])}
+    result = solve_portfolio(scn, time_limit=30, group_size=1)
+    assert result.solver.strategy == "portfolio"
+    assert not any("again together" in w for w in result.warnings)
+    assert result.plan is not None
+    plans = {
+        hp.household: (hp.mode, hp.place or hp.permanent_dwelling) for hp in result.plan.households
+    }
+    assert plans == {"HA": (Mode.TEMPORARY, "O2"), "HB": (Mode.PERMANENT, "O1")}
+    _checked(scn, result)
+
+
+def test_a_group_left_without_a_place_is_planned_again_with_the_group_before() -> None:
+    scn = for_good_or_wheelchair(wheelchair=True)
+    result = solve_portfolio(scn, time_limit=30, group_size=1)
+    assert result.solver.strategy == "portfolio"
+    assert any("group 2" in w and "INFEASIBLE" in w for w in result.warnings)
+    assert any("group 2" in w and "again together with group 1" in w for w in result.warnings)
+    assert _where(result) == {"HA": "O2", "HB": "O1"}
+    _checked(scn, result)

@@ -35,11 +35,14 @@ Sub-scenarios (:func:`sub_scenario`)
     ``hand_back``. Department dwellings of a group solved later are
     offered only before their own stage's works (that group then sees the
     dwelling vacant once the last use is over); the homes of permanent
-    movers only once their group has decided that they move for good. The
-    pavilion fleet: a later group's ``max_count`` of a type is lowered by
-    the most modules the earlier groups rent at one time from the day the
-    group's modules can be rented on (the first of its offer periods, not
-    before the lead time), so the fleet limit holds at every moment (R12).
+    movers only once their group has decided that they move for good.
+    Dwellings held for a later group's household that must move for good
+    (:func:`reserve_for_good`) are offered to earlier groups only until a
+    turnaround before its moving day. The pavilion fleet: a later group's
+    ``max_count`` of a type is lowered by the most modules the earlier
+    groups rent at one time from the day the group's modules can be rented
+    on (the first of its offer periods, not before the lead time), so the
+    fleet limit holds at every moment (R12).
 
 Merge (:func:`merge_plans`)
     Copies are mapped back to their dwellings. The uses of all groups in
@@ -56,9 +59,11 @@ Merge (:func:`merge_plans`)
 
 The plan is a feasible plan, never a proven optimum: the result has status
 ``FEASIBLE``, with the Lagrangian lower bound of the whole scenario and the
-gap if there was time for it. A group the solver finds no plan for in its
-time gets the greedy plan of its sub-scenario (the groups before it keep
-their plans); if that fails too, or a group cannot be planned on its own
+gap if there was time for it. A group proven infeasible after the groups
+before it (they took what it needs) is planned again together with the
+group before it. A group the solver finds no plan for in its time gets the
+greedy plan of its sub-scenario (the groups before it keep their plans);
+if that fails too, or a group cannot be planned on its own
 (:class:`GroupMismatch`), or the merged plan fails the checker or costs
 more than the greedy planner's plan of the whole scenario, that greedy
 plan is returned instead (with a warning).
@@ -100,11 +105,13 @@ from models.scenario import Dwelling, Household, PavilionType, Scenario, Stage
 
 #: Households per group by default. A portfolio group sees far more
 #: candidate places than a single department of its size (the organisation's
-#: vacancies over years), so its model is larger than L's. Measured on P
-#: (first group): 500 households (8 stages) build and solve to 0.1 % in
-#: about 35 s; 1,000 households (16 stages, 226,000 nodes) found no plan in
-#: 84 s, its LP alone not done in half that.
-DEFAULT_GROUP_SIZE = 500
+#: vacancies over years), so its model is larger than L's, and it grows with
+#: households times stages. Measured on P (first group, 2 workers), with
+#: stays reserving their places for their stage's whole moving period: 288
+#: households (one department, 4 stages, 70,000 nodes) solve to 0.1 % in
+#: 7 s; 555 households (8 stages, 277,000 nodes) need 29 s for the LP alone
+#: and 98 s in all, so in a 600 s run most groups of 500 found no plan.
+DEFAULT_GROUP_SIZE = 250
 
 #: Candidate places (other than the group's own department dwellings) per
 #: household of a group that go into its model, the cheapest of each kind;
@@ -341,6 +348,9 @@ class Ledger:
         The group of each stage.
     solved
         Groups solved so far.
+    reserved
+        Dwelling id -> (stage, day): held for a household of that stage that
+        must move for good on that day (:func:`reserve_for_good`).
 
     """
 
@@ -350,6 +360,7 @@ class Ledger:
     households: list[HouseholdPlan] = field(default_factory=list)
     modules: list[PlaceTimeline] = field(default_factory=list)
     solved: int = 0
+    reserved: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def mode(self, household: str) -> Mode | None:
         """The mode a solved group gave ``household``, if any."""
@@ -363,6 +374,20 @@ class Ledger:
         for hp in plans:
             self.households.append(hp)
             self._modes[hp.household] = hp.mode
+
+    def copy(self) -> Ledger:
+        """A copy to go back to: its containers are its own (their items never change)."""
+        made = Ledger(
+            intervals=self.intervals,
+            group_of_stage=dict(self.group_of_stage),
+            uses={key: list(uses) for key, uses in self.uses.items()},
+            households=list(self.households),
+            modules=list(self.modules),
+            solved=self.solved,
+            reserved=self.reserved,
+        )
+        made._modes = dict(self._modes)
+        return made
 
 
 @dataclass(frozen=True)
@@ -399,6 +424,62 @@ def _free_stretches(start: int, end: int, uses: Sequence[_Use], clear: int) -> l
     if cursor < end:
         out.append(_Stretch(cursor, end, None))
     return out
+
+
+def reserve_for_good(scenario: Scenario, groups: Sequence[Group]) -> dict[str, tuple[str, int]]:
+    """Dwellings held back from earlier groups for households that must move for good.
+
+    A household whose only outcome is a permanent move (a binding
+    ``permanent`` agreement, or a home merged away and no dwelling won, R8)
+    needs an own-organisation dwelling that fits it and is free for good
+    by its moving day. Groups planned before its own would take such
+    dwellings for stays that run past that day, and leave it none. So for
+    each such household of a later group, in order of moving day, the
+    fitting dwelling free for good by then that fell vacant last (the
+    cheapest to let for good) is held back: groups before the household's
+    may use it only until a turnaround before that day.
+
+    Returns
+    -------
+    dict[str, tuple[str, int]]
+        Dwelling id -> (the household's stage, its moving day).
+
+    """
+    sched = rules.schedule(scenario)
+    group_of = {s: g.index for g in groups for s in g.stages}
+    dwellings = {d.id: d for d in scenario.dwellings}
+    free_for_good = sorted(
+        (
+            a
+            for a in rules.availabilities(scenario)
+            if a.end == rules.FOREVER and a.vacated_by is None
+        ),
+        key=lambda a: (-a.start, a.dwelling),
+    )
+    fits: dict[tuple[object, object], bool] = {}  # (need key, place key) -> fits for good
+    reserved: dict[str, tuple[str, int]] = {}
+    forced = [
+        h
+        for h in scenario.households
+        if sched.outcomes[h.id] == (rules.Outcome.PERMANENT,)
+        and group_of[scenario.stage_of(h).id] > 0
+    ]
+    for h in sorted(forced, key=lambda h: (sched.move_out[h.id], h.id)):
+        stage, day = scenario.stage_of(h).id, sched.move_out[h.id]
+        need = rules.need_key(scenario, h)
+        for a in free_for_good:
+            d = dwellings[a.dwelling]
+            if a.start > day or d.id in reserved:
+                continue
+            if d.stage is not None and group_of[d.stage] > group_of[stage]:
+                continue  # offered to the household's group only before its works
+            key = (need, rules.place_key(d))
+            if key not in fits:
+                fits[key] = rules.place_fits(scenario, h, d, permanent=True)
+            if fits[key]:
+                reserved[d.id] = (stage, day)
+                break
+    return reserved
 
 
 # -- sub-scenarios ---------------------------------------------------------------------
@@ -535,7 +616,13 @@ def sub_scenario(
                 if a.end > rules.move_out_day(scenario, stage_of[d.stage]):
                     continue
             uses = ledger.uses.get((d.id, a.start), [])
-            for st in _free_stretches(a.start, a.end, uses, clear):
+            end, held_here = a.end, False
+            held = ledger.reserved.get(d.id)
+            if held is not None and a.end == rules.FOREVER and a.vacated_by is None:
+                held_here = held[0] in mine  # its group sees it, whatever the pruning
+                if not held_here and ledger.group_of_stage[held[0]] >= ledger.solved:
+                    end = held[1] - clear  # held for a later group's permanent mover
+            for st in _free_stretches(a.start, end, uses, clear):
                 if st.start > last or st.end <= first:
                     continue
                 k += 1
@@ -552,7 +639,10 @@ def sub_scenario(
                     # extra rent (the merge derives the gaps around it again,
                     # each at most as dear), so the group sees it rent-free.
                     copy = copy.model_copy(update={"monthly_rent": 0.0})
-                offered[_kind(copy)].append((_entry_cost(scenario, copy, st, blocks), copy))
+                if held_here:
+                    dwellings.append(copy)
+                else:
+                    offered[_kind(copy)].append((_entry_cost(scenario, copy, st, blocks), copy))
     # A portfolio's organisation has vacancies over years; every one would be
     # a unit of every group's model (P: up to 8,700 for 870 households). Each
     # group gets the cheapest of each kind by a quick estimate of what using
@@ -931,11 +1021,15 @@ def solve_portfolio(
     ledger = Ledger(
         intervals=rules.availabilities(scenario),
         group_of_stage={s: g.index for g in groups for s in g.stages},
+        reserved=reserve_for_good(scenario, groups),
     )
     left = sum(g.households for g in groups)
     # the groups' LP duals price their own stages' rows: a start for the bound
     duals = lagrange.PortableMultipliers()
-    for group in groups:
+    pending = list(groups)
+    done: list[tuple[Group, Ledger]] = []  # each group planned, with the ledger before it
+    while pending:
+        group = pending.pop(0)
         t0 = time.perf_counter()
         try:
             sub = sub_scenario(scenario, group, ledger)
@@ -976,6 +1070,19 @@ def solve_portfolio(
             f"{time.perf_counter() - t0:.1f} s of {budget:.1f} s"
         )
         warnings += [f"{name}: {w}" for w in result.warnings if w not in notices]
+        if result.status is Status.INFEASIBLE and done:
+            # the groups before took what it needs (say, the only dwellings its
+            # households can move to for good): plan it with the group before again
+            previous, ledger = done.pop()
+            joined = _joined(scenario, previous, group)
+            ledger.group_of_stage.update(dict.fromkeys(joined.stages, joined.index))
+            left += joined.households
+            pending.insert(0, joined)
+            warnings.append(
+                f"{name}: what it needs is taken by the groups before it; it is planned "
+                f"again together with group {previous.index + 1}"
+            )
+            continue
         group_plan = result.plan
         if group_plan is None:  # keep the groups planned so far: try the group's greedy plan
             try:
@@ -986,6 +1093,7 @@ def solve_portfolio(
                     "decomposition has none"
                 )
             warnings.append(f"{name}: the solver found no plan; the group's greedy plan is used")
+        done.append((group, ledger.copy()))
         absorb(scenario, sub, group_plan, ledger)
 
     plan = merge_plans(scenario, ledger)
@@ -1006,6 +1114,17 @@ def solve_portfolio(
             f"plan ({reference:,.2f} DKK)"
         )
     return _result(scenario, plan, warnings, info(), started, bound(objective))
+
+
+def _joined(scenario: Scenario, first: Group, second: Group) -> Group:
+    """Groups ``first`` and ``second`` as one group in the place of ``first``."""
+    order = {s.id: i for i, s in enumerate(scenario.stages)}
+    return Group(
+        index=first.index,
+        stages=tuple(sorted(first.stages + second.stages, key=order.__getitem__)),
+        households=first.households + second.households,
+        first_out=min(first.first_out, second.first_out),
+    )
 
 
 def _lower_bound(
