@@ -397,22 +397,25 @@ def two_departments(b_out_after_a_back: int) -> Scenario:
 
     day0 = date(2025, 1, 1)
     b_start = day0 + timedelta(days=257 + b_out_after_a_back + 30)
+    return a_and_b(
+        "two departments",
+        stage("B-E1", start=b_start.isoformat(), end="2026-03-01"),
+        [vacant("O1", "2025-04-11"), vacant("O2", "2025-09-08", monthly_rent=36500.0)],
+    )
+
+
+def a_and_b(
+    name: str, b_stage: dict[str, Any], places: list[dict[str, Any]], **hb: Any
+) -> Scenario:
+    """HA of stage A-E1 (tests.tiny's S1 dates) in A1, HB (``hb``) of ``b_stage`` in B1."""
     return scenario(
         {
-            "name": "two departments",
+            "name": name,
             "municipality": "Aarhus",
             "policy": {"overcapacity": 0.0},
-            "stages": [
-                stage("A-E1"),
-                stage("B-E1", start=b_start.isoformat(), end="2026-03-01"),
-            ],
-            "dwellings": [
-                home("A1", stage="A-E1"),
-                home("B1", stage="B-E1"),
-                vacant("O1", "2025-04-11"),
-                vacant("O2", "2025-09-08", monthly_rent=36500.0),
-            ],
-            "households": [household("HA", "A1"), household("HB", "B1")],
+            "stages": [stage("A-E1"), b_stage],
+            "dwellings": [home("A1", stage="A-E1"), home("B1", stage="B-E1"), *places],
+            "households": [household("HA", "A1"), household("HB", "B1", **hb)],
         }
     )
 
@@ -512,23 +515,14 @@ def for_good_or_wheelchair(*, wheelchair: bool) -> Scenario:
     until the end of 2025, and not wheelchair-accessible.
     """
     hb = {"wheelchair": True} if wheelchair else {"agreement": "permanent"}
-    return scenario(
-        {
-            "name": "one place for B",
-            "municipality": "Aarhus",
-            "policy": {"overcapacity": 0.0},
-            "stages": [
-                stage("A-E1"),
-                stage("B-E1", start="2025-08-19", end="2025-10-01"),
-            ],
-            "dwellings": [
-                home("A1", stage="A-E1"),
-                home("B1", stage="B-E1"),
-                vacant("O1", "2025-04-11", wheelchair=True),
-                vacant("O2", "2025-01-01", monthly_rent=36500.0, hand_back="2025-12-31"),
-            ],
-            "households": [household("HA", "A1"), household("HB", "B1", **hb)],
-        }
+    return a_and_b(
+        "one place for B",
+        stage("B-E1", start="2025-08-19", end="2025-10-01"),
+        [
+            vacant("O1", "2025-04-11", wheelchair=True),
+            vacant("O2", "2025-01-01", monthly_rent=36500.0, hand_back="2025-12-31"),
+        ],
+        **hb,
     )
 
 
