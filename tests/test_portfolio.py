@@ -27,10 +27,11 @@ from allocator.heuristics.portfolio import (
 )
 from allocator.plan.check import check_plan
 from allocator.plan.pricing import plan_objective
+from allocator.rules import schedule, stage_by_id
 from allocator.solving.entry import solve
 from allocator.solving.single import Solved, solve_single
 from models.plan import Mode, Result, SegmentKind, Status
-from models.scenario import Scenario
+from models.scenario import Scenario, Stage
 from tests.tiny import home, household, scenario, stage, vacant
 
 #: Three departments of 30 households each, one stage each, 60 days apart.
@@ -64,10 +65,17 @@ def _checked(scn: Scenario, result: Result) -> None:
 # -- groups ------------------------------------------------------------------------------
 
 
-def test_departments_are_the_stage_id_prefixes() -> None:
-    assert department_of("SOL-E3") == "SOL"
-    assert department_of("A-B-E1") == "A-B"
-    assert department_of("E1") == department_of("E2") == ""
+def _stage(stage_id: str, **fields: Any) -> Stage:
+    return Stage.model_validate(stage(stage_id, **fields))
+
+
+def test_departments_are_named_or_else_the_stage_id_prefixes() -> None:
+    assert department_of(_stage("E1", department="SOL")) == "SOL"
+    assert department_of(_stage("KIL-E1", department="SOL")) == "SOL"
+    # scenarios written before stages named their department
+    assert department_of(_stage("SOL-E3")) == "SOL"
+    assert department_of(_stage("A-B-E1")) == "A-B"
+    assert department_of(_stage("E1")) == department_of(_stage("E2")) == ""
 
 
 def test_groups_hold_whole_departments_in_time_order(small: Scenario) -> None:
@@ -76,7 +84,7 @@ def test_groups_hold_whole_departments_in_time_order(small: Scenario) -> None:
     stages = [s for g in groups for s in g.stages]
     assert sorted(stages) == sorted(s.id for s in small.stages)
     for g in groups:
-        assert len({department_of(s) for s in g.stages}) == 1
+        assert len({department_of(stage_by_id(small, s)) for s in g.stages}) == 1
     assert [g.first_out for g in groups] == sorted(g.first_out for g in groups)
     assert sum(g.households for g in groups) == len(small.households)
     # a large group size batches consecutive departments
@@ -97,6 +105,99 @@ def test_stages_coupled_by_wishes_stay_in_one_group(small: Scenario) -> None:
     together = plan_groups(coupled, 30)
     assert len(together) == 2
     assert any({first, last} <= set(g.stages) for g in together)
+
+
+def _schedules(scn: Scenario, sub: Scenario) -> tuple[dict[str, object], dict[str, object]]:
+    """Per household of ``sub``: (outcomes, R9 allocation, move out, return), whole and sub."""
+    whole, part = schedule(scn), schedule(sub)
+
+    def of(sched: Any, hid: str) -> object:
+        return sched.outcomes[hid], sched.won.get(hid), sched.move_out[hid], sched.returns.get(hid)
+
+    ids = [h.id for h in sub.households]
+    return {h: of(whole, h) for h in ids}, {h: of(part, h) for h in ids}
+
+
+def _fresh_ledger(scn: Scenario, groups: list[portfolio.Group]) -> Ledger:
+    return Ledger(
+        intervals=portfolio.rules.availabilities(scn),
+        group_of_stage={s: g.index for g in groups for s in g.stages},
+    )
+
+
+def test_a_groups_households_move_on_the_whole_scenarios_days(small: Scenario) -> None:
+    groups = plan_groups(small, 30)
+    ledger = _fresh_ledger(small, groups)
+    for group in groups:
+        sub = sub_scenario(small, group, ledger).scenario
+        assert len(sub.households) == group.households
+        whole, part = _schedules(small, sub)
+        assert whole == part
+        for s in group.stages:
+            assert schedule(sub).block(s, s) == schedule(small).block(s, s)
+            assert schedule(sub).offer_period(s) == schedule(small).offer_period(s)
+
+
+def one_moving_company(*, named: bool = False) -> Scenario:
+    """Departments A and B, two households each, moving out by the same day at one move a day.
+
+    Unless ``named`` (stages with ``department``), the stages share one moving company.
+    """
+    dept: dict[str, Any] = {"A": {}, "B": {}}
+    if named:
+        dept = {"A": {"department": "A"}, "B": {"department": "B"}}
+    return scenario(
+        {
+            "name": "one moving company",
+            "municipality": "Aarhus",
+            "policy": {"overcapacity": 0.0, "moves_per_day": 1},
+            "stages": [stage("A-E1", **dept["A"]), stage("B-E1", **dept["B"])],
+            "dwellings": [
+                home("A1", stage="A-E1"),
+                home("A2", stage="A-E1"),
+                home("B1", stage="B-E1"),
+                home("B2", stage="B-E1"),
+                *(vacant(f"O{k}", "2025-01-01") for k in range(1, 5)),
+            ],
+            "households": [
+                household("HA1", "A1"),
+                household("HA2", "A2"),
+                household("HB1", "B1"),
+                household("HB2", "B2"),
+            ],
+        }
+    )
+
+
+def test_departments_sharing_a_moving_company_on_the_same_days_are_one_group() -> None:
+    shared = one_moving_company()  # no stages[].department: one moving company
+    assert [g.stages for g in plan_groups(shared, 1)] == [("A-E1", "B-E1")]
+    # with a moving company each the departments move independently
+    apart = one_moving_company(named=True)
+    groups = plan_groups(apart, 1)
+    assert [g.stages for g in groups] == [("A-E1",), ("B-E1",)]
+    ledger = _fresh_ledger(apart, groups)
+    for group in groups:
+        whole, part = _schedules(apart, sub_scenario(apart, group, ledger).scenario)
+        assert whole == part
+
+
+def test_a_group_that_would_move_on_other_days_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mutation test: without the moving-company coupling B's moves would shift."""
+    shared = one_moving_company()
+    monkeypatch.setattr(portfolio, "_sharing_moving_days", lambda scn: [])
+    groups = plan_groups(shared, 1)
+    assert len(groups) == 2
+    ledger = _fresh_ledger(shared, groups)
+    with pytest.raises(portfolio.GroupMismatch, match="household HB"):
+        sub_scenario(shared, groups[1], ledger)
+    # the planner falls back to the greedy plan rather than merge such plans
+    result = solve_portfolio(shared, time_limit=30, group_size=1)
+    assert result.solver.strategy == "greedy"
+    assert any("cannot be planned on its own" in w for w in result.warnings)
+    _checked(shared, result)
 
 
 # -- the decomposed plan -------------------------------------------------------------------
@@ -189,11 +290,17 @@ def test_the_pavilion_fleet_left_to_a_later_group_is_what_earlier_groups_do_not_
     ledger.solved = 1
     sub = sub_scenario(small, groups[1], ledger)
     assert sub.scenario.pavilions[0].max_count == ptype.max_count - 3
-    # rentals over before the group's first move-out day leave the fleet whole
-    module["released"] = small.date_of(groups[1].first_out)
-    ledger.modules = [portfolio.PlaceTimeline.model_validate(module)] * 3
-    sub = sub_scenario(small, groups[1], ledger)
-    assert sub.scenario.pavilions[0].max_count == ptype.max_count
+    # the group's modules are rented from its offer period (R10, R12): rentals
+    # over by then leave the fleet whole, rentals into it do not
+    offer = portfolio.rules.schedule(small).offer_period(groups[1].stages[0])[0]
+    rented_from = max(offer, ptype.lead_days)
+    assert rented_from < groups[1].first_out
+    for released, left in [(rented_from, ptype.max_count), (rented_from + 1, ptype.max_count - 3)]:
+        module["collected_from"] = small.date_of(rented_from - 100)
+        module["released"] = small.date_of(released)
+        ledger.modules = [portfolio.PlaceTimeline.model_validate(module)] * 3
+        sub = sub_scenario(small, groups[1], ledger)
+        assert sub.scenario.pavilions[0].max_count == left
 
 
 def test_one_worker_and_a_seed_give_the_same_plan(small: Scenario) -> None:
@@ -290,22 +397,25 @@ def two_departments(b_out_after_a_back: int) -> Scenario:
 
     day0 = date(2025, 1, 1)
     b_start = day0 + timedelta(days=257 + b_out_after_a_back + 30)
+    return a_and_b(
+        "two departments",
+        stage("B-E1", start=b_start.isoformat(), end="2026-03-01"),
+        [vacant("O1", "2025-04-11"), vacant("O2", "2025-09-08", monthly_rent=36500.0)],
+    )
+
+
+def a_and_b(
+    name: str, b_stage: dict[str, Any], places: list[dict[str, Any]], **hb: Any
+) -> Scenario:
+    """HA of stage A-E1 (tests.tiny's S1 dates) in A1, HB (``hb``) of ``b_stage`` in B1."""
     return scenario(
         {
-            "name": "two departments",
+            "name": name,
             "municipality": "Aarhus",
             "policy": {"overcapacity": 0.0},
-            "stages": [
-                stage("A-E1"),
-                stage("B-E1", start=b_start.isoformat(), end="2026-03-01"),
-            ],
-            "dwellings": [
-                home("A1", stage="A-E1"),
-                home("B1", stage="B-E1"),
-                vacant("O1", "2025-04-11"),
-                vacant("O2", "2025-09-08", monthly_rent=36500.0),
-            ],
-            "households": [household("HA", "A1"), household("HB", "B1")],
+            "stages": [stage("A-E1"), b_stage],
+            "dwellings": [home("A1", stage="A-E1"), home("B1", stage="B-E1"), *places],
+            "households": [household("HA", "A1"), household("HB", "B1", **hb)],
         }
     )
 
@@ -393,3 +503,59 @@ def test_a_permanent_movers_home_is_offered_to_later_groups_only_once_vacated(
         d in homes and ledger.group_of_stage[small.stage_of(small.household(homes[d])).id] > 1
         for d in offered
     )
+
+
+def for_good_or_wheelchair(*, wheelchair: bool) -> Scenario:
+    """A's stay would take the cheap O1, which B's household needs.
+
+    A-E1 is out on day 121 and back on day 257; B-E1 moves out inside that
+    block. HB must move for good (a binding agreement) to an
+    own-organisation dwelling free for good by then, or (``wheelchair``)
+    is a wheelchair user who stays and fits only O1. O2 is dear, borrowed
+    until the end of 2025, and not wheelchair-accessible.
+    """
+    hb = {"wheelchair": True} if wheelchair else {"agreement": "permanent"}
+    return a_and_b(
+        "one place for B",
+        stage("B-E1", start="2025-08-19", end="2025-10-01"),
+        [
+            vacant("O1", "2025-04-11", wheelchair=True),
+            vacant("O2", "2025-01-01", monthly_rent=36500.0, hand_back="2025-12-31"),
+        ],
+        **hb,
+    )
+
+
+def test_a_dwelling_for_good_is_held_back_for_a_later_groups_mover() -> None:
+    scn = for_good_or_wheelchair(wheelchair=False)
+    groups = plan_groups(scn, 1)
+    # planned alone, the first group takes the cheap O1 and leaves B nothing
+    ledger = _fresh_ledger(scn, groups)
+    first = sub_scenario(scn, groups[0], ledger)
+    alone = solve(first.scenario, time_limit=30)
+    assert alone.plan is not None
+    absorb(scn, first, alone.plan, ledger)
+    second = sub_scenario(scn, groups[1], ledger).scenario
+    assert solve(second, time_limit=30).status is Status.INFEASIBLE
+    # so O1 is held back for HB from its moving day on
+    held = portfolio.reserve_for_good(scn, groups)
+    assert held == {"O1": ("B-E1", schedule(scn).move_out["HB"])}
+    result = solve_portfolio(scn, time_limit=30, group_size=1)
+    assert result.solver.strategy == "portfolio"
+    assert not any("again together" in w for w in result.warnings)
+    assert result.plan is not None
+    plans = {
+        hp.household: (hp.mode, hp.place or hp.permanent_dwelling) for hp in result.plan.households
+    }
+    assert plans == {"HA": (Mode.TEMPORARY, "O2"), "HB": (Mode.PERMANENT, "O1")}
+    _checked(scn, result)
+
+
+def test_a_group_left_without_a_place_is_planned_again_with_the_group_before() -> None:
+    scn = for_good_or_wheelchair(wheelchair=True)
+    result = solve_portfolio(scn, time_limit=30, group_size=1)
+    assert result.solver.strategy == "portfolio"
+    assert any("group 2" in w and "INFEASIBLE" in w for w in result.warnings)
+    assert any("group 2" in w and "again together with group 1" in w for w in result.warnings)
+    assert _where(result) == {"HA": "O2", "HB": "O1"}
+    _checked(scn, result)

@@ -8,47 +8,65 @@ the group plans into one plan of the whole scenario, priced by
 :func:`allocator.plan.check.check_plan`.
 
 Groups (:func:`plan_groups`)
-    A scenario has no explicit department: a department is the stages
-    whose ids share the prefix before their last ``-`` (the generator's
-    portfolio names stages ``<department>-E<k>``; stages without a ``-``
-    are one department). Stages coupled by R9 (a household wishing an
-    after-renovation dwelling of another stage) are always kept together
-    too, so R9's seniority order is decided inside one model. Departments
+    A department is the stages of one ``stages[].department``
+    (:func:`department_of`; in scenarios without it, the stages whose ids
+    share the prefix before their last ``-``, as the generator's portfolio
+    names them ``<department>-E<k>``). Stages coupled by R9 (a household
+    wishing an after-renovation dwelling of another stage) are kept
+    together, so R9's seniority order is decided inside one model, and so
+    are stages of one moving company whose moving days touch (R13: without
+    ``department`` every stage shares one). So a group's sub-scenario gives
+    each of its households the outcomes, R9 allocation and moving days, and
+    so the stays' blocks and offer periods, of the whole scenario
+    (:func:`allocator.rules.schedule`; checked for every group). Departments
     are ordered by their first move-out day and batched until a group has
     about ``group_size`` households.
 
 Sub-scenarios (:func:`sub_scenario`)
     Group g gets its stages, households, after-renovation dwellings and
     department dwellings, and every other candidate place minus what the
-    groups solved before it use: an availability interval
-    (:func:`allocator.rules.availabilities`) used by an earlier group is
-    cut into the free stretches around those uses, ``turnaround_days``
-    clear of them (R2), each offered as a copy ``<id>~<k>`` with its own
-    ``vacant_from`` and ``hand_back``. Department dwellings of a group
-    solved later are offered only before their own stage's works (that
-    group then sees the dwelling vacant from a turnaround after the last
-    use); the homes of permanent movers only once their group has decided
-    that they move for good. The pavilion fleet: a later group's
+    groups solved before it use: a stay its block (from its stage's first
+    move-out day to the end of its return period), a spare its stage's
+    offer period, a permanent letting the rest of the interval. An
+    availability interval (:func:`allocator.rules.availabilities`) used by
+    an earlier group is cut into the free stretches around those uses,
+    ``turnaround_days`` clear of them (R2; none needed after a spare),
+    each offered as a copy ``<id>~<k>`` with its own ``vacant_from`` and
+    ``hand_back``. Department dwellings of a group solved later are
+    offered only before their own stage's works (that group then sees the
+    dwelling vacant once the last use is over); the homes of permanent
+    movers only once their group has decided that they move for good.
+    Dwellings held for a later group's household that must move for good
+    (:func:`reserve_for_good`) are offered to earlier groups only until a
+    turnaround before its moving day. The pavilion fleet: a later group's
     ``max_count`` of a type is lowered by the most modules the earlier
-    groups rent at one time from the group's first move-out day on
-    (modules of the group are rented from then), so the fleet limit holds
-    at every moment (R12).
+    groups rent at one time from the day the group's modules can be rented
+    on (the first of its offer periods, not before the lead time), so the
+    fleet limit holds at every moment (R12).
 
 Merge (:func:`merge_plans`)
-    Copies are mapped back to their dwellings. The uses (stays, spares,
-    permanent lettings) of all groups in one availability interval of a
-    dwelling become one timeline from the interval's start, and every gap
+    Copies are mapped back to their dwellings. The uses of all groups in
+    one availability interval of a dwelling become one timeline from the
+    interval's start, written with the pieces every planner uses
+    (:mod:`allocator.plan.timeline`): a stay's block (held empty until the
+    household moves in, occupied, held empty to the end of the return
+    period), a spare over its offer period, a permanent letting; every gap
     between uses is derived again: held empty, or let time-limited where
     that is cheaper (:func:`allocator.plan.timeline.gap_segments`,
     :func:`allocator.rules.lease_span`), as the model prices gaps. Pavilion
-    modules are renumbered per type across the groups.
+    modules are renumbered per type across the groups; their costs are
+    shared between stages by the pricing.
 
 The plan is a feasible plan, never a proven optimum: the result has status
-``FEASIBLE`` and no bound or gap. A group the solver finds no plan for in
-its time gets the greedy plan of its sub-scenario (the groups before it
-keep their plans); if that fails too, or the merged plan fails the checker
-or costs more than the greedy planner's plan of the whole scenario, that
-greedy plan is returned instead (with a warning).
+``FEASIBLE``, with the Lagrangian lower bound of the whole scenario and the
+gap if there was time for it. A group proven infeasible after the groups
+before it (they took what it needs) is planned again together with the
+group before it. A group the solver finds no plan for in its time gets the
+greedy plan of its sub-scenario (the groups before it keep their plans);
+if that fails too, or a group cannot be planned on its own
+(:class:`GroupMismatch`), or the merged plan fails the checker or costs
+more than the greedy planner's plan of the whole scenario, that greedy
+plan is returned instead (with a warning).
 """
 
 from __future__ import annotations
@@ -66,7 +84,7 @@ from allocator.cpsat.instance import ModelTooLarge
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan
 from allocator.plan.check import check_plan
 from allocator.plan.pricing import build_plan, plan_objective
-from allocator.plan.timeline import gap_segments
+from allocator.plan.timeline import gap_segments, spare_segment, stay_segments
 from allocator.solving import single
 from allocator.solving.fallback import greedy_fallback
 from allocator.solving.result import make_result, solver_info
@@ -74,6 +92,7 @@ from allocator.solving.settings import Settings
 from models.plan import (
     HouseholdPlan,
     Mode,
+    NeedGroup,
     PlaceTimeline,
     Plan,
     Result,
@@ -82,15 +101,17 @@ from models.plan import (
     SolverInfo,
     Status,
 )
-from models.scenario import Dwelling, PavilionType, Scenario, Stage
+from models.scenario import Dwelling, Household, PavilionType, Scenario, Stage
 
 #: Households per group by default. A portfolio group sees far more
 #: candidate places than a single department of its size (the organisation's
-#: vacancies over years), so its model is larger than L's. Measured on P
-#: (first group): 500 households (8 stages) build and solve to 0.1 % in
-#: about 35 s; 1,000 households (16 stages, 226,000 nodes) found no plan in
-#: 84 s, its LP alone not done in half that.
-DEFAULT_GROUP_SIZE = 500
+#: vacancies over years), so its model is larger than L's, and it grows with
+#: households times stages. Measured on P (first group, 2 workers), with
+#: stays reserving their places for their stage's whole moving period: 288
+#: households (one department, 4 stages, 70,000 nodes) solve to 0.1 % in
+#: 7 s; 555 households (8 stages, 277,000 nodes) need 29 s for the LP alone
+#: and 98 s in all, so in a 600 s run most groups of 500 found no plan.
+DEFAULT_GROUP_SIZE = 250
 
 #: Candidate places (other than the group's own department dwellings) per
 #: household of a group that go into its model, the cheapest of each kind;
@@ -143,9 +164,15 @@ class Group:
     first_out: int
 
 
-def department_of(stage_id: str) -> str:
-    """The department of a stage: its id up to the last ``-`` (``""`` if none)."""
-    head, sep, _ = stage_id.rpartition("-")
+def department_of(stage: Stage) -> str:
+    """The department of a stage: its ``department``, else its id up to the last ``-``.
+
+    Scenarios written before stages named their department have the
+    generator's ids ``<department>-E<k>``; an id without a ``-`` gives ``""``.
+    """
+    if stage.department is not None:
+        return stage.department
+    head, sep, _ = stage.id.rpartition("-")
     return head if sep else ""
 
 
@@ -153,9 +180,10 @@ def plan_groups(scenario: Scenario, group_size: int = DEFAULT_GROUP_SIZE) -> lis
     """Batch the scenario's departments into groups of about ``group_size`` households.
 
     Departments (:func:`department_of`, joined where R9 wishes couple their
-    stages) are never split. They are taken in order of their first
-    move-out day, and a group is closed when adding the next department
-    would take it further from ``group_size`` than it is.
+    stages or a shared moving company their moving days) are never split.
+    They are taken in order of their first move-out day, and a group is
+    closed when adding the next department would take it further from
+    ``group_size`` than it is.
 
     Returns
     -------
@@ -178,13 +206,15 @@ def plan_groups(scenario: Scenario, group_size: int = DEFAULT_GROUP_SIZE) -> lis
 
     first_of: dict[str, str] = {}
     for s in scenario.stages:
-        join(s.id, first_of.setdefault(department_of(s.id), s.id))
+        join(s.id, first_of.setdefault(department_of(s), s.id))
     members: dict[str, int] = defaultdict(int)
     for h in scenario.households:
         stage = scenario.stage_of(h).id
         members[stage] += 1
         for wish in h.wishes:  # R9 couples the stages of a wish list
             join(stage, scenario.after_dwelling(wish).stage)
+    for a, b in _sharing_moving_days(scenario):
+        join(a, b)
 
     departments: dict[str, list[Stage]] = defaultdict(list)
     for s in scenario.stages:
@@ -218,6 +248,34 @@ def plan_groups(scenario: Scenario, group_size: int = DEFAULT_GROUP_SIZE) -> lis
     return groups
 
 
+def _sharing_moving_days(scenario: Scenario) -> Iterable[tuple[str, str]]:
+    """Pairs of stages whose moving days depend on each other (R13).
+
+    Stages of one moving company (:func:`allocator.rules.department`) share
+    its ``moves_per_day``. A stage's moves out look at the days from its
+    first move-out day to its deadline, its returns at the days from its
+    ready day to its last return: where two stages' days overlap, one may
+    push the other's moves, so they are planned in one group. Only
+    scenarios without ``stages[].department`` (one moving company, the
+    departments told apart by stage id) have such pairs across departments.
+    """
+    sched = rules.schedule(scenario)
+    spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for s in scenario.stages:
+        company = spans[rules.department(s)]
+        company.append((sched.first_out[s.id], rules.move_out_day(scenario, s), s.id))
+        company.append((rules.back_day(scenario, s), sched.returns_end[s.id], s.id))
+    for days in spans.values():
+        days.sort()
+        reach, owner = -1, ""
+        for a, b, stage in days:  # closed intervals [a, b] of days looked at
+            if owner and a <= reach:
+                yield owner, stage
+            else:
+                owner = stage
+            reach = max(reach, b)
+
+
 # -- what the solved groups use ---------------------------------------------------------
 
 #: An availability interval: (dwelling id, start day).
@@ -226,23 +284,50 @@ _Key = tuple[str, int]
 
 @dataclass(frozen=True)
 class _Use:
-    """A use of a dwelling by a solved group, in days."""
+    """A use of a dwelling by a solved group, in days.
+
+    A stay reserves the dwelling for its block [start, end)
+    (:meth:`allocator.rules.Schedule.block`), its household living there over
+    ``moves`` (move-in, move-out); a spare is held over its stage's offer
+    period [start, end) for ``need`` (R10); a permanent letting is the mark
+    start == end.
+    """
 
     kind: SegmentKind
     start: int
     end: int
     stage: str | None
-    household: str | None
+    household: str | None = None
+    moves: tuple[int, int] | None = None
+    need: NeedGroup | None = None
 
-    def segment(self, scenario: Scenario) -> Segment:
+    def free_from(self, turnaround: int) -> int:
+        """The first day the next use may start: a turnaround after an occupant (R2).
+
+        Nobody lived in a spare, so the next use may start when it ends.
+        """
+        return self.end + (turnaround if self.kind is SegmentKind.OCCUPIED else 0)
+
+    def segments(self, scenario: Scenario) -> list[Segment]:
+        """The use's segments, as every planner writes them (:mod:`allocator.plan.timeline`)."""
+        if self.kind is SegmentKind.OCCUPIED:
+            assert self.household is not None and self.moves is not None
+            return stay_segments(
+                scenario, self.start, self.end, self.household, self.stage, *self.moves
+            )
+        if self.kind is SegmentKind.SPARE:
+            assert self.need is not None
+            return [spare_segment(scenario, self.start, self.end, self.stage, self.need)]
         date = scenario.date_of
-        return Segment(
-            kind=self.kind,
-            start=date(self.start),
-            end=date(self.end),
-            household=self.household,
-            stage=self.stage,
-        )
+        return [
+            Segment(
+                kind=self.kind,
+                start=date(self.start),
+                end=date(self.end),
+                household=self.household,
+                stage=self.stage,
+            )
+        ]
 
 
 @dataclass
@@ -263,6 +348,9 @@ class Ledger:
         The group of each stage.
     solved
         Groups solved so far.
+    reserved
+        Dwelling id -> (stage, day): held for a household of that stage that
+        must move for good on that day (:func:`reserve_for_good`).
 
     """
 
@@ -272,6 +360,7 @@ class Ledger:
     households: list[HouseholdPlan] = field(default_factory=list)
     modules: list[PlaceTimeline] = field(default_factory=list)
     solved: int = 0
+    reserved: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def mode(self, household: str) -> Mode | None:
         """The mode a solved group gave ``household``, if any."""
@@ -285,6 +374,20 @@ class Ledger:
         for hp in plans:
             self.households.append(hp)
             self._modes[hp.household] = hp.mode
+
+    def copy(self) -> Ledger:
+        """A copy to go back to: its containers are its own (their items never change)."""
+        made = Ledger(
+            intervals=self.intervals,
+            group_of_stage=dict(self.group_of_stage),
+            uses={key: list(uses) for key, uses in self.uses.items()},
+            households=list(self.households),
+            modules=list(self.modules),
+            solved=self.solved,
+            reserved=self.reserved,
+        )
+        made._modes = dict(self._modes)
+        return made
 
 
 @dataclass(frozen=True)
@@ -304,8 +407,9 @@ class _Stretch:
 def _free_stretches(start: int, end: int, uses: Sequence[_Use], clear: int) -> list[_Stretch]:
     """The stretches of [start, end) a new use may take without touching ``uses``.
 
-    A new use must end ``clear`` days before a planned use starts and start
-    ``clear`` days after one ends (R2; after a spare too, as in the model);
+    A new use must end ``clear`` days before a planned use starts (whatever
+    the new use is: a turnaround if it is a stay) and start ``clear`` days
+    after a stay's block ends, or when a spare's offer period ends (R2);
     nothing follows a permanent letting.
     """
     out = []
@@ -315,11 +419,67 @@ def _free_stretches(start: int, end: int, uses: Sequence[_Use], clear: int) -> l
             out.append(_Stretch(cursor, use.start - clear, (gap_start, use.start, occupant)))
         if use.kind is SegmentKind.PERMANENT:
             return out
-        cursor = max(cursor, use.end + clear)
+        cursor = max(cursor, use.free_from(clear))
         gap_start, occupant = use.end, use.kind is SegmentKind.OCCUPIED
     if cursor < end:
         out.append(_Stretch(cursor, end, None))
     return out
+
+
+def reserve_for_good(scenario: Scenario, groups: Sequence[Group]) -> dict[str, tuple[str, int]]:
+    """Dwellings held back from earlier groups for households that must move for good.
+
+    A household whose only outcome is a permanent move (a binding
+    ``permanent`` agreement, or a home merged away and no dwelling won, R8)
+    needs an own-organisation dwelling that fits it and is free for good
+    by its moving day. Groups planned before its own would take such
+    dwellings for stays that run past that day, and leave it none. So for
+    each such household of a later group, in order of moving day, the
+    fitting dwelling free for good by then that fell vacant last (the
+    cheapest to let for good) is held back: groups before the household's
+    may use it only until a turnaround before that day.
+
+    Returns
+    -------
+    dict[str, tuple[str, int]]
+        Dwelling id -> (the household's stage, its moving day).
+
+    """
+    sched = rules.schedule(scenario)
+    group_of = {s: g.index for g in groups for s in g.stages}
+    dwellings = {d.id: d for d in scenario.dwellings}
+    free_for_good = sorted(
+        (
+            a
+            for a in rules.availabilities(scenario)
+            if a.end == rules.FOREVER and a.vacated_by is None
+        ),
+        key=lambda a: (-a.start, a.dwelling),
+    )
+    fits: dict[tuple[object, object], bool] = {}  # (need key, place key) -> fits for good
+    reserved: dict[str, tuple[str, int]] = {}
+    forced = [
+        h
+        for h in scenario.households
+        if sched.outcomes[h.id] == (rules.Outcome.PERMANENT,)
+        and group_of[scenario.stage_of(h).id] > 0
+    ]
+    for h in sorted(forced, key=lambda h: (sched.move_out[h.id], h.id)):
+        stage, day = scenario.stage_of(h).id, sched.move_out[h.id]
+        need = rules.need_key(scenario, h)
+        for a in free_for_good:
+            d = dwellings[a.dwelling]
+            if a.start > day or d.id in reserved:
+                continue
+            if d.stage is not None and group_of[d.stage] > group_of[stage]:
+                continue  # offered to the household's group only before its works
+            key = (need, rules.place_key(d))
+            if key not in fits:
+                fits[key] = rules.place_fits(scenario, h, d, permanent=True)
+            if fits[key]:
+                reserved[d.id] = (stage, day)
+                break
+    return reserved
 
 
 # -- sub-scenarios ---------------------------------------------------------------------
@@ -375,21 +535,21 @@ def _kind(d: Dwelling) -> tuple[object, ...]:
 
 
 def _entry_cost(
-    scenario: Scenario, copy: Dwelling, stretch: _Stretch, windows: Sequence[tuple[int, int]]
+    scenario: Scenario, copy: Dwelling, stretch: _Stretch, blocks: Iterable[tuple[int, int]]
 ) -> float:
     """A quick estimate (øre) of housing one stay of a group in a free stretch.
 
-    The cheapest over the group's stages whose stay window [out, back) the
+    The cheapest over the group's stays' blocks [start, end) that the
     stretch covers: the gap from its start (held empty, or let
     time-limited if that fits and is cheaper, as the model prices it) plus
-    the stay's rent. Infinite if it covers none.
+    the block's rent. Infinite if it covers none.
     """
     daily = rules.daily_ore(copy.monthly_rent)
     deposit = rules.ore(scenario.costs.time_limited_deposit)
     turn = scenario.policy.turnaround_days
     leasable = rules.first_use_after_lease(scenario, stretch.start, after_occupant=False)
     best = math.inf
-    for out, back in windows:
+    for out, back in blocks:
         if stretch.start <= out and back <= stretch.end:
             entry = daily * (out - stretch.start)
             if leasable <= out:
@@ -408,15 +568,31 @@ def sub_scenario(
     """The scenario group ``group`` is solved on, given what earlier groups use.
 
     See the module docstring for what it holds. Copies are left out where
-    they cannot host a stay of the group (they end before its first
-    move-out day or start after its last).
+    they cannot host a use of the group (they end before the first of its
+    stages' offer periods starts or start after its last move-out day).
+
+    Raises
+    ------
+    GroupMismatch
+        If the sub-scenario would move a household of the group on another
+        day, or give it other outcomes, than the whole scenario does (a bug:
+        :func:`plan_groups` keeps together what the schedule couples).
+
     """
     mine = set(group.stages)
     stages = [s for s in scenario.stages if s.id in mine]
-    outs = [rules.move_out_day(scenario, s) for s in stages]
-    first, last = min(outs), max(outs)
+    sched = rules.schedule(scenario)
+    # uses start from the offer periods (spares) to the last move-out day
+    first = min(sched.offer_period(s.id)[0] for s in stages)
+    last = max(sched.last_out[s.id] for s in stages)
     clear = max(1, scenario.policy.turnaround_days)
     stage_of = {s.id: s for s in scenario.stages}
+    households = [h for h in scenario.households if scenario.stage_of(h).id in mine]
+    blocks = {
+        sched.block(scenario.stage_of(h).id, sched.return_stage(scenario, h))
+        for h in households
+        if h.id in sched.returns
+    }
     taken_ids = {d.id for d in scenario.dwellings}
 
     by_dwelling: dict[str, list[rules.Availability]] = defaultdict(list)
@@ -426,7 +602,6 @@ def sub_scenario(
     dwellings: list[Dwelling] = []
     copies: dict[str, _Key] = {}
     offered: dict[tuple[object, ...], list[tuple[float, Dwelling]]] = defaultdict(list)
-    windows = [(rules.move_out_day(scenario, s), rules.back_day(scenario, s)) for s in stages]
     for d in scenario.dwellings:
         if d.stage in mine:
             dwellings.append(_own(scenario, d, by_dwelling[d.id], ledger, clear))
@@ -441,7 +616,13 @@ def sub_scenario(
                 if a.end > rules.move_out_day(scenario, stage_of[d.stage]):
                     continue
             uses = ledger.uses.get((d.id, a.start), [])
-            for st in _free_stretches(a.start, a.end, uses, clear):
+            end, held_here = a.end, False
+            held = ledger.reserved.get(d.id)
+            if held is not None and a.end == rules.FOREVER and a.vacated_by is None:
+                held_here = held[0] in mine  # its group sees it, whatever the pruning
+                if not held_here and ledger.group_of_stage[held[0]] >= ledger.solved:
+                    end = held[1] - clear  # held for a later group's permanent mover
+            for st in _free_stretches(a.start, end, uses, clear):
                 if st.start > last or st.end <= first:
                     continue
                 k += 1
@@ -458,7 +639,10 @@ def sub_scenario(
                     # extra rent (the merge derives the gaps around it again,
                     # each at most as dear), so the group sees it rent-free.
                     copy = copy.model_copy(update={"monthly_rent": 0.0})
-                offered[_kind(copy)].append((_entry_cost(scenario, copy, st, windows), copy))
+                if held_here:
+                    dwellings.append(copy)
+                else:
+                    offered[_kind(copy)].append((_entry_cost(scenario, copy, st, blocks), copy))
     # A portfolio's organisation has vacancies over years; every one would be
     # a unit of every group's model (P: up to 8,700 for 870 households). Each
     # group gets the cheapest of each kind by a quick estimate of what using
@@ -484,10 +668,10 @@ def sub_scenario(
         rentals[m.pavilion_type].append((scenario.day(m.collected_from), scenario.day(m.released)))
     pavilions: list[PavilionType] = []
     for p in scenario.pavilions:
-        busy = _peak_from(rentals.get(p.id, []), first)
+        # the group's modules are rented from its first offer period, not before their lead time
+        busy = _peak_from(rentals.get(p.id, []), max(first, p.lead_days))
         pavilions.append(p.model_copy(update={"max_count": max(0, p.max_count - busy)}))
 
-    households = [h for h in scenario.households if scenario.stage_of(h).id in mine]
     sub = Scenario(
         name=f"{scenario.name} [group {group.index + 1}]",
         municipality=scenario.municipality,
@@ -500,7 +684,40 @@ def sub_scenario(
         after_dwellings=[a for a in scenario.after_dwellings if a.stage in mine],
         pavilions=pavilions,
     )
+    _check_schedule(scenario, sub, households)
     return SubScenario(sub, copies, {p.id: p.id for p in pavilions})
+
+
+class GroupMismatch(ValueError):
+    """A group's sub-scenario schedules its households otherwise than the whole scenario."""
+
+
+def _check_schedule(scenario: Scenario, sub: Scenario, households: Sequence[Household]) -> None:
+    """Check that ``sub`` gives ``households`` the whole scenario's outcomes and moving days.
+
+    Outcomes, R9 allocation, moving days and so the stays' blocks and offer
+    periods (:func:`allocator.rules.schedule`) must be the same, or the
+    group's plan would not fit the whole scenario.
+
+    Raises
+    ------
+    GroupMismatch
+        Naming the first household that differs.
+
+    """
+    whole, part = rules.schedule(scenario), rules.schedule(sub)
+    for h in households:
+        a = (whole.outcomes[h.id], whole.won.get(h.id), whole.move_out[h.id])
+        b = (part.outcomes[h.id], part.won.get(h.id), part.move_out[h.id])
+        ends = whole.returns.get(h.id), part.returns.get(h.id)
+        if a != b or ends[0] != ends[1]:
+            raise GroupMismatch(
+                f"household {h.id}: {sub.name} schedules it {b} returning {ends[1]}, "
+                f"the whole scenario {a} returning {ends[0]}"
+            )
+    for s in sub.stages:
+        if whole.returns_end[s.id] != part.returns_end[s.id]:
+            raise GroupMismatch(f"stage {s.id}: another return period in {sub.name}")
 
 
 def _own(
@@ -513,13 +730,14 @@ def _own(
     """A department dwelling of the group, vacant only after what earlier groups use.
 
     Earlier groups may have used it before its own stage's works; the group
-    then sees it vacant from ``clear`` days after the last of those uses.
+    then sees it vacant once the last of those uses is over (``clear`` days
+    after a stay's block).
     """
     used = [u for a in intervals for u in ledger.uses.get((d.id, a.start), [])]
     if not used or d.vacant_from is None or d.stage is None:
         return d
-    stage = next(s for s in scenario.stages if s.id == d.stage)
-    start = min(max(u.end for u in used) + clear, rules.back_day(scenario, stage))
+    stage = rules.stage_by_id(scenario, d.stage)
+    start = min(max(u.free_from(clear) for u in used), rules.back_day(scenario, stage))
     return d.model_copy(update={"vacant_from": scenario.date_of(start)})
 
 
@@ -555,17 +773,7 @@ def absorb(scenario: Scenario, sub: SubScenario, plan: Plan, ledger: Ledger) -> 
             interval = next(a for a in by_dwelling[t.place] if a.start <= lo and hi <= a.end)
             key = (t.place, interval.start)
         uses = ledger.uses.setdefault(key, [])
-        for seg in t.segments:
-            if seg.kind in _USES:
-                uses.append(
-                    _Use(
-                        seg.kind,
-                        scenario.day(seg.start),
-                        scenario.day(seg.end),
-                        seg.stage,
-                        seg.household,
-                    )
-                )
+        uses += [_use_of(scenario, seg) for seg in t.segments if seg.kind in _USES]
         uses.sort(key=lambda u: (u.start, u.end))
     plans = []
     for hp in plan.households:
@@ -577,6 +785,23 @@ def absorb(scenario: Scenario, sub: SubScenario, plan: Plan, ledger: Ledger) -> 
         plans.append(hp.model_copy(update=update) if update else hp)
     ledger.record(plans)
     ledger.solved += 1
+
+
+def _use_of(scenario: Scenario, seg: Segment) -> _Use:
+    """The use a group plan's segment (occupied, spare or permanent) stands for.
+
+    A stay reserves its place for its block in the whole scenario, which is
+    the group's (:func:`_check_schedule`).
+    """
+    day = scenario.day
+    if seg.kind is SegmentKind.OCCUPIED:
+        assert seg.household is not None and seg.stage is not None
+        sched = rules.schedule(scenario)
+        household = scenario.household(seg.household)
+        start, end = sched.block(seg.stage, sched.return_stage(scenario, household))
+        moves = day(seg.start), day(seg.end)
+        return _Use(seg.kind, start, end, seg.stage, seg.household, moves=moves)
+    return _Use(seg.kind, day(seg.start), day(seg.end), seg.stage, seg.household, need=seg.need)
 
 
 def _original(sub: SubScenario, place: str) -> str:
@@ -610,7 +835,7 @@ def dwelling_timeline(
 
     Every gap before a use is held empty or let time-limited, whichever is
     cheaper (:func:`gap_segments`); the place is released at the end of the
-    last use.
+    last use (a stay's: the end of its block).
     """
     daily = rules.daily_ore(dwelling.monthly_rent)
     segments: list[Segment] = []
@@ -621,7 +846,7 @@ def dwelling_timeline(
             segments += gap_segments(
                 scenario, t, use.start, use.stage, leased=leased, after_occupant=after_occupant
             )
-        segments.append(use.segment(scenario))
+        segments += use.segments(scenario)
         t, after_occupant = use.end, use.kind is SegmentKind.OCCUPIED
     return PlaceTimeline(
         place=dwelling.id,
@@ -796,13 +1021,20 @@ def solve_portfolio(
     ledger = Ledger(
         intervals=rules.availabilities(scenario),
         group_of_stage={s: g.index for g in groups for s in g.stages},
+        reserved=reserve_for_good(scenario, groups),
     )
     left = sum(g.households for g in groups)
     # the groups' LP duals price their own stages' rows: a start for the bound
     duals = lagrange.PortableMultipliers()
-    for group in groups:
+    pending = list(groups)
+    done: list[tuple[Group, Ledger]] = []  # each group planned, with the ledger before it
+    while pending:
+        group = pending.pop(0)
         t0 = time.perf_counter()
-        sub = sub_scenario(scenario, group, ledger)
+        try:
+            sub = sub_scenario(scenario, group, ledger)
+        except GroupMismatch as exc:  # a bug: say so, and fall back rather than mis-plan
+            return fallback(f"group {group.index + 1} cannot be planned on its own: {exc}")
         remaining = (deadline - time.perf_counter()) * (1 - MERGE_SHARE)
         budget = max(1.0, remaining * max(1, group.households) / max(1, left))
         left -= group.households
@@ -838,6 +1070,19 @@ def solve_portfolio(
             f"{time.perf_counter() - t0:.1f} s of {budget:.1f} s"
         )
         warnings += [f"{name}: {w}" for w in result.warnings if w not in notices]
+        if result.status is Status.INFEASIBLE and done:
+            # the groups before took what it needs (say, the only dwellings its
+            # households can move to for good): plan it with the group before again
+            previous, ledger = done.pop()
+            joined = _joined(scenario, previous, group)
+            ledger.group_of_stage.update(dict.fromkeys(joined.stages, joined.index))
+            left += joined.households
+            pending.insert(0, joined)
+            warnings.append(
+                f"{name}: what it needs is taken by the groups before it; it is planned "
+                f"again together with group {previous.index + 1}"
+            )
+            continue
         group_plan = result.plan
         if group_plan is None:  # keep the groups planned so far: try the group's greedy plan
             try:
@@ -848,6 +1093,7 @@ def solve_portfolio(
                     "decomposition has none"
                 )
             warnings.append(f"{name}: the solver found no plan; the group's greedy plan is used")
+        done.append((group, ledger.copy()))
         absorb(scenario, sub, group_plan, ledger)
 
     plan = merge_plans(scenario, ledger)
@@ -868,6 +1114,17 @@ def solve_portfolio(
             f"plan ({reference:,.2f} DKK)"
         )
     return _result(scenario, plan, warnings, info(), started, bound(objective))
+
+
+def _joined(scenario: Scenario, first: Group, second: Group) -> Group:
+    """Groups ``first`` and ``second`` as one group in the place of ``first``."""
+    order = {s.id: i for i, s in enumerate(scenario.stages)}
+    return Group(
+        index=first.index,
+        stages=tuple(sorted(first.stages + second.stages, key=order.__getitem__)),
+        households=first.households + second.households,
+        first_out=min(first.first_out, second.first_out),
+    )
 
 
 def _lower_bound(
