@@ -529,11 +529,6 @@ def _peak_from(periods: Iterable[tuple[int, int]], day: int) -> int:
     return peak
 
 
-def _kind(d: Dwelling) -> tuple[object, ...]:
-    """What the rules read of a dwelling (as the model's dwelling types)."""
-    return (d.rooms, d.wheelchair, d.step_free, d.floor, d.source, d.municipality)
-
-
 def _entry_cost(
     scenario: Scenario, copy: Dwelling, stretch: _Stretch, blocks: Iterable[tuple[int, int]]
 ) -> float:
@@ -545,15 +540,13 @@ def _entry_cost(
     the block's rent. Infinite if it covers none.
     """
     daily = rules.daily_ore(copy.monthly_rent)
-    deposit = rules.ore(scenario.costs.time_limited_deposit)
-    turn = scenario.policy.turnaround_days
     leasable = rules.first_use_after_lease(scenario, stretch.start, after_occupant=False)
     best = math.inf
     for out, back in blocks:
         if stretch.start <= out and back <= stretch.end:
             entry = daily * (out - stretch.start)
             if leasable <= out:
-                entry = min(entry, deposit + daily * turn)
+                entry = min(entry, rules.lease_ore(scenario, daily, after_occupant=False))
             best = min(best, entry + daily * (back - out))
     return best
 
@@ -642,7 +635,9 @@ def sub_scenario(
                 if held_here:
                     dwellings.append(copy)
                 else:
-                    offered[_kind(copy)].append((_entry_cost(scenario, copy, st, blocks), copy))
+                    offered[rules.place_key(copy)].append(
+                        (_entry_cost(scenario, copy, st, blocks), copy)
+                    )
     # A portfolio's organisation has vacancies over years; every one would be
     # a unit of every group's model (P: up to 8,700 for 870 households). Each
     # group gets the cheapest of each kind by a quick estimate of what using
@@ -824,8 +819,7 @@ def _lease_pays(scenario: Scenario, daily: int, start: int, end: int, after_occu
     if span is None:
         return False
     held = (span[0] - start) + (end - span[1])
-    deposit = rules.ore(scenario.costs.time_limited_deposit)
-    return deposit + daily * held < daily * (end - start)
+    return rules.deposit_ore(scenario) + daily * held < daily * (end - start)
 
 
 def dwelling_timeline(
