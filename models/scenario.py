@@ -49,6 +49,13 @@ class TieBreak(StrEnum):
     HOUSEHOLD_ID = "household_id"  # plain id order
 
 
+class StayRent(StrEnum):
+    """What a temporary household pays for its own dwelling during its stay (R14)."""
+
+    OWN_RENT = "own_rent"  # its own rent, less the share ``costs.rent_reduction``
+    LOWER_OF_TWO = "lower_of_two"  # the lower of its own rent and the rehousing place's
+
+
 class PermanentAgreement(StrEnum):
     """How binding a ``permanent`` agreement is (R8)."""
 
@@ -324,6 +331,14 @@ class Policy(_Strict):
         ),
     )
     permanent_agreement: PermanentAgreement = PermanentAgreement.BINDING
+    stay_rent: StayRent = Field(
+        default=StayRent.OWN_RENT,
+        description=(
+            "R14: during a stay the tenant pays its own rent less costs.rent_reduction "
+            "(own_rent), or the lower of its own rent and the rehousing place's "
+            "(lower_of_two; the organisation pays the difference)."
+        ),
+    )
     moves_per_day: PosInt = Field(
         default=8,
         description="Moves a department's moving company carries out on one working day (R13).",
@@ -339,6 +354,20 @@ class Policy(_Strict):
         default_factory=list,
         description="Days without moves or letters besides weekends and public holidays.",
     )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with pydantic models turned into dicts, so that they are validated again.
+
+    A model instance passed to ``model_validate`` is taken as it is, even if
+    it was built by an unvalidated ``model_copy`` (a policy with a plain
+    string where an enum belongs, say).
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(warnings=False)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 class Scenario(_Strict):
@@ -412,7 +441,7 @@ class Scenario(_Strict):
         look-ups; what-if studies copy scenarios, so this one does not.
         """
         data = self.model_dump()
-        data.update(update or {})
+        data.update({key: _plain(value) for key, value in (update or {}).items()})
         return type(self).model_validate(data)
 
     def model_post_init(self, context: object, /) -> None:

@@ -36,7 +36,7 @@ from allocator.cpsat.instance import build_instance
 from allocator.cpsat.model import RehousingModel
 from allocator.generate import SizeSpec, generate
 from allocator.plan.check import check_plan
-from models.plan import Mode, Result, SegmentKind, Status
+from models.plan import CostCategory, Mode, Result, SegmentKind, Status
 from models.scenario import Scenario, Source
 from tests.tiny import (
     BACK_S1,
@@ -372,6 +372,36 @@ def tiny_case() -> Optimum:
     return Optimum(scn, 17_676_000, decisions)
 
 
+def lower_of_two_rents() -> Optimum:
+    """R14 as "the lower of the two rents": H1 (own rent 24,000 a day) pays O1's 12,000.
+
+    The organisation pays the difference; a dearer place costs it the place's
+    rent instead (rent loss + compensation = the higher of the two rents).
+    consultant + 2 moves                             2,240,000
+    O1 occupied [121, 257)          136 * 12,000    1,632,000
+    H1 let off (24,000 - 12,000) * 136              1,632,000
+    total                                           5,504,000
+    (O2 at 30,000 a day: 136 * 30,000 = 4,080,000 > 3,264,000)
+    """
+    scn = case(
+        [
+            home("A1", monthly_rent=7300.0),
+            vacant("O1", day_date(OUT_S1)),
+            vacant("O2", day_date(OUT_S1), monthly_rent=30_000 * 365 / 1200),
+        ],
+        [household("H1", "A1")],
+        policy={"stay_rent": "lower_of_two"},
+    )
+
+    def decisions(scn: Scenario, result: Result) -> None:
+        assert _place(result, "H1") == "O1"
+        assert result.plan is not None
+        total = result.plan.costs[-1].by_category
+        assert round(total[CostCategory.RENT_REDUCTION] * 100) == 1_632_000
+
+    return Optimum(scn, 5_504_000, decisions)
+
+
 CASES = [
     tiny_case,
     time_limited_lease,
@@ -383,6 +413,7 @@ CASES = [
     vacated_home_reused,
     soft_wishes,
     undecided_household,
+    lower_of_two_rents,
 ]
 
 

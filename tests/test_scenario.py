@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from allocator.rules import notice_warnings
-from models.scenario import Scenario
+from models.scenario import Scenario, StayRent
 from tests.tiny import tiny
 
 
@@ -83,3 +83,12 @@ def test_copies_look_up_their_own_items(clone: Callable[[Scenario], Scenario]) -
         assert other.household(h.id) is h
         assert other.dwelling(h.dwelling) in other.dwellings
         assert any(other.stage_of(h) is s for s in other.stages)
+
+
+def test_model_copy_validates_nested_models_again() -> None:
+    # a policy copied without validation carries a plain string where an enum
+    # belongs; the scenario's copy validates it again, so the rules see the enum
+    base = tiny()
+    loose = base.policy.model_copy(update={"stay_rent": "lower_of_two"})
+    variant = base.model_copy(update={"policy": loose})
+    assert variant.policy.stay_rent is StayRent.LOWER_OF_TWO

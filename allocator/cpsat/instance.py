@@ -38,7 +38,7 @@ from enum import Enum
 
 from allocator import rules
 from models.plan import NeedGroup
-from models.scenario import Dwelling, Household, PavilionType, Scenario, Source
+from models.scenario import Dwelling, Household, PavilionType, Scenario, Source, StayRent
 
 #: Most chains enumerated per pavilion type; longer chains are dropped first.
 MAX_CHAINS = 4000
@@ -101,6 +101,10 @@ class Signature:
     excluded: frozenset[Source]
     preferred: frozenset[Source]
     rooms_min: int | None
+    # with policy.stay_rent = lower_of_two what a stay costs depends on the
+    # household's own rent and days away: they are part of its class then
+    own_daily: int | None = None
+    stay_days: int | None = None
 
 
 @dataclass
@@ -222,8 +226,9 @@ class Instance:
         return set().union(*(self.window_classes(w) for w in self.stage_windows.get(stage, [])))
 
 
-def signature_of(scenario: Scenario, h: Household) -> Signature:
-    """The requirement signature of a household."""
+def signature_of(scenario: Scenario, h: Household, stay_days: int | None = None) -> Signature:
+    """The requirement signature of a household (with ``stay_days`` of its stay, if any)."""
+    lower_of_two = scenario.policy.stay_rent is StayRent.LOWER_OF_TWO
     return Signature(
         min_rooms=scenario.min_rooms(h),
         rooms_max=h.rooms_max,
@@ -233,6 +238,10 @@ def signature_of(scenario: Scenario, h: Household) -> Signature:
         excluded=frozenset(h.excluded_sources),
         preferred=frozenset(h.preferred_sources),
         rooms_min=h.rooms_min,
+        own_daily=rules.daily_ore(scenario.dwelling(h.dwelling).monthly_rent)
+        if lower_of_two
+        else None,
+        stay_days=stay_days if lower_of_two else None,
     )
 
 
@@ -270,7 +279,7 @@ def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance
     for h in sorted(scenario.households, key=lambda h: rules.seniority_key(scenario, h)):
         stage = scenario.stage_of(h)
         out, back = sched.move_out[h.id], sched.returns.get(h.id)
-        sig = signature_of(scenario, h)
+        sig = signature_of(scenario, h, None if back is None else back - out)
         sig_i = sig_index.setdefault(sig, len(signatures))
         if sig_i == len(signatures):
             signatures.append(sig)
@@ -427,6 +436,9 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
     for done, avail in enumerate(availabilities):
         dwelling = scenario.dwelling(avail.dwelling)
         key = rules.place_key(dwelling)
+        if scenario.policy.stay_rent is StayRent.LOWER_OF_TWO:
+            # what the tenant pays depends on the place's rent then (R14)
+            key = (*key, rules.daily_ore(dwelling.monthly_rent))
         uses = kinds.get(key)
         if uses is None:
             temp_fit = fitting(dwelling, stay_classes, permanent=False)

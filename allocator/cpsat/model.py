@@ -70,7 +70,8 @@ class RehousingModel:
         self._costs: list[int] = []
         self.reps = instance.representatives
         self._domains: dict[int, cp_model.Domain] = {}
-        self._penalties: dict[tuple[int, int], int] = {}  # by (dwelling type, class)
+        # by (dwelling type, class, whether a stay)
+        self._penalties: dict[tuple[int, int, bool], int] = {}
         #: the constraints each rule added, by rule name (the Lagrangian bound
         #: reads the LP's duals of "r1", "r8_permanent" and "r10")
         self.rule_rows: dict[str, range] = {}
@@ -219,6 +220,13 @@ class RehousingModel:
         """A new variable in [0, ``ub``] (a Boolean for ``ub`` 1)."""
         return self.model.new_int_var_from_domain(self._domain(ub), name)
 
+    def _compensation(self, c: int, place: rules.Place) -> int:
+        """R14 ``lower_of_two``: what class ``c``'s tenant is let off in ``place``."""
+        days = self.instance.signatures[c].stay_days
+        if days is None:
+            return 0
+        return rules.stay_compensation_ore(self.instance.scenario, self.reps[c], place, days)
+
     def inflow(self, u: int, j: int) -> cp_model.LinearExprT:
         """1 if unit ``u`` makes use ``j``."""
         return self._inflow[u][j]
@@ -277,7 +285,7 @@ class RehousingModel:
             self._costs += [price + occupied[j] for (_, j), price in unit.arcs.items()]
         # every stay or permanent letting of a type houses exactly one household
         for (w, t), nodes in self.stay_nodes.items():
-            self._one_household_per_use(nodes, self.vars.stay[(w, t)])
+            self._one_household_per_use(nodes, self.vars.stay[(w, t)], stays=True)
         for move, nodes in self.move_nodes.items():
             self._one_household_per_use(nodes, self.vars.move[move])
         # every spare of a type is held for one need group (R10)
@@ -286,21 +294,30 @@ class RehousingModel:
             self.model.add(cp_model.LinearExpr.sum(list(self.vars.spare[spare].values())) == used)
 
     def _one_household_per_use(
-        self, nodes: list[tuple[int, int, tuple[int, ...]]], counts: dict[int, cp_model.IntVar]
+        self,
+        nodes: list[tuple[int, int, tuple[int, ...]]],
+        counts: dict[int, cp_model.IntVar],
+        *,
+        stays: bool = False,
     ) -> None:
-        """Used nodes of one type equal the households placed there; penalise wishes."""
+        """Used nodes of one type equal the households placed there; penalise wishes.
+
+        For ``stays`` also what the tenant is let off of its rent where that
+        depends on the place (R14, ``policy.stay_rent = lower_of_two``).
+        """
         inst = self.instance
         used = cp_model.LinearExpr.sum([self._inflow[u][j] for u, j, _ in nodes])
         self.model.add(cp_model.LinearExpr.sum(list(counts.values())) == used)
         unit = inst.units[nodes[0][0]]
         for c, var in counts.items():
-            # all dwellings of a type have the same penalty for a class
-            pen = self._penalties.get((unit.kind, c))
+            # all dwellings of a type cost a class the same penalty and rent
+            pen = self._penalties.get((unit.kind, c, stays))
             if pen is None:
                 dwelling = inst.scenario.dwelling(unit.dwelling)
-                pen = self._penalties[(unit.kind, c)] = rules.penalty_ore(
-                    inst.scenario, self.reps[c], dwelling
-                )
+                pen = rules.penalty_ore(inst.scenario, self.reps[c], dwelling)
+                if stays:
+                    pen += self._compensation(c, dwelling)
+                self._penalties[(unit.kind, c, stays)] = pen
             if pen:
                 self._cost_vars.append(var)
                 self._costs.append(pen)
@@ -356,6 +373,7 @@ class RehousingModel:
                     m.add(sum(spare) <= self.pavilion_capacity(p, w, spares_only=True))
                 for c, var in by_class.items():
                     pen = rules.penalty_ore(inst.scenario, self.reps[c], pav.pavilion)
+                    pen += self._compensation(c, pav.pavilion)
                     if pen:
                         self._cost_vars.append(var)
                         self._costs.append(pen)

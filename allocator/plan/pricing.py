@@ -260,7 +260,9 @@ def outcome_of(hp: HouseholdPlan) -> rules.Outcome:
     return rules.Outcome.DIRECT if hp.mode is Mode.DIRECT else rules.Outcome.PERMANENT
 
 
-def _price_household(scenario: Scenario, hp: HouseholdPlan, ledger: _Ledger) -> None:
+def _price_household(
+    scenario: Scenario, hp: HouseholdPlan, ledger: _Ledger, modules: dict[str, PavilionType]
+) -> None:
     household = _household(scenario, hp.household)
     stage = scenario.stage_of(household)
     outcome = outcome_of(hp)
@@ -276,6 +278,11 @@ def _price_household(scenario: Scenario, hp: HouseholdPlan, ledger: _Ledger) -> 
     )
     for category, amount in prices.items():
         ledger.add(stage.id, category, amount)
+    if outcome in rules.STAYS and hp.place is not None and back is not None:
+        place = resolve_place(scenario, hp.place, modules)
+        days = back - scenario.day(hp.move_out)
+        compensation = rules.stay_compensation_ore(scenario, household, place, days)
+        ledger.add(stage.id, CostCategory.RENT_REDUCTION, compensation)
     ledger.add(stage.id, CostCategory.CONSULTANT, rules.consultant_ore(scenario))
 
 
@@ -439,7 +446,7 @@ def price_plan(
             ptype = _pavilion_type(scenario, timeline.pavilion_type)
             _price_pavilion_timeline(scenario, timeline, ptype, ledger)
     for hp in households:
-        _price_household(scenario, hp, ledger)
+        _price_household(scenario, hp, ledger, modules)
     penalties = sum(_penalty(scenario, hp, modules) for hp in households)
     costs = ledger.stage_costs()
     return Pricing(

@@ -56,6 +56,7 @@ from allocator.rules.prices import (
     penalty_ore,
     required_pool,
     spares_required,
+    stay_compensation_ore,
 )
 from allocator.rules.schedule import (
     MOVES,
@@ -150,6 +151,7 @@ __all__ = [
     "stage_by_id",
     "stage_legal_notice_date",
     "stage_notice_date",
+    "stay_compensation_ore",
     "takes_part",
     "wanted_after",
     "wish_warnings",

@@ -12,7 +12,7 @@ from allocator.rules.fit import Place, place_source
 from allocator.rules.money import daily_ore, months_of, months_to_days, ore
 from allocator.rules.schedule import MOVES, STAYS, Outcome, back_day, ready_day
 from models.plan import CostCategory
-from models.scenario import Agreement, Household, PavilionType, Scenario
+from models.scenario import Agreement, Household, PavilionType, Scenario, StayRent
 
 Prices = dict[CostCategory, int]
 
@@ -138,6 +138,19 @@ def move_cost_ore(scenario: Scenario, household: Household) -> Prices:
     }
 
 
+def stay_compensation_ore(scenario: Scenario, household: Household, place: Place, days: int) -> int:
+    """R14 with ``policy.stay_rent = lower_of_two``: what the tenant is let off for ``days``.
+
+    It pays the lower of its own rent and the rehousing place's rent; the
+    organisation pays the difference (category ``rent_reduction``). Nothing
+    under ``own_rent``, where :func:`outcome_cost_ore` prices the share.
+    """
+    if scenario.policy.stay_rent is not StayRent.LOWER_OF_TWO:
+        return 0
+    own = daily_ore(scenario.dwelling(household.dwelling).monthly_rent)
+    return max(0, own - daily_ore(place.monthly_rent)) * days
+
+
 def consultant_ore(scenario: Scenario) -> int:
     """The consultant's fee per household of the case (no decision changes it)."""
     return ore(scenario.costs.consultant_per_household)
@@ -171,8 +184,10 @@ def outcome_cost_ore(
     Notes
     -----
     - moves (R13): two with a stay, one otherwise;
-    - a stay of d days (R14): the share of its own rent it is let off, and
-      storage per started month;
+    - a stay of d days (R14): the share of its own rent it is let off
+      (``policy.stay_rent = own_rent``; with ``lower_of_two`` what it is let
+      off depends on its place: :func:`stay_compensation_ore`), and storage
+      per started month;
     - rent lost on vacated dwellings: its own dwelling from the day its lease
       ends (the move for good, or the move into the after-renovation
       dwelling) until the stage's dwellings are ready; an after-renovation
@@ -191,7 +206,8 @@ def outcome_cost_ore(
     if outcome in STAYS:
         assert moved_back is not None
         days = moved_back - move_out
-        prices[CostCategory.RENT_REDUCTION] = round(costs.rent_reduction * own_daily * days)
+        if scenario.policy.stay_rent is StayRent.OWN_RENT:
+            prices[CostCategory.RENT_REDUCTION] = round(costs.rent_reduction * own_daily * days)
         if household.storage:
             prices[CostCategory.STORAGE] = ore(costs.storage_per_month) * months_of(days)
         inspections, cleanings = 3, 1

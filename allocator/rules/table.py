@@ -270,6 +270,7 @@ RULES: tuple[Rule, ...] = (
         (
             _RULES + "daily_ore",
             _RULES + "outcome_cost_ore",
+            _RULES + "stay_compensation_ore",
             _RULES + "lease_ore",
             _INSTANCE + "build_instance",
             _INSTANCE + "_link",
