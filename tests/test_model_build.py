@@ -71,3 +71,28 @@ def test_units_of_a_type_share_nodes_but_not_node_lists() -> None:
     for unit in inst.units:
         assert all(i < j for i, j in unit.arcs)
         assert all(0 <= j < len(unit.nodes) for _, j in unit.arcs)
+
+
+def test_one_rule_can_be_built_alone() -> None:
+    # as the CP-SAT primer's test-first examples do: a model of R8's
+    # one-outcome rows alone, and a model without R10's spare rows
+    from allocator.cpsat.instance import build_instance
+    from allocator.cpsat.model import RehousingModel
+    from tests.tiny import tiny
+
+    inst = build_instance(tiny())
+    alone = RehousingModel(inst, rules=["r8_one_outcome_per_household"])
+    assert list(alone.rule_rows) == ["r8_one_outcome_per_household"]
+    # one exactly-one row per household and nothing else
+    assert len(alone.model.proto.constraints) == len(inst.households)
+    full = RehousingModel(inst)
+    without_r10 = RehousingModel(
+        inst, rules=[r for r in RehousingModel.RULES if r != "r10_overcapacity"]
+    )
+    assert (
+        len(full.model.proto.constraints) - len(without_r10.model.proto.constraints)
+        == len(full.rule_rows["r10_overcapacity"])
+        > 0
+    )
+    with pytest.raises(ValueError, match="no such rule methods"):
+        RehousingModel(inst, rules=["r99"])

@@ -13,6 +13,7 @@ rules.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -56,10 +57,26 @@ class RehousingModel:
     ----------
     instance
         The derived integer data of a scenario.
+    rules
+        Names of the rule methods to build (default :data:`RULES`, all of
+        them, in that order). A test can build one rule alone, e.g.
+        ``RehousingModel(inst, rules=["r8_one_outcome_per_household"])``;
+        the objective then holds the households' outcomes and what the built
+        rules price (the units' paths price the places, the fleet the modules).
 
     """
 
-    def __init__(self, instance: Instance) -> None:
+    #: The rule methods, in the order they are built.
+    RULES = (
+        "unit_paths",
+        "r8_one_outcome_per_household",
+        "r1_every_stay_housed",
+        "r8_permanent_movers_housed",
+        "r12_pavilion_fleet",
+        "r10_overcapacity",
+    )
+
+    def __init__(self, instance: Instance, rules: Sequence[str] | None = None) -> None:
         self.instance = instance
         self.model = cp_model.CpModel()
         self.vars = Variables()
@@ -76,17 +93,13 @@ class RehousingModel:
         #: reads the LP's duals of "r1", "r8_permanent" and "r10")
         self.rule_rows: dict[str, range] = {}
         self._add_variables()
-        for rule in (
-            self.unit_paths,
-            self.r8_one_outcome_per_household,
-            self.r1_every_stay_housed,
-            self.r8_permanent_movers_housed,
-            self.r12_pavilion_fleet,
-            self.r10_overcapacity,
-        ):
+        unknown = set(rules or ()) - set(self.RULES)
+        if unknown:
+            raise ValueError(f"no such rule methods: {sorted(unknown)}; known: {self.RULES}")
+        for name in self.RULES if rules is None else [r for r in self.RULES if r in rules]:
             first = len(self.model.proto.constraints)
-            rule()
-            self.rule_rows[rule.__name__] = range(first, len(self.model.proto.constraints))
+            getattr(self, name)()
+            self.rule_rows[name] = range(first, len(self.model.proto.constraints))
         self._minimize_cost()
 
     # -- variables ------------------------------------------------------------
