@@ -9,7 +9,6 @@ by them; :func:`place_problems` says why a place does not fit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 from allocator.rules.table import RuleId
@@ -26,8 +25,12 @@ PlaceKey = tuple[object, ...]
 
 
 def min_rooms(scenario: Scenario, household: Household) -> int:
-    """R5: the smallest dwelling the occupancy rule allows."""
-    return max(1, math.ceil(household.persons / scenario.policy.persons_per_room))
+    """R5: the smallest dwelling the occupancy rule allows.
+
+    Defined with the scenario, whose validation needs it
+    (:meth:`models.scenario.Scenario.min_rooms`).
+    """
+    return scenario.min_rooms(household)
 
 
 def need_key(scenario: Scenario, household: Household) -> NeedKey:
