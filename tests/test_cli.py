@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from click.testing import Result as ClickResult
 
 from allocator import cli
+from allocator.cli import inspect as cli_inspect
+from allocator.cli import solve as cli_solve
 from allocator.generate import SIZES, generate
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
@@ -102,8 +104,9 @@ class Fakes:
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> Fakes:
     f = Fakes()
-    monkeypatch.setattr(cli, "solve", f.solve)
-    monkeypatch.setattr(cli, "check_plan", f.check_plan)
+    monkeypatch.setattr(cli_solve, "solve", f.solve)
+    monkeypatch.setattr(cli_solve, "check_plan", f.check_plan)
+    monkeypatch.setattr(cli_inspect, "check_plan", f.check_plan)
     return f
 
 
@@ -375,7 +378,7 @@ def test_solve_crash_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.Mo
     def crash(scenario: Scenario, **kwargs: Any) -> Result:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "solve", crash)
+    monkeypatch.setattr(cli_solve, "solve", crash)
     res = run("solve", str(scenario_file(tmp_path)))
     assert res.exit_code == 4
     assert "RuntimeError: boom" in res.stderr

@@ -15,6 +15,8 @@ Import from the module that holds what you need:
   :func:`result_to_json`.
 - :mod:`allocator.io.write`: :func:`write_file`, the one atomic writer that
   every output goes through.
+- :mod:`allocator.io.outputs`: :func:`write_outputs`, every output file of a
+  solve (workbook, report, letters, activities, JSON) into one directory.
 
 This package re-exports nothing: :mod:`allocator.excel` uses its errors and
 its writer, and :mod:`allocator.io.load` uses the Excel reader, so importing

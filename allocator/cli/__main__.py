@@ -1,0 +1,5 @@
+"""``python -m allocator.cli``."""
+
+from allocator.cli import main
+
+main()
