@@ -1,0 +1,36 @@
+"""The message catalogue and Babel formatting (allocator/i18n.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from allocator.i18n import LANGS, catalogue, day, gettext, money, ngettext, number
+
+
+def test_danish_is_the_default_and_english_is_the_source() -> None:
+    assert LANGS[0] == "da"
+    assert gettext("Total cost") == "Samlet omkostning"
+    assert gettext("Total cost", "en") == "Total cost"
+    assert ngettext("household", "households", 1) == "husstand"
+    assert ngettext("household", "households", 2) == "husstande"
+    assert ngettext("household", "households", 2, "en") == "households"
+
+
+def test_an_untranslated_message_falls_back_to_english() -> None:
+    assert gettext("no such message in any catalogue") == "no such message in any catalogue"
+
+
+def test_danish_catalogue_is_read_from_po_files() -> None:
+    assert len(catalogue("da")) >= 3
+    assert catalogue("en") == {}
+
+
+def test_babel_formats_money_numbers_and_dates_per_language() -> None:
+    assert money(1234567.891) == "1.234.567,89\xa0kr."
+    assert money(1234.4, decimals=False) == "1.234\xa0kr."
+    assert money(1234567.891, "en") == "DKK\xa01,234,567.89"
+    assert money(1234.4, "en", decimals=False) == "DKK\xa01,234"
+    assert number(1234.5, decimals=1) == "1.234,5"
+    assert number(1234.5, "en", decimals=1) == "1,234.5"
+    assert day(date(2026, 4, 18)) == "18. april 2026"
+    assert day(date(2026, 4, 18), "en") == "18 April 2026"
