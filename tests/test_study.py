@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from datetime import date
 from pathlib import Path
@@ -11,18 +10,17 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
 import allocator
-from allocator import cli
 from allocator.io.errors import InputError
 from allocator.io.load import load_scenario
 from allocator.study import Study, apply_changes, compare, load_study, run_tasks
 from allocator.study.changes import parse_vary
-from allocator.study.kpis import CATEGORY_COLUMNS
+from allocator.study.figures import CATEGORY_COLUMNS
 from models.plan import CostCategory, Status
 from models.scenario import Agreement, Scenario, Source
 from models.study import Changes
+from tests.test_cli import run
 from tests.tiny import scenario, tiny_data, two_stage, vacant
 
 ROOT = Path(__file__).parents[1]
@@ -54,14 +52,6 @@ def small_study() -> Study:
     study.add_variant("late", {"shift_stage": {"stage": "S9", "months": 1}})
     study.grid({"overcapacity": [0.2, 1.0]})
     return study
-
-
-def invoke(*args: str) -> Result:
-    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg, unused-ignore]
-    else:
-        runner = CliRunner()
-    return runner.invoke(cli.main, list(args), catch_exceptions=False)
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -301,7 +291,7 @@ def test_the_example_study_expands_and_its_changes_apply() -> None:
 def test_compare_command_writes_csv_excel_and_html(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "base.yaml", base().model_dump(mode="json"))
     out = tmp_path / "out"
-    result = invoke(
+    result = run(
         "compare", str(path), "--vary", "base", "--vary", "pavilions=none", "--vary",
         "{pavilions: only, pavilion_modules: 3}", "--time-limit", "10", "--processes", "1",
         "--out", str(out), "--lang", "en", "--quiet",
@@ -317,7 +307,7 @@ def test_compare_command_writes_csv_excel_and_html(tmp_path: Path) -> None:
 
 def test_compare_command_bad_change_is_exit_2(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "base.yaml", base().model_dump(mode="json"))
-    result = invoke("compare", str(path), "--vary", "overcapacity=3", "--quiet")
+    result = run("compare", str(path), "--vary", "overcapacity=3", "--quiet")
     assert result.exit_code == 2
     assert "--vary 'overcapacity=3': [0].overcapacity: " in result.stderr
 
@@ -334,7 +324,7 @@ def test_study_command_writes_the_table_and_resumes(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "study.yaml", study)
     out = tmp_path / "out"
     args = ("study", str(path), "--out", str(out), "--processes", "1", "--quiet")
-    result = invoke(*args)
+    result = run(*args)
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out / "results.csv")
     assert list(table["variant"]) == ["base", "dwellings only", "oc overcapacity=0.3",
@@ -342,7 +332,7 @@ def test_study_command_writes_the_table_and_resumes(tmp_path: Path) -> None:
     assert set(table["status"]) == {"OPTIMAL"}
     assert not table["from_cache"].any()
     assert "<svg" in (out / "summary.html").read_text()
-    again = invoke(*args, "--lang", "da")
+    again = run(*args, "--lang", "da")
     assert again.exit_code == 0
     assert pd.read_csv(out / "results.csv")["from_cache"].all()
     assert "Samlet omkostning" in again.stdout

@@ -15,7 +15,7 @@ from allocator.io.errors import InputError
 from allocator.report.summary import make_console
 from allocator.study.changes import parse_vary
 from allocator.study.compare import side_by_side
-from allocator.study.kpis import heading
+from allocator.study.figures import heading
 from allocator.study.output import cell, write_comparison
 from allocator.study.study import Study
 from models.study import SolveSettings

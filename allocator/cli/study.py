@@ -24,7 +24,7 @@ from allocator.i18n import DEFAULT_LANG, LANGS, Lang, gettext
 from allocator.io.errors import InputError
 from allocator.report.summary import make_console
 from allocator.study.executor import dask_executor
-from allocator.study.kpis import heading
+from allocator.study.figures import heading
 from allocator.study.output import cell, write_study_table
 from allocator.study.study import Study, load_study
 

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from allocator.study.kpis import FIGURE_COLUMNS
+from allocator.study.figures import FIGURE_COLUMNS
 from allocator.study.study import Study
 from models.scenario import Scenario
 from models.study import Changes, SolveSettings

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from allocator.i18n import Lang, gettext, money, number
 from allocator.io.write import write_file
 from allocator.study.compare import COMPARED, DELTA
-from allocator.study.kpis import CATEGORY_COLUMNS, MONEY_COLUMNS, heading
+from allocator.study.figures import CATEGORY_COLUMNS, MONEY_COLUMNS, heading
 
 __all__ = ["cell", "write_comparison", "write_study_table"]
 

@@ -34,7 +34,7 @@ from allocator.plan.check import check_plan
 from allocator.solving.entry import solve
 from allocator.study.changes import Origin, apply_changes
 from allocator.study.executor import local_processes, run_tasks
-from allocator.study.kpis import FIGURE_COLUMNS, figures
+from allocator.study.figures import FIGURE_COLUMNS, figures
 from models.scenario import Scenario
 from models.study import Changes, SolveSettings, StudyFile
 
@@ -63,7 +63,7 @@ def table_columns(change_keys: Sequence[str]) -> list[str]:
 
     ``variant``; ``change.<key>`` for each change used (its value as JSON
     text); ``status`` and ``error`` (why a variant has no plan); the figures
-    of :data:`allocator.study.kpis.FIGURE_COLUMNS`; the solver's
+    of :data:`allocator.study.figures.FIGURE_COLUMNS`; the solver's
     ``objective``, ``bound``, ``gap``, ``runtime``, ``seed``, ``workers``,
     ``time_limit``; ``from_cache`` and ``key`` (the content hash).
     """
@@ -113,7 +113,7 @@ def solve_task(task: Mapping[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``status``, ``error`` (None, or why there is no trustworthy plan),
-        the figures (:func:`allocator.study.kpis.figures`), ``objective``,
+        the figures (:func:`allocator.study.figures.figures`), ``objective``,
         ``bound``, ``gap``, ``runtime``. The model is built here, in the
         worker; the plan is verified by the plan checker.
     """
