@@ -23,10 +23,13 @@ from matplotlib.figure import Figure
 
 from allocator.i18n import Lang, gettext, money, number
 from allocator.io.write import write_file
+from allocator.labels import label
 from allocator.study.compare import COMPARED, DELTA
 from allocator.study.figures import CATEGORY_COLUMNS, MONEY_COLUMNS, heading
+from allocator.study.study import CHANGE_INVALID, ERROR
+from models.plan import Status
 
-__all__ = ["cell", "write_comparison", "write_study_table"]
+__all__ = ["cell", "status_text", "write_comparison", "write_study_table"]
 
 _PAGE = Environment(autoescape=True).from_string(
     """<!DOCTYPE html>
@@ -56,6 +59,8 @@ def cell(column: str, value: Any, lang: Lang) -> str:
     """A table cell: money, a number or text, in ``lang``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if column == "status":
+        return status_text(str(value), lang)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if column in MONEY_COLUMNS:
@@ -65,6 +70,17 @@ def cell(column: str, value: Any, lang: Lang) -> str:
     if column == "runtime":
         return number(value, lang, decimals=1)
     return number(value, lang)
+
+
+def status_text(status: str, lang: Lang) -> str:
+    """A variant's status in words: the solver's, or why there was no solve."""
+    if status == CHANGE_INVALID:
+        return gettext("change does not apply", lang)
+    if status == ERROR:
+        return gettext("error", lang)
+    if lang == "da" and status in Status._value2member_map_:
+        return label(Status(status))
+    return status
 
 
 def _svg(figure: Figure) -> Markup:
