@@ -354,6 +354,14 @@ class Policy(_Strict):
         default_factory=list,
         description="Days without moves or letters besides weekends and public holidays.",
     )
+    temporary_sources: list[Source] = Field(
+        default_factory=lambda: list(Source),
+        description=(
+            "R7: the sources a temporary stay (and a spare, R10) may use; a permanent move "
+            "is not restricted by it. [pavilion]: pavilions only; without pavilion: "
+            "dwellings only."
+        ),
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -26,6 +26,7 @@ LAYERS: tuple[grimp.Layer, ...] = (
         "allocator.excel",
         "allocator.io",
         "allocator.generate",
+        "allocator.study",
         independent=False,
     ),
     grimp.Layer("allocator.solving.entry"),

@@ -328,6 +328,12 @@ def r7_excluded_source() -> tuple[Scenario, Plan]:
     return tiny_changed("households", "H3", excluded_sources=["pavilion"])
 
 
+@broken("R7", "household H3", "source pavilion is not used for temporary stays")
+def r7_temporary_sources() -> tuple[Scenario, Plan]:
+    policy = {"temporary_sources": ["own_department", "own_organisation"]}
+    return tiny_variant(scn=scenario(tiny_data(), policy=policy))
+
+
 @broken("R7", "household H1", "in Odense, not in Aarhus (place O1)")
 def r7_other_municipality() -> tuple[Scenario, Plan]:
     return tiny_changed("dwellings", "O1", municipality="Odense")

@@ -316,6 +316,31 @@ def test_r7_the_municipality_rule_can_be_switched_off() -> None:
     assert of(planned(lifted), "H1").place == "O1"
 
 
+@pytest.mark.rule("R7", "holds")
+@pytest.mark.rule("R7", "violated")
+def test_r7_temporary_sources_restrict_stays_but_not_moves_for_good() -> None:
+    # H1 would stay in the cheap dwelling O1 and H2 (permanent) moves for good
+    # to P1: with pavilions only O1 is passed over for the module, P1 still used
+    dwellings = [
+        home("A1"),
+        home("A2"),
+        vacant("O1", day_date(OUT_S1), monthly_rent=1825.0),
+        vacant("P1", day_date(OUT_S1)),
+    ]
+    hh = [household("H1", "A1"), household("H2", "A2", agreement="permanent")]
+    free = case(dwellings, hh, pavilions=[pavilion_type()])
+    assert of(planned(free), "H1").place == "O1"
+    only = case(
+        dwellings, hh, pavilions=[pavilion_type()], policy={"temporary_sources": ["pavilion"]}
+    )
+    result = planned(only)
+    assert of(result, "H1").place_source is Source.PAVILION
+    assert of(result, "H2").permanent_dwelling == "P1"
+    assert timelines(result, "O1") == []
+    none = case(dwellings, hh, policy={"temporary_sources": ["pavilion"]})
+    assert any("household H1" in w for w in infeasible(none).warnings)
+
+
 # -- R8: agreements -------------------------------------------------------------------
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import click
 
 from allocator.cli.common import EXIT_CODES_HELP, ExitCode
+from allocator.cli.compare import compare_command
 from allocator.cli.inspect import check_command, schema_command, validate_command
 from allocator.cli.solve import solve_command
+from allocator.cli.study import study_command
 from allocator.cli.tools import generate_command, template_command
 
 __all__ = ["ExitCode", "main"]
@@ -49,5 +51,7 @@ for _command in (
     schema_command,
     template_command,
     generate_command,
+    compare_command,
+    study_command,
 ):
     main.add_command(_command)

@@ -251,6 +251,10 @@ _LABELS: Final[Mapping[type[BaseModel], Mapping[str, str | tuple[str, str]]]] = 
         "time_limited_min_days": "Korteste tidsbegrænsede udlejning, dage (R11)",
         "same_municipality": "Midlertidige boliger kun i samme kommune (R7)",
         "tie_break": "Lige anciennitet afgøres ved (R9)",
+        "temporary_sources": (
+            "Kilder til midlertidig genhusning (R7)",
+            "Kommasepareret; permanent genhusning er ikke begrænset af den.",
+        ),
     },
     Costs: {
         "moving_company": "Flyttefirma pr. flytning, bolig med {n} rum",

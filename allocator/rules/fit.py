@@ -119,6 +119,8 @@ def _place_problems(
         yield "R6", f"floor {floor} above the household's maximum {household.max_floor}"
     if source in household.excluded_sources:
         yield "R7", f"source {source} is excluded by the household's agreement"
+    if not permanent and source not in scenario.policy.temporary_sources:
+        yield "R7", f"source {source} is not used for temporary stays (policy.temporary_sources)"
     if isinstance(place, Dwelling):
         if place.municipal_referral:
             yield "R15", "reserved for municipal referral"
