@@ -10,10 +10,13 @@ import click
 from rich.console import Console
 
 from allocator.cli.common import EXIT_CODES_HELP, STATUS_EXIT, ExitCode, fail_internal, load
+from allocator.explain.capacity import analyse, shortages
+from allocator.explain.words import describe_row
 from allocator.io.dump import result_to_json
 from allocator.io.outputs import write_outputs
 from allocator.plan.check import check_plan
 from allocator.report.summary import make_console, plural, print_result
+from allocator.report.why import print_diagnosis
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
 from allocator.solving.settings import Strategy
@@ -111,6 +114,8 @@ def solve_command(
         f"{plural(len(data.households), 'household')}, "
         f"{plural(len(data.dwellings), 'dwelling')}"
     )
+    for row in shortages(analyse(data)):
+        progress("capacity shortage: " + describe_row(row))
     progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
     live = not (quiet or as_json or log)
     status_line = Console(stderr=True).status("solving ...")
@@ -170,5 +175,8 @@ def solve_command(
     if as_json:
         click.echo(result_to_json(result), nl=False)
     else:
-        print_result(result, make_console())
+        console = make_console()
+        print_result(result, console)
+        if result.diagnosis is not None:
+            print_diagnosis(result.diagnosis, data, console)
     sys.exit(code)
