@@ -366,3 +366,35 @@ def test_an_lp_marginal_value_agrees_with_re_solves_within_their_gaps() -> None:
     assert lp_base is not None and lp_later is not None
     gap = max(base.objective - lp_base, later.objective - lp_later)
     assert abs(value.saving - (base.objective - later.objective)) <= gap + 0.01
+
+
+# -- report and workbook ---------------------------------------------------------------------
+
+
+def test_report_and_workbook_show_the_why(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from allocator.io.outputs import write_outputs
+
+    scn = wheelchair_shortage()
+    result = solve(scn, time_limit=5, num_workers=1)
+    write_outputs(result, scn, tmp_path / "bad")
+    html = (tmp_path / "bad" / "report.html").read_text(encoding="utf-8")
+    assert "hvorfor der ingen plan er:" in html
+    assert "etape S1 (R1): 1 af dens 2 husstande" in html
+    assert "højst 1 kan være ledige da (1 egen organisation)" in html
+    sheet = load_workbook(tmp_path / "bad" / "result.xlsx")["Hvorfor"]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(t.startswith("etape S1 (R1): 1 af dens 2 husstande") for t in texts)
+
+    good = tiny(policy={"overcapacity": 0.0})
+    solved = solve(good, time_limit=5, num_workers=1)
+    values = marginal_values(good, method="lp", what=("overcapacity_point", "delay_month"))
+    assert [v.what for v in values] == ["delay_month"]  # no overcapacity to lower
+    write_outputs(solved.model_copy(update={"marginal": values}), good, tmp_path / "good")
+    sheet = load_workbook(tmp_path / "good" / "result.xlsx")["Hvorfor"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    [delay] = [r for r in rows if r[0] == "etape S1 én måned senere"]
+    assert delay[1] == pytest.approx(values[0].saving) and delay[4] == "lp"
+    html = (tmp_path / "good" / "report.html").read_text(encoding="utf-8")
+    assert "etape S1 én måned senere" in html and "Hvad koster mest" in html

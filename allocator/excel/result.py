@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, TEXT_FORMAT
 from allocator.excel.sheets import Column, Pair, save_workbook, write_pairs, write_table
+from allocator.excel.why import SHEET as WHY_SHEET
+from allocator.excel.why import write_why_sheet
 from allocator.labels import CATEGORY_DA
 from allocator.plan.pricing import TOTAL
 from models.plan import CostCategory, Plan, Result
@@ -271,6 +273,7 @@ def write_result_workbook(
         _budget_sheet(wb.create_sheet("Budget"), scenario, plan)
         _kpi_sheet(wb.create_sheet("Nøgletal"), plan)
     _solution_sheet(wb.create_sheet("Løsning"), result)
+    write_why_sheet(wb.create_sheet(WHY_SHEET), scenario, result)
     if activities is not None:
         _activities_sheet(wb.create_sheet("Aktivitetsplan"), activities)
     wb.active = 0

@@ -15,6 +15,7 @@ from models.explain import (
     Cause,
     CauseKind,
     Diagnosis,
+    MarginalValue,
     NeedClass,
     Relaxation,
     RelaxationKind,
@@ -27,6 +28,7 @@ __all__ = [
     "describe_relaxation",
     "describe_row",
     "later",
+    "marginal_label",
     "need_label",
     "source_label",
 ]
@@ -207,3 +209,14 @@ def describe_relaxation(r: Relaxation, scenario: Scenario, lang: Lang = "da") ->
     return gettext("household {household} also wishes {dwelling}", lang).format(
         household=", ".join(r.households), dwelling=r.dwelling
     )
+
+
+def marginal_label(v: MarginalValue, lang: Lang = "da") -> str:
+    """A marginal value's change in words."""
+    if v.what == "place":
+        return gettext("one more place ({need}) free from {start}", lang).format(
+            need=need_label(v.need, lang), start=day(v.start, lang) if v.start else ""
+        )
+    if v.what == "overcapacity_point":
+        return gettext("one point less overcapacity target", lang)
+    return gettext("stage {stage} one month later", lang).format(stage=v.stage)

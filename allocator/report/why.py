@@ -1,22 +1,66 @@
-"""The "why" of a scenario and a plan on the console: capacity tables, diagnosis, figures.
+"""The "why" of a scenario and a plan: capacity tables, diagnosis, cost drivers, figures.
 
-Kept apart from :mod:`allocator.report.summary` so the two change independently.
+On the console (``print_*``) and as the data of the report's "why" section
+(:func:`why_context`, rendered by ``templates/report_why.html``). Kept apart
+from :mod:`allocator.report.summary` and :mod:`allocator.report.html` so
+they change independently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from allocator.explain.capacity import SOURCES
-from allocator.explain.words import describe, describe_row, need_label, source_label
-from allocator.i18n import Lang, day, gettext, money
-from models.explain import Diagnosis, MarginalValue, StageCapacity
+from allocator.explain.capacity import SOURCES, analyse
+from allocator.explain.household import cost_drivers
+from allocator.explain.words import describe, describe_row, marginal_label, need_label, source_label
+from allocator.i18n import Lang, day, gettext, money, ngettext
+from models.explain import CapacityRow, Diagnosis, MarginalValue, StageCapacity
+from models.plan import Result
 from models.scenario import Scenario
 
-__all__ = ["capacity_table", "print_capacity", "print_diagnosis", "print_marginal"]
+__all__ = ["capacity_table", "print_capacity", "print_diagnosis", "print_marginal", "why_context"]
+
+#: Need classes per stage in the report's tables, the tightest first.
+REPORT_ROWS = 8
+
+
+def _columns(lang: Lang) -> list[str]:
+    names = ("need class", "households", "away", "moved for good", "spares", "demand")
+    return [
+        *(gettext(n, lang) for n in names),
+        *(source_label(s, lang) for s in SOURCES),
+        gettext("supply", lang),
+        gettext("short", lang),
+    ]
+
+
+def _tightest(stage: StageCapacity, rows: int | None) -> list[CapacityRow]:
+    """The stage's own row, then its need classes with demand, the tightest first."""
+    whole, *classes = stage.rows
+    ranked = sorted(
+        (r for r in classes if r.demand),
+        key=lambda r: (r.demand - r.supply, r.demand),
+        reverse=True,
+    )
+    return [whole, *ranked[:rows]]
+
+
+def _cells(row: CapacityRow, lang: Lang) -> list[str]:
+    return [
+        need_label(row.need, lang),
+        str(row.households),
+        str(row.stays),
+        str(row.permanent),
+        str(row.spares),
+        str(row.demand),
+        *(str(row.by_source.get(s, 0)) for s in SOURCES),
+        str(row.supply),
+        str(row.short) if row.short else "",
+    ]
 
 
 def capacity_table(stage: StageCapacity, lang: Lang = "da", *, rows: int | None = None) -> Table:
@@ -28,32 +72,10 @@ def capacity_table(stage: StageCapacity, lang: Lang = "da", *, rows: int | None 
         stage=stage.stage, day=day(stage.first_out, lang)
     )
     table = Table(title=title, title_justify="left")
-    table.add_column(gettext("need class", lang))
-    for name in ("households", "away", "moved for good", "spares", "demand"):
-        table.add_column(gettext(name, lang), justify="right")
-    for source in SOURCES:
-        table.add_column(source_label(source, lang), justify="right")
-    table.add_column(gettext("supply", lang), justify="right")
-    table.add_column(gettext("short", lang), justify="right")
-    whole, *classes = stage.rows
-    classes = sorted(
-        (r for r in classes if r.demand),
-        key=lambda r: (r.demand - r.supply, r.demand),
-        reverse=True,
-    )
-    for row in [whole, *classes[:rows]]:
-        table.add_row(
-            need_label(row.need, lang),
-            str(row.households),
-            str(row.stays),
-            str(row.permanent),
-            str(row.spares),
-            str(row.demand),
-            *(str(row.by_source.get(s, 0)) for s in SOURCES),
-            str(row.supply),
-            str(row.short) if row.short else "",
-            style="bold red" if row.short else None,
-        )
+    for i, name in enumerate(_columns(lang)):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in _tightest(stage, rows):
+        table.add_row(*_cells(row, lang), style="bold red" if row.short else None)
     return table
 
 
@@ -105,12 +127,59 @@ def print_marginal(values: Sequence[MarginalValue], console: Console, lang: Lang
     console.print(table)
 
 
-def marginal_label(v: MarginalValue, lang: Lang = "da") -> str:
-    """A marginal value's change in words."""
-    if v.what == "place":
-        return gettext("one more place ({need}) free from {start}", lang).format(
-            need=need_label(v.need, lang), start=day(v.start, lang) if v.start else ""
-        )
-    if v.what == "overcapacity_point":
-        return gettext("one point less overcapacity target", lang)
-    return gettext("stage {stage} one month later", lang).format(stage=v.stage)
+def why_context(scenario: Scenario, result: Result, lang: Lang = "da") -> dict[str, Any]:
+    """What the report's "why" section shows (``templates/report_why.html``).
+
+    The capacity table of every stage (the tightest need classes) and its
+    shortages in words; the diagnosis if the scenario is infeasible; with a
+    plan the stages, places and households that cost most and the marginal
+    values the result carries (``Result.marginal``, from ``genhus solve --why``).
+    """
+    analysis = analyse(scenario)
+    context: dict[str, Any] = {
+        "title": gettext("Why", lang),
+        "capacity_title": gettext("Capacity before solving", lang),
+        "columns": _columns(lang),
+        "stages": [
+            {
+                "title": gettext("Stage {stage}: capacity on {day}", lang).format(
+                    stage=stage.stage, day=day(stage.first_out, lang)
+                ),
+                "rows": [
+                    {"cells": _cells(row, lang), "short": bool(row.short)}
+                    for row in _tightest(stage, REPORT_ROWS)
+                ],
+            }
+            for stage in analysis
+        ],
+        "shortages": [describe_row(r, lang) for st in analysis for r in st.rows if r.short],
+        "no_shortage": gettext("capacity: no shortage found", lang),
+        "diagnosis_title": gettext("why there is no plan:", lang),
+        "diagnosis": (
+            describe(result.diagnosis, scenario, lang) if result.diagnosis is not None else []
+        ),
+        "drivers_title": gettext("What costs most", lang),
+        "drivers_columns": [gettext(n, lang) for n in ("kind", "name", "cost", "detail")],
+        "drivers": [],
+        "marginal_title": gettext("What a change is worth", lang),
+        "marginal_columns": [
+            gettext(n, lang)
+            for n in ("change", "saving", "cost before", "cost after", "measured by")
+        ],
+        "marginal": [
+            [
+                marginal_label(v, lang),
+                money(v.saving, lang),
+                money(v.base, lang),
+                money(v.changed, lang),
+                v.method,
+            ]
+            for v in result.marginal
+        ],
+    }
+    if result.plan is not None:
+        context["drivers"] = [
+            [ngettext(d.kind, d.kind + "s", 1, lang), d.name, money(d.cost, lang), d.detail]
+            for d in cost_drivers(scenario, result.plan)
+        ]
+    return context
