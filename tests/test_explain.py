@@ -7,17 +7,13 @@ change must give a scenario the solver plans.
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from click.testing import Result as ClickResult
 
-from allocator import cli
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.diagnose import apply, diagnose, feasible
 from allocator.explain.household import cost_drivers, describe_household, explain_household
@@ -28,6 +24,7 @@ from allocator.solving.entry import solve
 from models.explain import CauseKind, Diagnosis, NeedClass, Relaxation, RelaxationKind
 from models.plan import Status
 from models.scenario import Scenario
+from tests.test_cli import run
 from tests.tiny import (
     after_dwelling,
     changed,
@@ -262,14 +259,6 @@ def test_an_overcapacity_shortage_suggests_the_highest_target_that_works() -> No
 # -- command line ------------------------------------------------------------------------
 
 
-def run(*args: str) -> ClickResult:
-    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg, unused-ignore]
-    else:
-        runner = CliRunner()
-    return runner.invoke(cli.main, list(args), catch_exceptions=False)
-
-
 def write(tmp_path: Path, scn: Scenario, name: str = "s.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(scn.model_dump(mode="json"), sort_keys=False), "utf-8")
@@ -374,16 +363,17 @@ def test_an_lp_marginal_value_agrees_with_re_solves_within_their_gaps() -> None:
 def test_report_and_workbook_show_the_why(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from allocator.io.outputs import write_outputs
+    from allocator.excel.result import write_result_workbook
+    from allocator.report.html import render_report
 
     scn = wheelchair_shortage()
     result = solve(scn, time_limit=5, num_workers=1)
-    write_outputs(result, scn, tmp_path / "bad")
-    html = (tmp_path / "bad" / "report.html").read_text(encoding="utf-8")
+    html = render_report(scn, result)
     assert "hvorfor der ingen plan er:" in html
     assert "etape S1 (R1): 1 af dens 2 husstande" in html
     assert "højst 1 kan være ledige da (1 egen organisation)" in html
-    sheet = load_workbook(tmp_path / "bad" / "result.xlsx")["Hvorfor"]
+    write_result_workbook(tmp_path / "bad.xlsx", scn, result)
+    sheet = load_workbook(tmp_path / "bad.xlsx")["Hvorfor"]
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any(t.startswith("etape S1 (R1): 1 af dens 2 husstande") for t in texts)
 
@@ -391,10 +381,11 @@ def test_report_and_workbook_show_the_why(tmp_path: Path) -> None:
     solved = solve(good, time_limit=5, num_workers=1)
     values = marginal_values(good, method="lp", what=("overcapacity_point", "delay_month"))
     assert [v.what for v in values] == ["delay_month"]  # no overcapacity to lower
-    write_outputs(solved.model_copy(update={"marginal": values}), good, tmp_path / "good")
-    sheet = load_workbook(tmp_path / "good" / "result.xlsx")["Hvorfor"]
+    with_values = solved.model_copy(update={"marginal": values})
+    write_result_workbook(tmp_path / "good.xlsx", good, with_values)
+    sheet = load_workbook(tmp_path / "good.xlsx")["Hvorfor"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     [delay] = [r for r in rows if r[0] == "etape S1 én måned senere"]
     assert delay[1] == pytest.approx(values[0].saving) and delay[4] == "lp"
-    html = (tmp_path / "good" / "report.html").read_text(encoding="utf-8")
+    html = render_report(good, with_values)
     assert "etape S1 én måned senere" in html and "Hvad koster mest" in html

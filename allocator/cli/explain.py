@@ -12,7 +12,7 @@ from rich.table import Table
 from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, load
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.household import cost_drivers, describe_household, explain_household
-from allocator.explain.marginal import Method, marginal_values
+from allocator.explain.marginal import CHANGES, Method, marginal_values
 from allocator.i18n import LANGS, Lang, gettext, money, ngettext
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan
@@ -71,6 +71,12 @@ def analyse_command(scenario: Path, rows: int | None, lang: str) -> None:
     help="Measure by the LP relaxation (fast) or by full solves.",
 )
 @click.option(
+    "--what",
+    type=click.Choice(list(CHANGES)),
+    multiple=True,
+    help="Which changes to measure (repeatable; default: all).",
+)
+@click.option(
     "--time-limit",
     type=click.FloatRange(min=0, min_open=True),
     default=60.0,
@@ -85,6 +91,7 @@ def explain_command(
     household: str | None,
     marginal: bool,
     method: str,
+    what: tuple[str, ...],
     time_limit: float,
     lang: str,
 ) -> None:
@@ -122,5 +129,7 @@ def explain_command(
         )
     console.print(table)
     if marginal:
-        values = marginal_values(data, method=cast(Method, method), time_limit=time_limit)
+        values = marginal_values(
+            data, method=cast(Method, method), time_limit=time_limit, what=what or CHANGES
+        )
         print_marginal(values, console, language)

@@ -257,9 +257,10 @@ def write_result_workbook(
     Sheets: ``Plan`` (one row per household), ``Tidslinjer`` (one row per
     segment of each place timeline), ``Budget`` (the guide's cost categories
     by stage and in total, DKK), ``Nøgletal`` (KPIs, then one row per stage),
-    ``Løsning`` (status and solver figures) and ``Aktivitetsplan``. Without
-    a plan (infeasible, no solution in time) only ``Løsning`` (and the
-    activity plan, if given) is written. Every sheet has a Danish header in
+    ``Løsning`` (status and solver figures), ``Aktivitetsplan`` and
+    ``Hvorfor`` (:mod:`allocator.excel.why`). Without a plan (infeasible, no
+    solution in time) only ``Løsning``, the activity plan if given, and
+    ``Hvorfor`` are written. Every sheet has a Danish header in
     row 1 and the English field name in row 2.
     """
     wb = Workbook()
@@ -273,8 +274,8 @@ def write_result_workbook(
         _budget_sheet(wb.create_sheet("Budget"), scenario, plan)
         _kpi_sheet(wb.create_sheet("Nøgletal"), plan)
     _solution_sheet(wb.create_sheet("Løsning"), result)
-    write_why_sheet(wb.create_sheet(WHY_SHEET), scenario, result)
     if activities is not None:
         _activities_sheet(wb.create_sheet("Aktivitetsplan"), activities)
+    write_why_sheet(wb.create_sheet(WHY_SHEET), scenario, result)
     wb.active = 0
     save_workbook(wb, path)

@@ -186,7 +186,8 @@ def _row(
     # R10: spares of every stage whose offer period holds t, for need groups
     # made only of households inside the set
     spares = 0
-    blocks: list[tuple[int, int]] = [d.stay for d in stays if d.stay is not None]
+    # the distinct blocks (a few per stage): a place serves one of them at a time
+    blocks: set[tuple[int, int]] = {d.stay for d in stays if d.stay is not None}
     for other in scenario.stages:
         start, end = sched.offer_period(other.id)
         if not start <= t < end:
@@ -201,7 +202,7 @@ def _row(
             for members in by_group.values():
                 if all(d.need in inside for d in members):
                     spares += rules.group_spares_required(scenario, len(members))
-        blocks.append((start, end))
+        blocks.add((start, end))
     fit = needs[n] if n is not None else None
     by_source: Counter[str] = Counter()
     for d_id, intervals in avail.items():

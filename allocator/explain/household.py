@@ -34,6 +34,14 @@ __all__ = [
 #: Other places shown beside the household's own.
 ALTERNATIVES = 3
 
+#: The outcomes in words (R8, R9).
+OUTCOMES = {
+    rules.Outcome.OWN.value: "a stay, then back to its own dwelling",
+    rules.Outcome.AFTER.value: "a stay, then into the after-renovation dwelling it won",
+    rules.Outcome.DIRECT.value: "straight into the after-renovation dwelling it won",
+    rules.Outcome.PERMANENT.value: "a permanent move",
+}
+
 
 @dataclass(frozen=True)
 class WishOutcome:
@@ -231,7 +239,7 @@ def describe_household(why: HouseholdWhy, lang: Lang = "da") -> list[str]:
             rank=why.rank,
             of=why.of,
             agreement=gettext(why.agreement, lang),
-            outcomes=", ".join(gettext(o, lang) for o in why.outcomes),
+            outcomes="; ".join(gettext(OUTCOMES.get(o, o), lang) for o in why.outcomes),
         ),
     ]
     for wish in why.wishes:

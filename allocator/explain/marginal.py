@@ -33,9 +33,11 @@ from models.explain import MarginalValue, NeedClass, Relaxation, RelaxationKind
 from models.plan import Status
 from models.scenario import Scenario
 
-__all__ = ["Method", "lp_cost", "marginal_values", "solve_cost"]
+__all__ = ["CHANGES", "Method", "lp_cost", "marginal_values", "solve_cost"]
 
 Method = Literal["lp", "solve"]
+#: The kinds of change measured.
+CHANGES = ("place", "overcapacity_point", "delay_month")
 
 
 def lp_cost(scenario: Scenario, time_limit: float = 60.0) -> float | None:
@@ -98,7 +100,7 @@ def marginal_values(
     method: Method = "lp",
     time_limit: float = 60.0,
     seed: int = 0,
-    what: Sequence[str] = ("place", "overcapacity_point", "delay_month"),
+    what: Sequence[str] = CHANGES,
 ) -> list[MarginalValue]:
     """What each change is worth against ``scenario`` as it is (see the module docstring).
 
