@@ -81,7 +81,7 @@ class RelaxationKind(StrEnum):
 
 
 class Relaxation(_Frozen):
-    """One change to the scenario; ``verified`` if a feasibility check found a plan with it.
+    """One change to the scenario; ``verified`` if a new diagnosis showed that it lifts its cause.
 
     The fields a kind does not use stay ``None``.
     """
@@ -97,7 +97,9 @@ class Relaxation(_Frozen):
     households: list[str] = Field(default_factory=list)
     pavilion: str | None = None
     dwelling: str | None = None
-    verified: bool = False
+    verified: bool | None = Field(
+        default=None, description="Lifts the cause (checked); None: not checked in time."
+    )
 
 
 class CauseKind(StrEnum):

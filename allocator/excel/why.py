@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from openpyxl.styles import Font
 
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT
-from allocator.explain.capacity import SOURCES, analyse
+from allocator.explain.capacity import SOURCES, analyse, shortages
 from allocator.explain.household import cost_drivers
 from allocator.explain.words import (
     describe,
@@ -94,10 +94,10 @@ def write_why_sheet(ws: Worksheet, scenario: Scenario, result: Result, lang: Lan
                 ],
                 formats={2: DATE_FORMAT},
             )
-    shortages = [r for st in analysis for r in st.rows if r.short]
-    for r in shortages:
+    found = shortages(analysis)
+    for r in found:
         put([describe_row(r, lang)])
-    if not shortages:
+    if not found:
         put([gettext("capacity: no shortage found", lang)])
     row += 1
     if result.plan is not None:

@@ -127,8 +127,29 @@ def analyse(scenario: Scenario) -> list[StageCapacity]:
 
 
 def shortages(analysis: list[StageCapacity]) -> list[CapacityRow]:
-    """The rows whose demand exceeds every possible supply: proofs of infeasibility."""
-    return [row for stage in analysis for row in stage.rows if row.short > 0]
+    """The rows whose demand exceeds every possible supply: proofs of infeasibility.
+
+    Of rows with the same figures (classes of the same households and
+    places, e.g. wheelchair users with and without a floor limit) the least
+    restricted class is kept.
+    """
+    kept: dict[tuple[object, ...], CapacityRow] = {}
+    for stage in analysis:
+        for row in stage.rows:
+            if row.short <= 0:
+                continue
+            key = (row.stage, row.demand, row.supply, tuple(sorted(row.by_source.items())))
+            if key not in kept or _restrictions(row) < _restrictions(kept[key]):
+                kept[key] = row
+    return list(kept.values())
+
+
+def _restrictions(row: CapacityRow) -> tuple[int, int]:
+    """How restricted a row's class is beyond rooms and access (fewer first)."""
+    if row.need is None:
+        return (0, 0)
+    extra = (row.need.rooms_max is not None) + (row.need.max_floor is not None)
+    return (extra + len(row.need.excluded), row.need.rooms)
 
 
 def _fits(

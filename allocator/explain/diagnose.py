@@ -6,7 +6,7 @@ and households with no outcome at all (R8, R9). Otherwise it makes the
 model *elastic*: every row of R1 (places for the stays of a class in a
 window), R8 (own-organisation dwellings for the permanent movers of a
 moving day) and R10 (the spares of a stage and need group) gets a slack
-variable, and CP-SAT (one worker, fixed seed) minimises the slack, an
+variable, and HiGHS (one thread, fixed seed) minimises the slack, an
 unhoused household weighing more than a missing spare. The rows left with
 slack are a set of rule groups that together make the scenario infeasible
 (relaxing just them gives a plan), with the number of places each is short.
@@ -30,6 +30,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from allocator import rules
+from allocator.bound.milp import solve_proto
 from allocator.cpsat.instance import Instance, OptionKind, build_instance
 from allocator.cpsat.model import RehousingModel
 from allocator.explain.capacity import need_class
@@ -61,7 +62,7 @@ class _Budget:
         return max(0.5, min(self.per_solve, self.left()))
 
 
-def diagnose(scenario: Scenario, *, time_limit: float = 30.0, seed: int = 0) -> Diagnosis:
+def diagnose(scenario: Scenario, *, time_limit: float = 30.0) -> Diagnosis:
     """Diagnose an infeasible ``scenario``.
 
     Parameters
@@ -71,8 +72,6 @@ def diagnose(scenario: Scenario, *, time_limit: float = 30.0, seed: int = 0) -> 
     time_limit
         Wall seconds for the whole diagnosis, the checks of the relaxations
         included; relaxations not checked in time stay ``verified=False``.
-    seed
-        CP-SAT's seed (one worker: the same scenario gives the same diagnosis).
 
     Returns
     -------
@@ -82,48 +81,65 @@ def diagnose(scenario: Scenario, *, time_limit: float = 30.0, seed: int = 0) -> 
     """
     started = time.perf_counter()
     budget = _Budget(started + time_limit, max(1.0, time_limit / 8))
-    causes = _causes(scenario, budget, seed) or []
+    # the first elastic solve may take the whole budget: without it there is nothing to say
+    causes = _causes(scenario, _Budget(budget.deadline, time_limit)) or []
     before = _weight(causes)
-    checked = [_relax(scenario, cause, budget, seed, before) for cause in causes]
-    firsts = [c.relaxations[0] for c in checked if c.relaxations]
-    lifted = False
-    if firsts and len(firsts) == len(checked) and budget.left() > 0:
-        lifted = feasible(apply(scenario, firsts), time_limit=budget.solve_limit(), seed=seed)
+    proposals = [_candidates(scenario, cause) for cause in causes]
+    # the first changes together first: the one check a large case surely gets
+    firsts = [p[0] for p in proposals if p and isinstance(p[0], Relaxation)]
+    lifted: bool | None = None
+    if causes and len(firsts) == len(causes) and budget.left() > 0:
+        lifted = feasible(apply(scenario, firsts), time_limit=budget.solve_limit())
+    checked = [
+        _relax(scenario, cause, proposed, budget, before)
+        for cause, proposed in zip(causes, proposals, strict=True)
+    ]
+    if lifted is None:
+        shown = [c.relaxations[0] for c in checked if c.relaxations]
+        lifted = (
+            bool(causes)
+            and len(shown) == len(causes)
+            and budget.left() > 0
+            and feasible(apply(scenario, shown), time_limit=budget.solve_limit())
+        )
     return Diagnosis(causes=checked, lifted=lifted, runtime=time.perf_counter() - started)
 
 
-def feasible(scenario: Scenario, *, time_limit: float = 10.0, seed: int = 0) -> bool:
+def feasible(scenario: Scenario, *, time_limit: float = 10.0) -> bool:
     """Whether ``scenario`` has a plan (no elastic slack needed); False if unknown in time."""
-    causes = _causes(scenario, _Budget(time.perf_counter() + time_limit, time_limit), seed)
+    causes = _causes(scenario, _Budget(time.perf_counter() + time_limit, time_limit))
     return causes is not None and not causes
 
 
-def _causes(scenario: Scenario, budget: _Budget, seed: int) -> list[Cause] | None:
-    """The causes before the model, else those of the elastic model (``None``: unknown)."""
+def _causes(scenario: Scenario, budget: _Budget) -> list[Cause] | None:
+    """The causes found without a model and those of the elastic model (``None``: unknown).
+
+    Households that cannot all move out in time leave nothing to model; a
+    household with no outcome is a cause of its own, and the elastic model
+    diagnoses the rest.
+    """
     try:
         sched = rules.schedule(scenario)
     except rules.Unschedulable as exc:
         return [_schedule_cause(scenario, str(exc))]
     empty = [h for h in scenario.households if not sched.outcomes[h.id]]
-    if empty:
-        return [
-            Cause(
-                kind=CauseKind.NO_OUTCOME,
-                rule="R9",
-                stage=scenario.stage_of(h).id,
-                need=need_class(scenario, h),
-                households=[h.id],
-                short=1,
-                message=next((p for p in sched.problems if f"household {h.id}:" in p), None),
-            )
-            for h in empty
-        ]
-    return elastic_causes(scenario, time_limit=budget.solve_limit(), seed=seed)
+    before = [
+        Cause(
+            kind=CauseKind.NO_OUTCOME,
+            rule="R9",
+            stage=scenario.stage_of(h).id,
+            need=need_class(scenario, h),
+            households=[h.id],
+            short=1,
+            message=next((p for p in sched.problems if f"household {h.id}:" in p), None),
+        )
+        for h in empty
+    ]
+    found = elastic_causes(scenario, time_limit=budget.solve_limit())
+    return None if found is None else [*before, *found]
 
 
-def elastic_causes(
-    scenario: Scenario, *, time_limit: float = 10.0, seed: int = 0
-) -> list[Cause] | None:
+def elastic_causes(scenario: Scenario, *, time_limit: float = 10.0) -> list[Cause] | None:
     """The rule groups the elastic model of ``scenario`` needs slack in (``None``: unknown in time).
 
     An empty list: the scenario has a plan.
@@ -131,14 +147,13 @@ def elastic_causes(
     instance = build_instance(scenario)
     model = RehousingModel(instance)
     slacks = _make_elastic(model)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(model.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    # HiGHS, one thread: CP-SAT alone finds no first solution of the elastic
+    # example in 30 s, HiGHS proves its optimum in seconds (docs/EXPLAIN.md)
+    found = solve_proto(model.model.proto, time_limit=time_limit, relax=False, threads=1)
+    if found.status not in ("OPTIMAL", "FEASIBLE") or found.values is None:
         return None
-    short = {key: int(solver.value(var)) for key, var in slacks.items()}
+    values = found.values
+    short = {key: round(values[var.index]) for key, var in slacks.items()}
     return _read_causes(instance, {k: v for k, v in short.items() if v > 0})
 
 
@@ -155,6 +170,11 @@ def _make_elastic(model: RehousingModel) -> dict[tuple[object, ...], cp_model.In
                 demand_var.setdefault(("r10", stage, inst.need_of[info.signature]), index)
             if opt.kind is OptionKind.PERMANENT:
                 demand_var.setdefault(("r8_permanent", info.stage, info.out, info.signature), index)
+    # a household with no outcome at all (a cause of its own) leaves the rest to diagnose
+    for constraint in proto.constraints:
+        if constraint.has_exactly_one() and not constraint.exactly_one.literals:
+            constraint.clear_exactly_one()
+            constraint.linear.domain.extend([0, 0])  # an empty row: always true
     slacks: dict[tuple[object, ...], cp_model.IntVar] = {}
     weights: list[tuple[cp_model.IntVar, int]] = []
     for row, key in model.row_keys.items():
@@ -289,32 +309,38 @@ def _weight(causes: Sequence[Cause]) -> float:
     """How infeasible: unhoused households weigh :data:`UNHOUSED`, missing spares 1."""
     total = 0.0
     for c in causes:
-        if c.kind in (CauseKind.SCHEDULE, CauseKind.NO_OUTCOME):
+        if c.kind is CauseKind.SCHEDULE:
             return float("inf")
         total += c.short * (1 if c.kind is CauseKind.SPARES else UNHOUSED)
     return total
 
 
-def _relax(scenario: Scenario, cause: Cause, budget: _Budget, seed: int, before: float) -> Cause:
+def _relax(
+    scenario: Scenario,
+    cause: Cause,
+    candidates: list[Relaxation | _Family],
+    budget: _Budget,
+    before: float,
+) -> Cause:
     """``cause`` with its relaxations, each checked to lift it (within the budget).
 
     A change lifts a cause if the diagnosis of the changed scenario is less
     infeasible by at least the cause's weight (:func:`_weight`): other
     causes may share its places, so the cause itself may move to another class.
+    Unchecked changes (out of time) keep ``verified=None``; searches out of
+    time are left out.
     """
-    candidates = _candidates(scenario, cause)
     checked: list[Relaxation] = []
     for candidate in candidates:
         if isinstance(candidate, Relaxation):
             found: Relaxation | None = candidate
             if budget.left() > 0:
-                lifts = _lifts(scenario, cause, [candidate], budget, seed, before)
+                lifts = _lifts(scenario, cause, [candidate], budget, before)
                 found = candidate.model_copy(update={"verified": lifts})
         else:  # a search for the least change that lifts the cause
-            found = _search(scenario, cause, candidate, budget, seed, before)
+            found = _search(scenario, cause, candidate, budget, before)
         if found is not None:
             checked.append(found)
-    checked.sort(key=lambda r: not r.verified)  # stable: the proposed order otherwise
     return cause.model_copy(update={"relaxations": checked})
 
 
@@ -323,12 +349,12 @@ _Family = Sequence[Relaxation]
 
 
 def _search(
-    scenario: Scenario, cause: Cause, family: _Family, budget: _Budget, seed: int, before: float
+    scenario: Scenario, cause: Cause, family: _Family, budget: _Budget, before: float
 ) -> Relaxation | None:
     for candidate in family:
         if budget.left() <= 0:
             return None
-        if _lifts(scenario, cause, [candidate], budget, seed, before):
+        if _lifts(scenario, cause, [candidate], budget, before):
             return candidate.model_copy(update={"verified": True})
     return None
 
@@ -338,7 +364,6 @@ def _lifts(
     cause: Cause,
     relax: list[Relaxation],
     budget: _Budget,
-    seed: int,
     before: float,
 ) -> bool:
     """Whether the relaxed scenario is less infeasible by at least ``cause``'s weight."""
@@ -346,7 +371,7 @@ def _lifts(
         changed = apply(scenario, relax)
     except ValueError:
         return False
-    after = _causes(changed, _Budget(budget.deadline, budget.per_solve), seed)
+    after = _causes(changed, _Budget(budget.deadline, budget.per_solve))
     if after is None:
         return False
     if before == float("inf"):  # a cause found before the model: it must be gone

@@ -115,7 +115,11 @@ def describe(diagnosis: Diagnosis, scenario: Scenario, lang: Lang = "da") -> lis
     for cause in diagnosis.causes:
         lines.append(describe_cause(cause, lang))
         for r in cause.relaxations:
-            mark = "" if r.verified else " " + gettext("(not shown to lift it alone)", lang)
+            mark = ""
+            if r.verified is None:
+                mark = " " + gettext("(not checked in time)", lang)
+            elif not r.verified:
+                mark = " " + gettext("(does not lift it alone)", lang)
             lines.append("  - " + describe_relaxation(r, scenario, lang) + mark)
     if diagnosis.causes:
         lines.append(

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from allocator.explain.capacity import SOURCES, analyse
+from allocator.explain.capacity import SOURCES, analyse, shortages
 from allocator.explain.household import cost_drivers
 from allocator.explain.words import describe, describe_row, marginal_label, need_label, source_label
 from allocator.i18n import Lang, day, gettext, money, ngettext
@@ -80,7 +80,7 @@ def capacity_table(stage: StageCapacity, lang: Lang = "da", *, rows: int | None 
 
 
 def print_capacity(
-    analysis: Sequence[StageCapacity],
+    analysis: list[StageCapacity],
     console: Console,
     lang: Lang = "da",
     *,
@@ -88,13 +88,13 @@ def print_capacity(
     rows: int | None = None,
 ) -> None:
     """Print the shortages in words and, with ``tables``, a table per stage."""
-    shortages = [row for stage in analysis for row in stage.rows if row.short]
+    found = shortages(analysis)
     if tables:
         for stage in analysis:
             console.print(capacity_table(stage, lang, rows=rows))
-    if shortages:
+    if found:
         console.print(gettext("capacity shortages (no plan can meet them):", lang))
-        for row in shortages:
+        for row in found:
             console.print("  - " + describe_row(row, lang), markup=False)
     else:
         console.print(gettext("capacity: no shortage found", lang))
@@ -152,7 +152,7 @@ def why_context(scenario: Scenario, result: Result, lang: Lang = "da") -> dict[s
             }
             for stage in analysis
         ],
-        "shortages": [describe_row(r, lang) for st in analysis for r in st.rows if r.short],
+        "shortages": [describe_row(r, lang) for r in shortages(analysis)],
         "no_shortage": gettext("capacity: no shortage found", lang),
         "diagnosis_title": gettext("why there is no plan:", lang),
         "diagnosis": (

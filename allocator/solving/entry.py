@@ -145,6 +145,6 @@ def solve(
             **solver_params,
         )
     if result.status is Status.INFEASIBLE and diagnosis_time is not None:
-        found = diagnose(scenario, time_limit=diagnosis_time, seed=seed)
+        found = diagnose(scenario, time_limit=diagnosis_time)
         result = result.model_copy(update={"diagnosis": found})
     return result
