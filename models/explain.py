@@ -138,11 +138,14 @@ class Diagnosis(_Frozen):
     """Why a scenario has no plan: a small set of causes that together make it infeasible.
 
     ``lifted``: applying the first relaxation of every cause gave a feasible
-    scenario (checked by a feasibility solve).
+    scenario (checked by a new elastic solve; ``None`` if not known in time).
     """
 
     causes: list[Cause]
-    lifted: bool = False
+    lifted: bool | None = Field(
+        default=None,
+        description="The first change of every cause together gave a plan (None: not known).",
+    )
     runtime: float = 0.0
 
 

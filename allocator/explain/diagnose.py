@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -38,10 +38,19 @@ from allocator.explain.words import later
 from models.explain import Cause, CauseKind, Diagnosis, NeedClass, Relaxation, RelaxationKind
 from models.scenario import PermanentAgreement, Scenario, Source
 
-__all__ = ["apply", "diagnose", "elastic_causes", "feasible", "stage_shift"]
+__all__ = ["Found", "apply", "diagnose", "elastic_causes", "feasible", "stage_shift"]
 
 #: Weight of an unhoused household (R1, R8) against one missing spare (R10).
 UNHOUSED = 1000
+
+
+class Found(NamedTuple):
+    """Causes of an elastic solve; ``proven``: its slack is the least possible."""
+
+    causes: list[Cause]
+    proven: bool
+
+
 #: Causes that more places lift.
 _PLACES = (CauseKind.STAY_PLACES, CauseKind.PERMANENT_PLACES, CauseKind.SPARES)
 #: Most months a stage is tried later.
@@ -80,38 +89,43 @@ def diagnose(scenario: Scenario, *, time_limit: float = 30.0) -> Diagnosis:
         relaxation of every cause gave a feasible scenario.
     """
     started = time.perf_counter()
-    budget = _Budget(started + time_limit, max(1.0, time_limit / 8))
+    budget = _Budget(started + time_limit, max(1.0, time_limit / 4))
     # the first elastic solve may take the whole budget: without it there is nothing to say
-    causes = _causes(scenario, _Budget(budget.deadline, time_limit)) or []
+    first = _causes(scenario, _Budget(budget.deadline, time_limit))
+    causes = first.causes if first is not None else []
     before = _weight(causes)
     proposals = [_candidates(scenario, cause) for cause in causes]
     # the first changes together first: the one check a large case surely gets
     firsts = [p[0] for p in proposals if p and isinstance(p[0], Relaxation)]
     lifted: bool | None = None
     if causes and len(firsts) == len(causes) and budget.left() > 0:
-        lifted = feasible(apply(scenario, firsts), time_limit=budget.solve_limit())
+        lifted = _feasible(apply(scenario, firsts), time_limit=budget.left())
     checked = [
         _relax(scenario, cause, proposed, budget, before)
         for cause, proposed in zip(causes, proposals, strict=True)
     ]
-    if lifted is None:
-        shown = [c.relaxations[0] for c in checked if c.relaxations]
-        lifted = (
-            bool(causes)
-            and len(shown) == len(causes)
-            and budget.left() > 0
-            and feasible(apply(scenario, shown), time_limit=budget.solve_limit())
-        )
+    shown = [c.relaxations[0] for c in checked if c.relaxations]
+    if lifted is None and causes and len(shown) == len(causes) and budget.left() > 0:
+        lifted = _feasible(apply(scenario, shown), time_limit=budget.left())
     return Diagnosis(causes=checked, lifted=lifted, runtime=time.perf_counter() - started)
 
 
 def feasible(scenario: Scenario, *, time_limit: float = 10.0) -> bool:
     """Whether ``scenario`` has a plan (no elastic slack needed); False if unknown in time."""
-    causes = _causes(scenario, _Budget(time.perf_counter() + time_limit, time_limit))
-    return causes is not None and not causes
+    return bool(_feasible(scenario, time_limit=time_limit))
 
 
-def _causes(scenario: Scenario, budget: _Budget) -> list[Cause] | None:
+def _feasible(scenario: Scenario, *, time_limit: float) -> bool | None:
+    """Whether ``scenario`` has a plan; ``None`` if unknown in time."""
+    found = _causes(scenario, _Budget(time.perf_counter() + time_limit, time_limit))
+    if found is None:
+        return None
+    if not found.causes:
+        return True
+    return False if found.proven else None
+
+
+def _causes(scenario: Scenario, budget: _Budget) -> Found | None:
     """The causes found without a model and those of the elastic model (``None``: unknown).
 
     Households that cannot all move out in time leave nothing to model; a
@@ -121,7 +135,7 @@ def _causes(scenario: Scenario, budget: _Budget) -> list[Cause] | None:
     try:
         sched = rules.schedule(scenario)
     except rules.Unschedulable as exc:
-        return [_schedule_cause(scenario, str(exc))]
+        return Found([_schedule_cause(scenario, str(exc))], proven=True)
     empty = [h for h in scenario.households if not sched.outcomes[h.id]]
     before = [
         Cause(
@@ -136,13 +150,13 @@ def _causes(scenario: Scenario, budget: _Budget) -> list[Cause] | None:
         for h in empty
     ]
     found = elastic_causes(scenario, time_limit=budget.solve_limit())
-    return None if found is None else [*before, *found]
+    return None if found is None else Found([*before, *found.causes], found.proven)
 
 
-def elastic_causes(scenario: Scenario, *, time_limit: float = 10.0) -> list[Cause] | None:
+def elastic_causes(scenario: Scenario, *, time_limit: float = 10.0) -> Found | None:
     """The rule groups the elastic model of ``scenario`` needs slack in (``None``: unknown in time).
 
-    An empty list: the scenario has a plan.
+    No causes: the scenario has a plan.
     """
     instance = build_instance(scenario)
     model = RehousingModel(instance)
@@ -154,7 +168,8 @@ def elastic_causes(scenario: Scenario, *, time_limit: float = 10.0) -> list[Caus
         return None
     values = found.values
     short = {key: round(values[var.index]) for key, var in slacks.items()}
-    return _read_causes(instance, {k: v for k, v in short.items() if v > 0})
+    causes = _read_causes(instance, {k: v for k, v in short.items() if v > 0})
+    return Found(causes, proven=found.status == "OPTIMAL")
 
 
 def _make_elastic(model: RehousingModel) -> dict[tuple[object, ...], cp_model.IntVar]:
@@ -365,18 +380,23 @@ def _lifts(
     relax: list[Relaxation],
     budget: _Budget,
     before: float,
-) -> bool:
-    """Whether the relaxed scenario is less infeasible by at least ``cause``'s weight."""
+) -> bool | None:
+    """Whether the relaxed scenario is less infeasible by at least ``cause``'s weight.
+
+    ``None``: not known in time.
+    """
     try:
         changed = apply(scenario, relax)
     except ValueError:
         return False
     after = _causes(changed, _Budget(budget.deadline, budget.per_solve))
     if after is None:
-        return False
+        return None
     if before == float("inf"):  # a cause found before the model: it must be gone
-        return not [c for c in after if c.kind is cause.kind and c.stage == cause.stage]
-    return _weight(after) <= before - _weight([cause])
+        return not [c for c in after.causes if c.kind is cause.kind and c.stage == cause.stage]
+    if _weight(after.causes) <= before - _weight([cause]):
+        return True
+    return False if after.proven else None  # an unproven slack may be too high
 
 
 def _candidates(scenario: Scenario, cause: Cause) -> list[Relaxation | _Family]:

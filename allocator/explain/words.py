@@ -125,7 +125,11 @@ def describe(diagnosis: Diagnosis, scenario: Scenario, lang: Lang = "da") -> lis
         lines.append(
             gettext("with the first change of each cause the scenario has a plan", lang)
             if diagnosis.lifted
-            else gettext("the first changes together were not shown to give a plan", lang)
+            else gettext("the first changes together do not give a plan", lang)
+            if diagnosis.lifted is False
+            else gettext(
+                "whether the first changes together give a plan was not checked in time", lang
+            )
         )
     return lines
 
