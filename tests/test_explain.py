@@ -290,6 +290,9 @@ def test_cli_validate_and_analyse_tell_the_shortage(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "at most 1 can be free then (1 own organisation)" in out.stdout
     assert run("analyse", str(write(tmp_path, tiny(), "t.yaml"))).exit_code == 0
+    bundled = Path(__file__).parents[1] / "scenarios" / "wheelchair-shortage.yaml"
+    out = run("analyse", str(bundled), "--lang", "en")
+    assert out.exit_code == 1 and "(1+ rooms, wheelchair-accessible)" in out.stdout
 
 
 # -- a plan explained ----------------------------------------------------------------------

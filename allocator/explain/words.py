@@ -101,7 +101,9 @@ def describe_row(row: CapacityRow, lang: Lang = "da") -> str:
     if row.permanent:
         parts.append(gettext("{n} moved for good", lang).format(n=row.permanent))
     if row.spares:
-        parts.append(gettext("{n} spares (R10)", lang).format(n=row.spares))
+        parts.append(
+            ngettext("{n} spare (R10)", "{n} spares (R10)", row.spares, lang).format(n=row.spares)
+        )
     text += " (" + ", ".join(parts) + ")"
     text += "; " + gettext("at most {supply} can be free then", lang).format(supply=row.supply)
     if sources:
