@@ -94,6 +94,10 @@ def analyse(scenario: Scenario) -> list[StageCapacity]:
     except rules.Unschedulable:
         return []
     dwellings = [d for d in scenario.dwellings if not d.municipal_referral]
+    by_key: dict[rules.fit.PlaceKey, list[Dwelling]] = defaultdict(list)
+    for d in dwellings:  # equal place keys fit the same households alike
+        by_key[rules.place_key(d)].append(d)
+    types = [([d.id for d in members], members[0]) for members in by_key.values()]
     keys: dict[rules.fit.NeedKey, int] = {}
     needs: list[_Need] = []
     classes: list[NeedClass] = []
@@ -102,28 +106,99 @@ def analyse(scenario: Scenario) -> list[StageCapacity]:
         key = rules.need_key(scenario, h)
         if key not in keys:
             keys[key] = len(needs)
-            needs.append(_fits(scenario, h, dwellings, scenario.pavilions))
+            needs.append(_fits(scenario, h, types, scenario.pavilions))
             classes.append(need_class(scenario, h))
         demands.append(_demand_of(scenario, sched, h, keys[key]))
-    avail: dict[str, list[rules.Availability]] = defaultdict(list)
-    for a in rules.availabilities(scenario):
-        avail[a.dwelling].append(a)
-    by_id = {d.id: d for d in dwellings}
+    source = {d.id: d.source.value for d in dwellings}
+    by_source = {s: frozenset(d for d, v in source.items() if v == s) for s in SOURCES}
+    avail = [a for a in rules.availabilities(scenario) if a.dwelling in source]
+    spares = _Spares(scenario, sched, demands)
+    insides: dict[int, set[int]] = {}  # per need: the needs that fit only where it fits
     out = []
     for stage in sorted(scenario.stages, key=lambda s: (sched.first_out[s.id], s.id)):
         t = sched.first_out[stage.id]
-        members = [d for d in demands if d.stage == stage.id]
-        rows = [_row(scenario, sched, stage.id, t, None, None, demands, avail, by_id, needs)]
+        # the blocks in use that day (a few per stage): a place serves one at a time
+        blocks = {d.stay for d in demands if d.stay is not None and d.stay[0] <= t < d.stay[1]}
+        blocks |= {sched.offer_period(s) for s in spares.offering(t)}
+        day = _Day(
+            t,
+            stays=frozenset(
+                a.dwelling
+                for a in avail
+                if a.start <= t < a.end and any(a.start <= b and e <= a.end for b, e in blocks)
+            ),
+            permanent=frozenset(
+                a.dwelling for a in avail if a.start <= t and a.end == rules.FOREVER
+            ),
+            away=Counter(
+                d.need for d in demands if d.stay is not None and d.stay[0] <= t < d.stay[1]
+            ),
+            gone=Counter(d.need for d in demands if d.permanent is not None and d.permanent <= t),
+            members=Counter(d.need for d in demands if d.stage == stage.id),
+        )
+        rows = [_row(scenario, stage.id, day, None, None, needs, spares, by_source, insides)]
         told: set[NeedClass] = set()
-        for n in sorted({d.need for d in members}):
+        for n in sorted(day.members):
             if classes[n] in told:  # wheelchair users who also ask for step-free access
                 continue
             told.add(classes[n])
             rows.append(
-                _row(scenario, sched, stage.id, t, n, classes[n], demands, avail, by_id, needs)
+                _row(scenario, stage.id, day, n, classes[n], needs, spares, by_source, insides)
             )
         out.append(StageCapacity(stage=stage.id, first_out=scenario.date_of(t), rows=rows))
     return out
+
+
+@dataclass(frozen=True)
+class _Day:
+    """A stage's first move-out day and what the rows of the stage count on it.
+
+    The dwellings that could be in use then (for a stay or spare, for good),
+    and by need the households away then, moved for good by then, and of the stage.
+    """
+
+    t: int
+    stays: frozenset[str]
+    permanent: frozenset[str]
+    away: Counter[int]
+    gone: Counter[int]
+    members: Counter[int]
+
+
+class _Spares:
+    """R10 per stage: its displaced households in all and by need group (their needs)."""
+
+    def __init__(self, scenario: Scenario, sched: rules.Schedule, demands: list[_Demand]) -> None:
+        self.scenario, self.sched = scenario, sched
+        self.displaced: Counter[str] = Counter()
+        groups: dict[tuple[str, object], list[int]] = defaultdict(list)
+        for d in demands:
+            if d.stay is not None:
+                self.displaced[d.stage] += 1
+                groups[(d.stage, rules.need_group(scenario, d.household))].append(d.need)
+        self.groups: dict[str, list[tuple[int, frozenset[int]]]] = defaultdict(list)
+        for (stage, _), members in groups.items():
+            self.groups[stage].append((len(members), frozenset(members)))
+
+    def offering(self, t: int) -> list[str]:
+        """The stages whose offer period holds day ``t``."""
+        return [
+            s.id
+            for s in self.scenario.stages
+            if self.sched.offer_period(s.id)[0] <= t < self.sched.offer_period(s.id)[1]
+        ]
+
+    def required(self, t: int, inside: set[int] | None) -> int:
+        """Spares R10 asks on day ``t`` (of need groups made only of needs ``inside``)."""
+        total = 0
+        for stage in self.offering(t):
+            if inside is None:
+                total += rules.spares_required(self.scenario, self.displaced[stage])
+                continue
+            for count, members in self.groups[stage]:
+                if members <= inside:
+                    total += rules.group_spares_required(self.scenario, count)
+        return total
 
 
 def shortages(analysis: list[StageCapacity]) -> list[CapacityRow]:
@@ -153,13 +228,22 @@ def _restrictions(row: CapacityRow) -> tuple[int, int]:
 
 
 def _fits(
-    scenario: Scenario, h: Household, dwellings: list[Dwelling], pavilions: list[PavilionType]
+    scenario: Scenario,
+    h: Household,
+    types: list[tuple[list[str], Dwelling]],
+    pavilions: list[PavilionType],
 ) -> _Need:
+    """The places ``h`` fits, asked once per dwelling type."""
+    stay: set[str] = set()
+    permanent: set[str] = set()
+    for ids, first in types:
+        if rules.place_fits(scenario, h, first):
+            stay.update(ids)
+        if rules.place_fits(scenario, h, first, permanent=True):
+            permanent.update(ids)
     return _Need(
-        stay=frozenset(d.id for d in dwellings if rules.place_fits(scenario, h, d)),
-        permanent=frozenset(
-            d.id for d in dwellings if rules.place_fits(scenario, h, d, permanent=True)
-        ),
+        stay=frozenset(stay),
+        permanent=frozenset(permanent),
         pavilions=frozenset(p.id for p in pavilions if rules.place_fits(scenario, h, p)),
     )
 
@@ -183,78 +267,48 @@ def _demand_of(scenario: Scenario, sched: rules.Schedule, h: Household, need: in
     return _Demand(h, stage, need, stay, permanent)
 
 
+def _inside(needs: list[_Need], n: int) -> set[int]:
+    """The needs whose places are all places of need ``n`` too (``n`` among them)."""
+    return {m for m, other in enumerate(needs) if other.within(needs[n])}
+
+
 def _row(
     scenario: Scenario,
-    sched: rules.Schedule,
     stage: str,
-    t: int,
+    day: _Day,
     n: int | None,
     need: NeedClass | None,
-    demands: list[_Demand],
-    avail: dict[str, list[rules.Availability]],
-    dwellings: dict[str, Dwelling],
     needs: list[_Need],
+    spares: _Spares,
+    sources: dict[str, frozenset[str]],
+    insides: dict[int, set[int]],
 ) -> CapacityRow:
-    """The condition on day ``t`` for the households that fit only where class ``n`` fits."""
-    inside = (
-        set(range(len(needs)))
-        if n is None
-        else {m for m, other in enumerate(needs) if other.within(needs[n])}
-    )
-    group = [d for d in demands if d.need in inside]
-    stays = [d for d in group if d.stay is not None and d.stay[0] <= t < d.stay[1]]
-    permanent = [d for d in group if d.permanent is not None and d.permanent <= t]
-    # R10: spares of every stage whose offer period holds t, for need groups
-    # made only of households inside the set
-    spares = 0
-    # the distinct blocks (a few per stage): a place serves one of them at a time
-    blocks: set[tuple[int, int]] = {d.stay for d in stays if d.stay is not None}
-    for other in scenario.stages:
-        start, end = sched.offer_period(other.id)
-        if not start <= t < end:
-            continue
-        displaced = [d for d in demands if d.stage == other.id and d.stay is not None]
-        if n is None:
-            spares += rules.spares_required(scenario, len(displaced))
-        else:
-            by_group: dict[object, list[_Demand]] = defaultdict(list)
-            for d in displaced:
-                by_group[rules.need_group(scenario, d.household)].append(d)
-            for members in by_group.values():
-                if all(d.need in inside for d in members):
-                    spares += rules.group_spares_required(scenario, len(members))
-        blocks.add((start, end))
-    fit = needs[n] if n is not None else None
-    by_source: Counter[str] = Counter()
-    for d_id, intervals in avail.items():
-        dwelling = dwellings.get(d_id)
-        if dwelling is None:
-            continue
-        stay_ok = fit is None or d_id in fit.stay
-        perm_ok = fit is None or d_id in fit.permanent
-        usable = any(
-            a.start <= t < a.end
-            and (
-                (stay_ok and any(a.start <= s and e <= a.end for s, e in blocks))
-                or (perm_ok and a.end == rules.FOREVER and a.start <= t)
-            )
-            for a in intervals
-        )
-        if usable:
-            by_source[dwelling.source.value] += 1
+    """The condition on ``day`` for the households that fit only where class ``n`` fits."""
+    t = day.t
+    if n is not None and n not in insides:
+        insides[n] = _inside(needs, n)
+    inside = None if n is None else insides[n]
+    stays = sum(day.away.values()) if inside is None else sum(day.away[m] for m in inside)
+    permanent = sum(day.gone.values()) if inside is None else sum(day.gone[m] for m in inside)
+    required = spares.required(t, inside)
+    if n is None:
+        usable = day.stays | day.permanent
+    else:
+        usable = (day.stays & needs[n].stay) | (day.permanent & needs[n].permanent)
+    by_source: Counter[str] = Counter({s: len(usable & ids) for s, ids in sources.items()})
     for p in scenario.pavilions:
-        if (fit is None or p.id in fit.pavilions) and p.lead_days <= t:
+        if (n is None or p.id in needs[n].pavilions) and p.lead_days <= t:
             by_source[Source.PAVILION.value] += p.max_count
-    demand = len(stays) + len(permanent) + spares
+    demand = stays + permanent + required
     supply = sum(by_source.values())
     return CapacityRow(
         stage=stage,
         need=need,
         day=scenario.date_of(t),
-        households=sum(1 for d in demands if d.stage == stage and (n is None or d.need == n)),
-        stays=len(stays),
-        permanent=len(permanent),
-        spares=spares,
+        households=sum(day.members.values()) if n is None else day.members[n],
+        stays=stays,
+        permanent=permanent,
+        spares=required,
         demand=demand,
         supply=supply,
         by_source={s: by_source[s] for s in SOURCES if by_source[s]},
