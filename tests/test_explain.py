@@ -298,6 +298,24 @@ def test_cli_validate_and_analyse_tell_the_shortage(tmp_path: Path) -> None:
 # -- a plan explained ----------------------------------------------------------------------
 
 
+def test_cli_explain_a_household_and_refuse_a_plan_of_another_scenario(tmp_path: Path) -> None:
+    scn = scenario(two_stage_data())
+    result = solve(scn, time_limit=5, num_workers=1)
+    assert result.plan is not None
+    plan = tmp_path / "plan.json"
+    plan.write_text(result.plan.model_dump_json(), encoding="utf-8")
+    path = write(tmp_path, scn)
+    out = run("explain", str(path), str(plan), "H2", "--lang", "en")
+    assert out.exit_code == 0
+    assert "wish N1: won by H1, who comes first there (R9)" in out.stdout
+    out = run("explain", str(path), str(plan), "--no-marginal")
+    assert out.exit_code == 0 and "Hvad koster mest" in out.stdout
+    assert run("explain", str(path), str(plan), "H9").exit_code == 2
+    other = write(tmp_path, tiny(), "other.yaml")
+    out = run("explain", str(other), str(plan), "H2")
+    assert out.exit_code == 1 and "breaks the rules" in out.stderr
+
+
 def test_a_household_is_explained_by_seniority_rules_and_costs() -> None:
     data = two_stage_data()
     scn = scenario(data)

@@ -9,13 +9,14 @@ from typing import cast
 import click
 from rich.table import Table
 
-from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, load
+from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, fail_internal, load
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.household import cost_drivers, describe_household, explain_household
 from allocator.explain.marginal import CHANGES, Method, marginal_values
 from allocator.i18n import LANGS, Lang, gettext, money, ngettext
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan
+from allocator.plan.check import check_plan
 from allocator.report.summary import make_console
 from allocator.report.why import print_capacity, print_marginal
 
@@ -109,6 +110,17 @@ def explain_command(
         loaded = load_plan(plan)
     except InputError as error:
         fail_input(error)
+    try:
+        report = check_plan(data, loaded)
+    except Exception:
+        fail_internal("the plan checker raised an exception")
+    if report.violations:  # a plan of another scenario, or edited: nothing to explain
+        click.echo(
+            f"{plan}: the plan breaks the rules of {scenario} "
+            f"({len(report.violations)} violations; see genhus check); nothing explained",
+            err=True,
+        )
+        sys.exit(ExitCode.INFEASIBLE)
     console = make_console()
     if household is not None:
         if household not in {h.household for h in loaded.households}:
