@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.explain import Diagnosis, MarginalValue
 from models.scenario import Source
 
 
@@ -233,6 +234,13 @@ class Result(_Frozen):
     plan: Plan | None
     warnings: list[str] = Field(default_factory=list)
     solver: SolverInfo
+    diagnosis: Diagnosis | None = Field(
+        default=None, description="Why the scenario is infeasible, if it is."
+    )
+    marginal: list[MarginalValue] = Field(
+        default_factory=list,
+        description="What one more place, a point of overcapacity, a month of delay are worth.",
+    )
 
     @property
     def found(self) -> bool:

@@ -21,6 +21,7 @@ ROOT = Path(__file__).parents[1]
 #: layers, never a higher one, not even through others (docs/ARCHITECTURE.md).
 LAYERS: tuple[grimp.Layer, ...] = (
     grimp.Layer("allocator.cli"),
+    grimp.Layer("allocator.explain.marginal"),
     grimp.Layer(
         "allocator.report",
         "allocator.excel",
@@ -31,9 +32,17 @@ LAYERS: tuple[grimp.Layer, ...] = (
     ),
     grimp.Layer("allocator.solving.entry"),
     grimp.Layer("allocator.heuristics.portfolio"),
-    grimp.Layer("allocator.solving.single", "allocator.solving.fallback"),
+    grimp.Layer(
+        "allocator.solving.single", "allocator.solving.fallback", "allocator.explain.diagnose"
+    ),
     grimp.Layer("allocator.bound", "allocator.heuristics.greedy"),
     grimp.Layer("allocator.cpsat"),
+    grimp.Layer(
+        "allocator.explain.capacity",
+        "allocator.explain.household",
+        "allocator.explain.words",
+        independent=False,
+    ),
     grimp.Layer("allocator.plan"),
     grimp.Layer(
         "allocator.solving.result",
@@ -51,6 +60,9 @@ SOLVER_FREE = (
     "allocator.rules",
     "allocator.plan",
     "allocator.heuristics.greedy",
+    "allocator.explain.capacity",
+    "allocator.explain.household",
+    "allocator.explain.words",
     "allocator.report",
     "allocator.excel",
     "allocator.io",

@@ -620,6 +620,7 @@ def test_result_workbook(tmp_path: Path) -> None:
         "Nøgletal",
         "Løsning",
         "Aktivitetsplan",
+        "Hvorfor",
     ]
 
     plan_rows = table(wb["Plan"])
@@ -683,7 +684,7 @@ def test_result_workbook_without_plan(tmp_path: Path) -> None:
     path = tmp_path / "result.xlsx"
     write_result_workbook(path, scenario, result)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Løsning"]
+    assert wb.sheetnames == ["Løsning", "Hvorfor"]
     solution = {r["key"]: r["value"] for r in table(wb["Løsning"])}
     assert solution["status"] == "INFEASIBLE" and solution["found"] == "nej"
 

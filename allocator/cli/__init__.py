@@ -20,6 +20,7 @@ import click
 
 from allocator.cli.common import EXIT_CODES_HELP, ExitCode
 from allocator.cli.compare import compare_command
+from allocator.cli.explain import analyse_command, explain_command
 from allocator.cli.inspect import check_command, schema_command, validate_command
 from allocator.cli.solve import solve_command
 from allocator.cli.study import study_command
@@ -53,5 +54,7 @@ for _command in (
     generate_command,
     compare_command,
     study_command,
+    analyse_command,
+    explain_command,
 ):
     main.add_command(_command)

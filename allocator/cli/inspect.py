@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 
 from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, fail_internal, load
+from allocator.explain.capacity import analyse
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan_and_objective, load_scenario
 from allocator.plan.check import check_plan
 from allocator.report.summary import make_console, plural, print_scenario
+from allocator.report.why import print_capacity
 from models.plan import Plan
 from models.scenario import Scenario
 
@@ -25,10 +27,13 @@ def validate_command(scenario: Path) -> None:
     """Check SCENARIO and print a short overview, or every problem found.
 
     Stages whose notice date (R3) has passed are shown as warnings; they do
-    not make the scenario invalid.
+    not make the scenario invalid. So are capacity shortages (``genhus
+    analyse``), which prove that no plan exists.
     """
     data = load(scenario)
-    print_scenario(data, str(scenario), make_console())
+    console = make_console()
+    print_scenario(data, str(scenario), console)
+    print_capacity(analyse(data), console, tables=False)
 
 
 @click.command("check", epilog=EXIT_CODES_HELP)

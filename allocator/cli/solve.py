@@ -10,10 +10,14 @@ import click
 from rich.console import Console
 
 from allocator.cli.common import EXIT_CODES_HELP, STATUS_EXIT, ExitCode, fail_internal, load
+from allocator.explain.capacity import analyse, shortages
+from allocator.explain.marginal import marginal_values
+from allocator.explain.words import describe_row
 from allocator.io.dump import result_to_json
 from allocator.io.outputs import write_outputs
 from allocator.plan.check import check_plan
 from allocator.report.summary import make_console, plural, print_result
+from allocator.report.why import print_diagnosis, print_marginal
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
 from allocator.solving.settings import Strategy
@@ -78,6 +82,12 @@ __all__ = ["solve_command"]
     help="Directory with the organisation's own letter templates.",
 )
 @click.option("--organisation", default=None, help="Organisation name used in the letters.")
+@click.option(
+    "--why",
+    is_flag=True,
+    help="Also measure what one more place, a point of overcapacity and a month of delay "
+    "are worth (LP re-solves), for the summary, the report and the workbook.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON, not a summary.")
 @click.option("--log/--no-log", default=False, help="Show the CP-SAT search log on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr.")
@@ -91,6 +101,7 @@ def solve_command(
     strategy: str,
     template_dir: Path | None,
     organisation: str | None,
+    why: bool,
     as_json: bool,
     log: bool,
     quiet: bool,
@@ -111,6 +122,8 @@ def solve_command(
         f"{plural(len(data.households), 'household')}, "
         f"{plural(len(data.dwellings), 'dwelling')}"
     )
+    for row in shortages(analyse(data)):
+        progress("capacity shortage: " + describe_row(row))
     progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
     live = not (quiet or as_json or log)
     status_line = Console(stderr=True).status("solving ...")
@@ -156,6 +169,9 @@ def solve_command(
                 click.echo(f"  - {violation}", err=True)
             sys.exit(ExitCode.INTERNAL)
         progress("plan checked: 0 violations")
+        if why:
+            progress("measuring marginal values (LP re-solves) ...")
+            result = result.model_copy(update={"marginal": marginal_values(data)})
 
     if out_dir is not None:
         try:
@@ -170,5 +186,10 @@ def solve_command(
     if as_json:
         click.echo(result_to_json(result), nl=False)
     else:
-        print_result(result, make_console())
+        console = make_console()
+        print_result(result, console)
+        if result.diagnosis is not None:
+            print_diagnosis(result.diagnosis, data, console)
+        if result.marginal:
+            print_marginal(result.marginal, console)
     sys.exit(code)

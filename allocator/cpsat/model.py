@@ -92,6 +92,11 @@ class RehousingModel:
         #: the constraints each rule added, by rule name (the Lagrangian bound
         #: reads the LP's duals of "r1", "r8_permanent" and "r10")
         self.rule_rows: dict[str, range] = {}
+        #: what each row of R1, R8 (permanent movers) and R10 is about, by
+        #: constraint index: ("r1", window, class), ("r8_permanent", stage,
+        #: day, class), ("r10_group", stage, group needs), ("r10_total", stage);
+        #: the infeasibility diagnosis relaxes rows by it
+        self.row_keys: dict[int, tuple[object, ...]] = {}
         self._add_variables()
         unknown = set(rules or ()) - set(self.RULES)
         if unknown:
@@ -359,6 +364,11 @@ class RehousingModel:
         # sorted: the same model (and so the same plan) in every process
         for key in sorted(set(demand) | set(supply)):
             self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
+            self._key_last_row("r1", *key)
+
+    def _key_last_row(self, *key: object) -> None:
+        """Record what the constraint added last is about (:attr:`row_keys`)."""
+        self.row_keys[len(self.model.proto.constraints) - 1] = key
 
     def r8_permanent_movers_housed(self) -> None:
         """R8: every permanent mover gets a fitting own-organisation dwelling on its moving day."""
@@ -374,6 +384,7 @@ class RehousingModel:
                 supply[(stage, day, c)].append(var)
         for key in sorted(set(demand) | set(supply)):
             self.model.add(_total(supply.get(key, [])) == _total(demand.get(key, [])))
+            self._key_last_row("r8_permanent", *key)
 
     def r12_pavilion_fleet(self) -> None:
         """R12: modules house no more than rented; never more than max_count at once."""
@@ -446,9 +457,11 @@ class RehousingModel:
                 demand = [x for n in members for x in displaced.get((stage, n), [])]
                 # spares >= floor(pct * demand / 100) <=> 100 * spares > pct * demand - 100
                 m.add(100 * _total(spares) >= pct * _total(demand) - 99)
+                self._key_last_row("r10_group", stage, tuple(members))
             everything = [x for n in needs for x in held.get((stage, n), [])]
             demand = [x for n in needs for x in displaced.get((stage, n), [])]
             m.add(100 * _total(everything) >= pct * _total(demand))
+            self._key_last_row("r10_total", stage)
 
     # -- warm start ---------------------------------------------------------------
 

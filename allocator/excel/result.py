@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, TEXT_FORMAT
 from allocator.excel.sheets import Column, Pair, save_workbook, write_pairs, write_table
+from allocator.excel.why import SHEET as WHY_SHEET
+from allocator.excel.why import write_why_sheet
 from allocator.labels import CATEGORY_DA
 from allocator.plan.pricing import TOTAL
 from models.plan import CostCategory, Plan, Result
@@ -255,9 +257,10 @@ def write_result_workbook(
     Sheets: ``Plan`` (one row per household), ``Tidslinjer`` (one row per
     segment of each place timeline), ``Budget`` (the guide's cost categories
     by stage and in total, DKK), ``Nøgletal`` (KPIs, then one row per stage),
-    ``Løsning`` (status and solver figures) and ``Aktivitetsplan``. Without
-    a plan (infeasible, no solution in time) only ``Løsning`` (and the
-    activity plan, if given) is written. Every sheet has a Danish header in
+    ``Løsning`` (status and solver figures), ``Aktivitetsplan`` and
+    ``Hvorfor`` (:mod:`allocator.excel.why`). Without a plan (infeasible, no
+    solution in time) only ``Løsning``, the activity plan if given, and
+    ``Hvorfor`` are written. Every sheet has a Danish header in
     row 1 and the English field name in row 2.
     """
     wb = Workbook()
@@ -273,5 +276,6 @@ def write_result_workbook(
     _solution_sheet(wb.create_sheet("Løsning"), result)
     if activities is not None:
         _activities_sheet(wb.create_sheet("Aktivitetsplan"), activities)
+    write_why_sheet(wb.create_sheet(WHY_SHEET), scenario, result)
     wb.active = 0
     save_workbook(wb, path)

@@ -42,6 +42,7 @@ from allocator.report.data import (
 from allocator.report.letters import dk_number, dkk, environment
 from allocator.report.png import write_pngs
 from allocator.report.svg import costs_svg, gantt_svg, pool_svg, stages_svg
+from allocator.report.why import why_context
 from models.plan import CostCategory, Mode, Plan, Result
 from models.scenario import Scenario, Source
 
@@ -237,6 +238,7 @@ def _render(
             "displaced": DISPLACED_COLOUR,
         },
         "notice_warnings": rules.notice_warnings(scenario),
+        "why": why_context(scenario, result),
     }
     if plan is not None:
         segments = sum(len(t.segments) for t in plan.places)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from allocator import rules
 from allocator.cpsat.instance import ModelTooLarge
+from allocator.explain.diagnose import diagnose
 from allocator.heuristics import portfolio
 from allocator.solving.fallback import greedy_fallback
 from allocator.solving.progress import ProgressCallback
+from allocator.solving.result import make_result, solver_info
 from allocator.solving.settings import MAX_NODES, Settings, Strategy
 from allocator.solving.single import solve_single
-from models.plan import Plan, Result
+from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 
 
@@ -34,6 +37,7 @@ def solve(
     gap_limit: float = 1e-3,
     on_progress: ProgressCallback | None = None,
     max_nodes: int | None = MAX_NODES,
+    diagnosis_time: float | None = 30.0,
     **solver_params: Any,
 ) -> Result:
     """Plan the rehousing of ``scenario`` at least cost.
@@ -78,6 +82,10 @@ def solve(
         the greedy planner, gives the greedy planner's plan (``FEASIBLE``,
         no bound, ``solver.strategy == "greedy"``), or
         ``NO_SOLUTION_IN_TIME`` if it has none.
+    diagnosis_time
+        Seconds for the diagnosis of an infeasible scenario
+        (:func:`allocator.explain.diagnose.diagnose`; ``None``: no diagnosis).
+        Its causes and the changes that lift them are ``Result.diagnosis``.
     **solver_params
         Further CP-SAT parameters by name, e.g. ``linearization_level=2``
         or ``subsolvers=["max_lp", "core"]``.
@@ -99,13 +107,24 @@ def solve(
     )
     started = time.perf_counter()
     try:
-        return solve_single(
+        result = solve_single(
             scenario,
             settings,
             max_nodes=max_nodes,
             initial_plan=initial_plan,
             on_progress=on_progress,
         ).result
+    except rules.Unschedulable as exc:  # the households cannot all move out in time
+        result = make_result(
+            scenario.name,
+            Status.INFEASIBLE,
+            objective=None,
+            bound=None,
+            runtime=time.perf_counter() - started,
+            plan=None,
+            warnings=[str(exc)],
+            solver=solver_info(settings.params, strategy=str(settings.strategy), lp=False),
+        )
     except ModelTooLarge as exc:
         refused = time.perf_counter() - started
         size = portfolio.group_size_for(scenario, exc.estimate, exc.limit)
@@ -125,3 +144,7 @@ def solve(
             nodes=exc.estimate,
             **solver_params,
         )
+    if result.status is Status.INFEASIBLE and diagnosis_time is not None:
+        found = diagnose(scenario, time_limit=diagnosis_time)
+        result = result.model_copy(update={"diagnosis": found})
+    return result
