@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from allocator.cli import solve as cli_solve
 from allocator.generate import SIZES, generate
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
+from allocator.labels import label
 from allocator.plan.check import Violation
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
@@ -171,7 +173,7 @@ def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
 
 def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
     path = bad_file(tmp_path)
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 2
     no_traceback(res)
     assert res.stdout == ""
@@ -212,24 +214,27 @@ def test_solve_exit_code_follows_the_status(
     tmp_path: Path, fakes: Fakes, status: Status, code: int
 ) -> None:
     fakes.status = status
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == code
-    assert f"status     {status.value}" in res.stdout
+    assert f"status     {label(status, 'en')}" in res.stdout
     assert "a warning from the solver" in res.stdout
     # the plan, if any, is checked once, with the objective the solver claims
     assert len(fakes.check_calls) == (1 if code == 0 else 0)
+    # Danish by default: the same status in Danish words
+    danish = run("solve", str(scenario_file(tmp_path)))
+    assert re.search(rf"^status +{re.escape(label(status, 'da'))}$", danish.stdout, re.M)
 
 
 def test_solve_summary_has_costs_and_kpis(tmp_path: Path, fakes: Fakes) -> None:
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == 0
     out = res.stdout
     for text in (
         f"objective  {OBJECTIVE:,.2f} DKK",
         "OR-Tools 9.x, seed 0, 2 workers",
         "Cost by category (DKK)",
-        "rent_loss_empty",
-        "consultant",
+        "Rent loss, empty dwellings",
+        "Rehousing consultant",
         "Key figures",
         "withheld days (R16)",
         "Stages",
@@ -283,9 +288,11 @@ def test_solve_json(tmp_path: Path, fakes: Fakes) -> None:
 
 def test_solve_progress_on_stderr_unless_quiet(tmp_path: Path, fakes: Fakes) -> None:
     path = scenario_file(tmp_path)
-    loud = run("solve", str(path))
+    loud = run("solve", str(path), "--lang", "en")
     assert "loaded" in loud.stderr and "plan checked: 0 violations" in loud.stderr
-    quiet = run("solve", str(path), "--quiet")
+    danish = run("solve", str(path))
+    assert "indlæst" in danish.stderr and "plan tjekket: 0 brud" in danish.stderr
+    quiet = run("solve", str(path), "--quiet", "--lang", "en")
     assert quiet.stderr == ""
     assert quiet.stdout == loud.stdout
 
@@ -352,7 +359,7 @@ def test_solve_plan_failing_the_checker_is_exit_4_and_writes_nothing(
 ) -> None:
     fakes.violations = [Violation("R2", "place O1", "two occupants on 2025-06-01")]
     out = tmp_path / "out"
-    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json")
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json", "--lang", "en")
     assert res.exit_code == 4
     assert "  - place O1: R2: two occupants on 2025-06-01\n" in res.stderr
     assert "failed the plan checker" in res.stderr
@@ -379,16 +386,18 @@ def test_solve_crash_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.Mo
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli_solve, "solve", crash)
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == 4
     assert "RuntimeError: boom" in res.stderr
-    assert "internal error" in res.stderr
+    assert "internal error: the solver raised an exception" in res.stderr
+    res = run("solve", str(scenario_file(tmp_path)))
+    assert "intern fejl: løseren rejste en undtagelse" in res.stderr
 
 
 def test_solve_unwritable_output_exit_2(tmp_path: Path, fakes: Fakes) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    res = run("solve", str(scenario_file(tmp_path)), "--out", str(blocker / "out"))
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(blocker / "out"), "--lang", "en")
     assert res.exit_code == 2
     no_traceback(res)
     assert "cannot write the outputs" in res.stderr

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, fail_internal, load
+from allocator.cli.common import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    fail_input,
+    fail_internal,
+    lang_option,
+    load,
+)
+from allocator.i18n import Lang
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan_and_objective, load_scenario
 from allocator.plan.check import check_plan
@@ -21,20 +29,22 @@ __all__ = ["check_command", "schema_command", "validate_command"]
 
 @click.command("validate", epilog=EXIT_CODES_HELP)
 @click.argument("scenario", type=click.Path(path_type=Path))
-def validate_command(scenario: Path) -> None:
+@lang_option
+def validate_command(scenario: Path, lang: Lang) -> None:
     """Check SCENARIO and print a short overview, or every problem found.
 
     Stages whose notice date (R3) has passed are shown as warnings; they do
     not make the scenario invalid.
     """
-    data = load(scenario)
+    data = load(scenario, lang)
     print_scenario(data, str(scenario), make_console())
 
 
 @click.command("check", epilog=EXIT_CODES_HELP)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("plan", type=click.Path(path_type=Path))
-def check_command(scenario: Path, plan: Path) -> None:
+@lang_option
+def check_command(scenario: Path, plan: Path, lang: Lang) -> None:
     """Verify PLAN (plan.json or result.json) against SCENARIO without CP-SAT.
 
     Prints every violation of the rules, or "0 violations" and the total
@@ -54,13 +64,13 @@ def check_command(scenario: Path, plan: Path) -> None:
         problems.append(error)
     if data is None or loaded is None:
         messages = [m for error in problems for m in error.messages]
-        fail_input(InputError(messages, next((e.hint for e in problems if e.hint), None)))
+        fail_input(InputError(messages, next((e.hint for e in problems if e.hint), None)), lang)
     loaded_plan, objective = loaded
 
     try:
         report = check_plan(data, loaded_plan, objective=objective)
     except Exception:
-        fail_internal("the plan checker raised an exception")
+        fail_internal("the plan checker raised an exception", lang)
     if report.violations:
         click.echo(f"{plural(len(report.violations), 'violation')}:")
         for violation in report.violations:

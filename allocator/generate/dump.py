@@ -39,6 +39,11 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     full = scenario.model_dump(mode="json")
     keys = ("name", "municipality", "policy", "costs", "penalties", "stages", "pavilions")
     data = {k: full[k] for k in keys}
+    if scenario.contact is not None:  # after the municipality: who the letters name
+        data = {"name": data.pop("name"), "municipality": data.pop("municipality")} | {
+            "contact": full["contact"],
+            **data,
+        }
     for k in ("after_dwellings", "dwellings", "households"):
         data[k] = lean.get(k, [])
     return data

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator import rules
-from models.plan import CostCategory, Kpis, Plan, Result
+from allocator.i18n import DEFAULT_LANG, Lang, day, gettext, number
+from allocator.labels import label
+from models.plan import CostCategory, Kpis, Mode, Plan, Result
 from models.scenario import Agreement, Scenario, Source
 
 __all__ = ["fmt_dkk", "make_console", "plural", "print_result", "print_scenario"]
@@ -25,9 +27,9 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def fmt_dkk(value: float | None) -> str:
-    """DKK with thousands separators and two decimals; ``-`` for none."""
-    return "-" if value is None else f"{value:,.2f}"
+def fmt_dkk(value: float | None, lang: Lang = "en") -> str:
+    """Kroner with the language's separators and two decimals; ``-`` for none."""
+    return "-" if value is None else number(value, lang, decimals=2)
 
 
 def make_console(file: IO[str] | None = None, *, width: int = 400) -> Console:
@@ -48,64 +50,89 @@ def make_console(file: IO[str] | None = None, *, width: int = 400) -> Console:
     return console
 
 
-def _cost_table(plan: Plan) -> Table:
+def _cost_table(plan: Plan, lang: Lang) -> Table:
     """Cost by budget category (rows) and stage (columns), DKK."""
-    table = Table(title="Cost by category (DKK)", title_justify="left")
-    table.add_column("category")
+    _ = gettext
+    table = Table(title=_("Cost by category (DKK)", lang), title_justify="left")
+    table.add_column(_("category", lang))
     for stage_cost in plan.costs:
-        table.add_column(stage_cost.stage, justify="right", no_wrap=True)
+        name = _("total", lang) if stage_cost.stage == "total" else stage_cost.stage
+        table.add_column(name, justify="right", no_wrap=True)
     for category in CostCategory:
         table.add_row(
-            category.value,
-            *(fmt_dkk(sc.by_category.get(category, 0.0)) for sc in plan.costs),
+            label(category, lang),
+            *(fmt_dkk(sc.by_category.get(category, 0.0), lang) for sc in plan.costs),
         )
     table.add_section()
-    table.add_row("total", *(fmt_dkk(sc.total) for sc in plan.costs), style="bold")
+    table.add_row(_("total", lang), *(fmt_dkk(sc.total, lang) for sc in plan.costs), style="bold")
     return table
 
 
-def _kpi_table(kpis: Kpis, penalties: float) -> Table:
+def _kpi_table(kpis: Kpis, penalties: float, lang: Lang) -> Table:
     """Key figures of the plan, one per row."""
-    table = Table(title="Key figures", title_justify="left", show_header=False)
+    _ = gettext
+    table = Table(title=_("Key figures", lang), title_justify="left", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
     rows = [
-        ("rent loss (DKK)", fmt_dkk(kpis.rent_loss)),
-        ("vacancy days (held empty)", f"{kpis.vacancy_days:,}"),
-        ("occupied days", f"{kpis.occupied_days:,}"),
-        ("withheld days (R16)", f"{kpis.withheld_days:,}"),
-        ("time-limited days", f"{kpis.time_limited_days:,}"),
-        ("moves", f"{kpis.moves:,}"),
-        *((f"households {mode}", f"{n:,}") for mode, n in kpis.households_by_mode.items()),
+        (_("rent loss (DKK)", lang), fmt_dkk(kpis.rent_loss, lang)),
+        (_("vacancy days (held empty)", lang), number(kpis.vacancy_days, lang)),
+        (_("occupied days", lang), number(kpis.occupied_days, lang)),
+        (_("withheld days (R16)", lang), number(kpis.withheld_days, lang)),
+        (_("time-limited days", lang), number(kpis.time_limited_days, lang)),
+        (_("moves", lang), number(kpis.moves, lang)),
         *(
-            (f"households in {source}", f"{n:,}")
-            for source, n in kpis.households_by_source.items()
+            (_("households: %(what)s", lang) % {"what": _mode(mode, lang)}, number(n, lang))
+            for mode, n in kpis.households_by_mode.items()
+        ),
+        *(
+            (_("households in %(what)s", lang) % {"what": _source(src, lang)}, number(n, lang))
+            for src, n in kpis.households_by_source.items()
             if n
         ),
-        ("pavilion modules", f"{kpis.pavilion_modules:,}"),
-        ("soft-wish penalties (DKK, not budget)", fmt_dkk(penalties)),
+        (_("pavilion modules", lang), number(kpis.pavilion_modules, lang)),
+        (_("soft-wish penalties (DKK, not budget)", lang), fmt_dkk(penalties, lang)),
     ]
     for name, value in rows:
         table.add_row(name, value)
     return table
 
 
-def _stage_table(kpis: Kpis) -> Table:
+def _mode(value: str, lang: Lang) -> str:
+    return label(Mode(value), lang) if value in set(Mode) else value
+
+
+def _source(value: str, lang: Lang) -> str:
+    return label(Source(value), lang) if value in set(Source) else value
+
+
+def _stage_table(kpis: Kpis, lang: Lang) -> Table:
     """Per-stage key figures (R3, R10)."""
-    table = Table(title="Stages", title_justify="left")
-    names = ("stage", "households", "displaced", "spares", "pool", "overcapacity", "notice date")
-    for name in names:
-        table.add_column(name, justify="left" if name == "stage" else "right")
+    _ = gettext
+    table = Table(title=_("Stages", lang), title_justify="left")
+    names = (
+        _("stage", lang),
+        _("households", lang),
+        _("rehoused", lang),
+        _("spares", lang),
+        _("pool", lang),
+        _("overcapacity", lang),
+        _("notice date", lang),
+    )
+    for i, name in enumerate(names):
+        table.add_column(name, justify="left" if i == 0 else "right")
     for s in kpis.stages:
-        over = "-" if s.overcapacity is None else f"{s.overcapacity:.0%}"
-        notice = f"{s.notice_date}" + (" (passed)" if s.notice_in_past else "")
+        over = "-" if s.overcapacity is None else f"{number(s.overcapacity * 100, lang)} %"
+        notice = day(s.notice_date, lang, style="short")
+        if s.notice_in_past:
+            notice += " (" + _("passed", lang) + ")"
         table.add_row(
             s.stage, str(s.households), str(s.displaced), str(s.spares), str(s.pool), over, notice
         )
     return table
 
 
-def print_result(result: Result, console: Console) -> None:
+def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) -> None:
     """Print status, objective, bound, gap, solver, warnings, costs and KPIs.
 
     Parameters
@@ -114,33 +141,53 @@ def print_result(result: Result, console: Console) -> None:
         What :func:`allocator.solve` returned.
     console
         Where to print (see :func:`make_console`).
+    lang
+        The language of the summary.
     """
+    _ = gettext
     info = result.solver
-    gap = "-" if result.gap is None else f"{result.gap:.2%}"
-    console.print(f"scenario   {result.scenario}")
-    console.print(f"status     {result.status.value}")
-    console.print(f"objective  {fmt_dkk(result.objective)} DKK (budget cost plus penalties)")
-    console.print(f"bound      {fmt_dkk(result.bound)} DKK")
-    console.print(f"gap        {gap}")
-    console.print(f"runtime    {result.runtime:.1f} s")
-    console.print(
-        f"solver     OR-Tools {info.ortools_version}, seed {info.seed}, "
-        f"{info.num_workers} workers, time limit {info.time_limit:g} s"
-    )
+    gap = "-" if result.gap is None else f"{number(result.gap * 100, lang, decimals=2)} %"
+    lines = [
+        (_("scenario", lang), result.scenario),
+        (_("status", lang), label(result.status, lang)),
+        (
+            _("objective", lang),
+            fmt_dkk(result.objective, lang) + " " + _("DKK (budget cost plus penalties)", lang),
+        ),
+        (_("bound", lang), fmt_dkk(result.bound, lang) + " " + _("DKK", lang)),
+        (_("gap", lang), gap),
+        (_("runtime", lang), f"{number(result.runtime, lang, decimals=1)} s"),
+        (
+            _("solver", lang),
+            _(
+                "OR-Tools %(version)s, seed %(seed)s, %(workers)s workers, time limit %(limit)s s",
+                lang,
+            )
+            % {
+                "version": info.ortools_version,
+                "seed": info.seed,
+                "workers": info.num_workers,
+                "limit": f"{info.time_limit:g}",
+            },
+        ),
+    ]
+    width = max(len(name) for name, _value in lines) + 1
+    for name, value in lines:
+        console.print(f"{name.ljust(width)} {value}", markup=False)
     if result.warnings:
-        console.print("warnings:")
+        console.print(_("warnings:", lang))
         for warning in result.warnings:
             console.print(f"  - {warning}", markup=False)
     if result.plan is None:
-        console.print("no plan")
+        console.print(_("no plan", lang))
         return
     console.print()
-    console.print(_cost_table(result.plan))
+    console.print(_cost_table(result.plan, lang))
     console.print()
-    console.print(_kpi_table(result.plan.kpis, result.plan.penalties))
+    console.print(_kpi_table(result.plan.kpis, result.plan.penalties, lang))
     if result.plan.kpis.stages:
         console.print()
-        console.print(_stage_table(result.plan.kpis))
+        console.print(_stage_table(result.plan.kpis, lang))
 
 
 def print_scenario(scenario: Scenario, source: str, console: Console) -> None:

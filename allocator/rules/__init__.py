@@ -57,6 +57,7 @@ from allocator.rules.prices import (
     required_pool,
     spares_required,
     stay_compensation_ore,
+    tenant_stay_rent,
 )
 from allocator.rules.schedule import (
     MOVES,
@@ -153,6 +154,7 @@ __all__ = [
     "stage_notice_date",
     "stay_compensation_ore",
     "takes_part",
+    "tenant_stay_rent",
     "wanted_after",
     "wish_warnings",
     "working_days",
