@@ -151,13 +151,17 @@ def test_schema_is_the_scenario_json_schema() -> None:
 def test_validate_ok(tmp_path: Path) -> None:
     # planned more than a year ahead: the interviews (R4) can still be held in time
     path = scenario_file(tmp_path, tiny(policy={"planning_date": "2024-04-01"}))
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 0, res.stderr
     assert f"{path}: valid scenario 'tiny'" in res.stdout
-    assert "households: 3 (temporary 2, permanent 1)" in res.stdout
-    assert "own_organisation 3 of which 3 vacant" in res.stdout
+    assert "households: 3 (temporary rehousing 2, permanent rehousing 1)" in res.stdout
+    assert "another department of the housing organisation 3 of which 3 vacant" in res.stdout
     assert "pavilion types: PT" in res.stdout
     assert "warnings: none" in res.stdout
+    danish = run("validate", str(path))
+    assert f"{path}: gyldigt scenarie 'tiny'" in danish.stdout
+    assert "husstande: 3 (midlertidig genhusning 2, permanent genhusning 1)" in danish.stdout
+    assert "advarsler: ingen" in danish.stdout
 
 
 @pytest.mark.rule("R3", "violated")
@@ -165,10 +169,14 @@ def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
     # the notice is due 3 months before the first move (2025-05-02), 4 months before the
     # works start: Friday 2025-01-31 either way; on 2025-02-15 it has passed
     scn = tiny(policy={"planning_date": "2025-02-15"})
-    res = run("validate", str(scenario_file(tmp_path, scn)))
+    res = run("validate", str(scenario_file(tmp_path, scn)), "--lang", "en")
     assert res.exit_code == 0
     assert "stage S1: even the legal 3-month notice date 2025-01-31" in res.stdout
     assert "stage S1: R4: interviews are due a year before each move" in res.stdout
+    danish = run("validate", str(scenario_file(tmp_path, scn)))
+    assert "etape S1: selv den lovpligtige varslingsfrist på 3 måneder, 31. januar 2025" in (
+        danish.stdout
+    )
 
 
 def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
@@ -479,7 +487,7 @@ def test_readme_scenario_example_is_valid(tmp_path: Path) -> None:
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "readme.yaml"
     path.write_text(block, encoding="utf-8")
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 0, res.stderr
     assert "warnings: none" in res.stdout
 

@@ -37,7 +37,7 @@ def validate_command(scenario: Path, lang: Lang) -> None:
     not make the scenario invalid.
     """
     data = load(scenario, lang)
-    print_scenario(data, str(scenario), make_console())
+    print_scenario(data, str(scenario), make_console(), lang)
 
 
 @click.command("check", epilog=EXIT_CODES_HELP)

@@ -8,6 +8,7 @@ text is stable and can be kept with a case file.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import IO
 
 from rich.console import Console
@@ -190,7 +191,9 @@ def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) ->
         console.print(_stage_table(result.plan.kpis, lang))
 
 
-def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
+def print_scenario(
+    scenario: Scenario, source: str, console: Console, lang: Lang = DEFAULT_LANG
+) -> None:
     """Print a short overview of a valid scenario and its R3 notice warnings.
 
     Parameters
@@ -201,60 +204,96 @@ def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
         The file it came from.
     console
         Where to print (see :func:`make_console`).
+    lang
+        The language of the overview.
     """
+    _ = gettext
     policy = scenario.policy
-    console.print(f"{source}: valid scenario {scenario.name!r}", markup=False)
-    where = f", municipality {scenario.municipality}" if scenario.municipality else ""
-    console.print(f"planning date {policy.planning_date}{where}", markup=False)
+    console.print(
+        _("%(file)s: valid scenario %(name)r", lang) % {"file": source, "name": scenario.name},
+        markup=False,
+    )
+    when = _("planning date %(day)s", lang) % {"day": day(policy.planning_date, lang)}
+    if scenario.municipality:
+        when += ", " + _("municipality %(name)s", lang) % {"name": scenario.municipality}
+    console.print(when, markup=False)
 
     per_stage = Counter(scenario.stage_of(h).id for h in scenario.households)
-    table = Table(title=f"Stages ({len(scenario.stages)})", title_justify="left")
-    for name in ("stage", "start", "end", "move-out", "back", "notice by", "households"):
-        table.add_column(name, justify="right" if name == "households" else "left")
+    title = _("Stages (%(num)d)", lang) % {"num": len(scenario.stages)}
+    table = Table(title=title, title_justify="left")
+    names = (
+        _("stage", lang),
+        _("start", lang),
+        _("end", lang),
+        _("move-out", lang),
+        _("back", lang),
+        _("notice by", lang),
+        _("households", lang),
+    )
+    for i, name in enumerate(names):
+        table.add_column(name, justify="right" if i == len(names) - 1 else "left")
+
+    def short(value: date) -> str:
+        return day(value, lang, style="short")
+
     for stage in scenario.stages:
         table.add_row(
             stage.id,
-            str(stage.start),
-            str(stage.end),
-            str(scenario.date_of(rules.move_out_day(scenario, stage))),
-            str(scenario.date_of(rules.back_day(scenario, stage))),
-            str(rules.stage_notice_date(scenario, stage)),
+            short(stage.start),
+            short(stage.end),
+            short(scenario.date_of(rules.move_out_day(scenario, stage))),
+            short(scenario.date_of(rules.back_day(scenario, stage))),
+            short(rules.stage_notice_date(scenario, stage)),
             str(per_stage.get(stage.id, 0)),
         )
     console.print(table)
 
     agreements = Counter(h.agreement for h in scenario.households)
     console.print(
-        f"households: {len(scenario.households)} ("
-        + ", ".join(f"{a.value} {agreements[a]}" for a in Agreement if agreements[a])
-        + ")"
+        _("households: %(num)d (%(parts)s)", lang)
+        % {
+            "num": len(scenario.households),
+            "parts": ", ".join(
+                f"{label(a, lang)} {agreements[a]}" for a in Agreement if agreements[a]
+            ),
+        },
+        markup=False,
     )
     sources = Counter(d.source for d in scenario.dwellings)
     vacant = Counter(d.source for d in scenario.dwellings if d.vacant_from is not None)
     parts = [
-        f"{s.value} {sources[s]}" + (f" of which {vacant[s]} vacant" if vacant[s] else "")
+        f"{label(s, lang)} {sources[s]}"
+        + (" " + _("of which %(num)d vacant", lang) % {"num": vacant[s]} if vacant[s] else "")
         for s in Source
         if sources[s]
     ]
-    console.print(f"dwellings: {len(scenario.dwellings)} (" + "; ".join(parts) + ")")
+    console.print(
+        _("dwellings: %(num)d (%(parts)s)", lang)
+        % {"num": len(scenario.dwellings), "parts": "; ".join(parts)},
+        markup=False,
+    )
     referral = sum(d.municipal_referral for d in scenario.dwellings)
     if referral:
-        console.print(f"  of which reserved for municipal referral (R15): {referral}")
-    console.print(f"after-renovation dwellings: {len(scenario.after_dwellings)}")
-    if scenario.pavilions:
         console.print(
-            "pavilion types: "
-            + ", ".join(
-                f"{p.id} ({p.rooms} rooms, up to {p.max_count})" for p in scenario.pavilions
-            ),
-            markup=False,
+            "  "
+            + _("of which reserved for municipal referral (R15): %(num)d", lang) % {"num": referral}
         )
+    console.print(
+        _("after-renovation dwellings: %(num)d", lang) % {"num": len(scenario.after_dwellings)}
+    )
+    if scenario.pavilions:
+        types = ", ".join(
+            _("%(id)s (%(rooms)d rooms, up to %(count)d)", lang)
+            % {"id": p.id, "rooms": p.rooms, "count": p.max_count}
+            for p in scenario.pavilions
+        )
+        console.print(_("pavilion types: %(types)s", lang) % {"types": types}, markup=False)
     else:
-        console.print("pavilion types: none")
-    warnings = rules.notice_warnings(scenario) + rules.wish_warnings(scenario)
+        console.print(_("pavilion types: none", lang))
+    warnings = rules.notice_warnings(scenario, lang) + rules.wish_warnings(scenario, lang)
     if warnings:
-        console.print("warnings:")
+        console.print(_("warnings:", lang))
         for warning in warnings:
             console.print(f"  - {warning}", markup=False)
     else:
-        console.print("warnings: none")
+        console.print(_("warnings: none", lang))
