@@ -15,12 +15,13 @@ the catalogue; new code calls :func:`label`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
-from allocator.i18n import DEFAULT_LANG, Lang, gettext
-from models.plan import CostCategory, Mode, SegmentKind, Status
+from allocator.i18n import DEFAULT_LANG, N_, Lang, gettext
+from models.plan import CostCategory, Mode, Plan, SegmentKind, Status
 from models.scenario import Agreement, Source, StayRent, TieBreak
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "SOURCE_SHORT",
     "STATUS_DA",
     "TIE_BREAK_DA",
+    "KeyFigure",
+    "key_figures",
     "label",
     "labelled_enums",
     "short_label",
@@ -185,6 +188,71 @@ def label(value: StrEnum, lang: Lang = DEFAULT_LANG) -> str:
 def short_label(value: Source | Mode, lang: Lang = DEFAULT_LANG) -> str:
     """The abbreviated label of a source or mode, for a narrow table column."""
     return gettext(_SHORT[type(value)][value], lang)
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key figure of a plan as every output shows it.
+
+    Attributes
+    ----------
+    label
+        Its wording in the output's language.
+    value
+        DKK when ``money``, else a count of days, moves, modules or households.
+    key
+        The field name programs read (``rent_loss``, ``households_by_mode.temporary``).
+    """
+
+    label: str
+    value: float
+    key: str
+    money: bool
+
+
+#: The plan's key figures in the order every output lists them: key, wording, DKK?
+_FIGURES: Final = (
+    ("budget_total", N_("Total cost"), True),
+    ("rent_loss", N_("Rent loss"), True),
+    ("vacancy_days", N_("Vacancy days (held empty)"), False),
+    ("occupied_days", N_("Days lived in in rehousing dwellings"), False),
+    ("withheld_days", N_("Days withheld from the waiting list (R16)"), False),
+    ("time_limited_days", N_("Days let on time-limited leases"), False),
+    ("moves", N_("Moves"), False),
+    ("pavilion_modules", N_("Pavilion modules"), False),
+    ("penalties", N_("Penalties for soft wishes (not budget)"), True),
+)
+
+
+def key_figures(plan: Plan, lang: Lang = DEFAULT_LANG) -> list[KeyFigure]:
+    """The key figures of ``plan`` in ``lang``: costs, days, moves, households by mode and source.
+
+    One list for the report, the result workbook and the command line, so a
+    figure reads the same wherever it appears.
+    """
+    k = plan.kpis
+    total = next((c.total for c in plan.costs if c.stage == "total"), None)
+    values = {
+        "budget_total": total if total is not None else sum(c.total for c in plan.costs),
+        "rent_loss": k.rent_loss,
+        "vacancy_days": k.vacancy_days,
+        "occupied_days": k.occupied_days,
+        "withheld_days": k.withheld_days,
+        "time_limited_days": k.time_limited_days,
+        "moves": k.moves,
+        "pavilion_modules": k.pavilion_modules,
+        "penalties": plan.penalties,
+    }
+    out = [KeyFigure(gettext(text, lang), values[key], key, money) for key, text, money in _FIGURES]
+    for field, enum, text in (
+        ("households_by_mode", Mode, N_("Households: %(what)s")),
+        ("households_by_source", Source, N_("Households by source: %(what)s")),
+    ):
+        counts: dict[str, int] = getattr(k, field)
+        for code, n in sorted(counts.items()):
+            what = label(enum(code), lang) if code in set(enum) else code
+            out.append(KeyFigure(gettext(text, lang) % {"what": what}, n, f"{field}.{code}", False))
+    return out
 
 
 def _danish(table: Mapping[Any, str]) -> Mapping[Any, str]:

@@ -244,7 +244,7 @@ def test_solve_summary_has_costs_and_kpis(tmp_path: Path, fakes: Fakes) -> None:
         "Rent loss, empty dwellings",
         "Rehousing consultant",
         "Key figures",
-        "withheld days (R16)",
+        "Days withheld from the waiting list (R16)",
         "Stages",
     ):
         assert text in out

@@ -456,7 +456,8 @@ def test_template_layout(tmp_path: Path) -> None:
     letter = {name: get_column_letter(c) for name, c in cols.items()}
     assert checks[letter["agreement"]] == '"temporary,permanent,undecided"'
     assert checks[letter["wheelchair"]] == '"ja,nej"'
-    assert letter["seniority_date"] not in checks
+    assert checks[letter["seniority_date"]] == "1"  # Excel's date check (any real date)
+    assert checks[letter["dwelling"]] == "'Boliger'!$A$3:$A$5000"  # an id of sheet Boliger
     assert validations(wb["Boliger"])["B"] == '"own_department,own_organisation,partner"'
     assert wb["Etaper"]["C3"].number_format == "yyyy-mm-dd"
 

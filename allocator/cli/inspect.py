@@ -16,7 +16,7 @@ from allocator.cli.common import (
     lang_option,
     load,
 )
-from allocator.i18n import Lang
+from allocator.i18n import N_, Lang
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan_and_objective, load_scenario
 from allocator.plan.check import check_plan
@@ -70,7 +70,7 @@ def check_command(scenario: Path, plan: Path, lang: Lang) -> None:
     try:
         report = check_plan(data, loaded_plan, objective=objective)
     except Exception:
-        fail_internal("the plan checker raised an exception", lang)
+        fail_internal(N_("the plan checker raised an exception"), lang)
     if report.violations:
         click.echo(f"{plural(len(report.violations), 'violation')}:")
         for violation in report.violations:

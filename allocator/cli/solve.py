@@ -17,7 +17,7 @@ from allocator.cli.common import (
     lang_option,
     load,
 )
-from allocator.i18n import Lang, gettext, money, ngettext
+from allocator.i18n import N_, Lang, gettext, money, ngettext
 from allocator.io.dump import result_to_json
 from allocator.io.outputs import write_outputs
 from allocator.labels import label
@@ -124,18 +124,22 @@ def solve_command(
         if not quiet:
             click.echo(message, err=True)
 
-    def count(singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n, lang) % {"num": n}
-
     _ = gettext
     data = load(scenario, lang)
     progress(
         _("loaded %(file)s: %(stages)s, %(households)s, %(dwellings)s", lang)
         % {
             "file": scenario,
-            "stages": count("%(num)d stage", "%(num)d stages", len(data.stages)),
-            "households": count("%(num)d household", "%(num)d households", len(data.households)),
-            "dwellings": count("%(num)d dwelling", "%(num)d dwellings", len(data.dwellings)),
+            "stages": ngettext("%(num)d stage", "%(num)d stages", len(data.stages), lang)
+            % {"num": len(data.stages)},
+            "households": ngettext(
+                "%(num)d household", "%(num)d households", len(data.households), lang
+            )
+            % {"num": len(data.households)},
+            "dwellings": ngettext(
+                "%(num)d dwelling", "%(num)d dwellings", len(data.dwellings), lang
+            )
+            % {"num": len(data.dwellings)},
         }
     )
     progress(
@@ -169,7 +173,7 @@ def solve_command(
                 on_progress=show if live else None,
             )
     except Exception:
-        fail_internal("the solver raised an exception", lang)
+        fail_internal(N_("the solver raised an exception"), lang)
     progress(
         _("status %(status)s after %(seconds)s s", lang)
         % {"status": label(result.status, lang), "seconds": f"{result.runtime:.1f}"}
@@ -184,7 +188,7 @@ def solve_command(
         try:
             report = check_plan(data, result.plan, objective=result.objective)
         except Exception:
-            fail_internal("the plan checker raised an exception", lang)
+            fail_internal(N_("the plan checker raised an exception"), lang)
         if report.violations:
             n = len(report.violations)
             click.echo(
@@ -193,7 +197,10 @@ def solve_command(
                     "(%(violations)s); nothing written",
                     lang,
                 )
-                % {"violations": count("%(num)d violation", "%(num)d violations", n)},
+                % {
+                    "violations": ngettext("%(num)d violation", "%(num)d violations", n, lang)
+                    % {"num": n}
+                },
                 err=True,
             )
             for violation in report.violations:

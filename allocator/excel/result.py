@@ -20,11 +20,11 @@ from openpyxl.utils import get_column_letter
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, TEXT_FORMAT
 from allocator.excel.sheets import Column, Pair, save_workbook, write_pairs, write_table
 from allocator.i18n import DEFAULT_LANG, Lang, gettext
-from allocator.labels import label
+from allocator.labels import key_figures, label
 from allocator.plan.pricing import TOTAL
 from allocator.rules import tenant_stay_rent
-from models.plan import CostCategory, HouseholdPlan, Mode, Plan, Result
-from models.scenario import Scenario, Source
+from models.plan import CostCategory, HouseholdPlan, Plan, Result
+from models.scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,39 +214,16 @@ def _budget_sheet(ws: Worksheet, scenario: Scenario, plan: Plan, lang: Lang) -> 
 
 def _kpi_sheet(ws: Worksheet, plan: Plan, lang: Lang) -> None:
     k = plan.kpis
-    total = next((c.total for c in plan.costs if c.stage == TOTAL), None)
-    if total is None:
-        total = sum(c.total for c in plan.costs)
-    spec: list[tuple[str, Any, str, str | None]] = [
-        (_("Budget in total (DKK)"), round(total, 2), "budget_total", MONEY_FORMAT),
-        (_("Rent loss in total (DKK)"), round(k.rent_loss, 2), "rent_loss", MONEY_FORMAT),
+    rows: list[Pair] = [
         (
-            _("Penalties (DKK, not in the budget)"),
-            round(plan.penalties, 2),
-            "penalties",
-            MONEY_FORMAT,
-        ),
-        (_("Vacancy days (empty rehousing dwellings)"), k.vacancy_days, "vacancy_days", None),
-        (_("Days lived in in rehousing dwellings"), k.occupied_days, "occupied_days", None),
-        (
-            _("Dwelling days withheld from the waiting list (R16)"),
-            k.withheld_days,
-            "withheld_days",
+            f.label,
+            round(f.value, 2) if f.money else f.value,
+            f.key,
+            MONEY_FORMAT if f.money else None,
             None,
-        ),
-        (_("Days let on time-limited leases"), k.time_limited_days, "time_limited_days", None),
-        (_("Moves"), k.moves, "moves", None),
-        (_("Pavilion modules"), k.pavilion_modules, "pavilion_modules", None),
+        )
+        for f in key_figures(plan, lang)
     ]
-    rows: list[Pair] = [(gettext(text, lang), v, key, fmt, None) for text, v, key, fmt in spec]
-    for mode, n in k.households_by_mode.items():
-        what = label(Mode(mode), lang) if mode in set(Mode) else mode
-        text = gettext("Households: %(what)s", lang) % {"what": what}
-        rows.append((text, n, f"households_by_mode.{mode}", None, None))
-    for source, n in k.households_by_source.items():
-        what = label(Source(source), lang) if source in set(Source) else source
-        text = gettext("Households by source: %(what)s", lang) % {"what": what}
-        rows.append((text, n, f"households_by_source.{source}", None, None))
     last = write_pairs(ws, rows)
     stage_rows = [[getattr(s, key) for _, key, _ in _STAGE_KPI_COLUMNS] for s in k.stages]
     yes, no = gettext("yes", lang), gettext("no", lang)

@@ -27,7 +27,7 @@ import pandas as pd
 from allocator import rules
 from allocator.i18n import DEFAULT_LANG, N_, Lang, day, gettext, money, number
 from allocator.io.write import write_file
-from allocator.labels import label, short_label
+from allocator.labels import key_figures, label, short_label
 from allocator.report.activities import activity_plan, cell_text
 from allocator.report.data import (
     DISPLACED_COLOUR,
@@ -43,8 +43,8 @@ from allocator.report.data import (
 from allocator.report.letters import environment
 from allocator.report.png import write_pngs
 from allocator.report.svg import costs_svg, gantt_svg, pool_svg, stages_svg
-from models.plan import CostCategory, Mode, Plan, Result
-from models.scenario import Scenario, Source
+from models.plan import CostCategory, Plan, Result
+from models.scenario import Scenario
 
 # -- tables --------------------------------------------------------------------------
 
@@ -55,29 +55,10 @@ def _short(d: date | None, lang: Lang) -> str:
 
 
 def _kpi_rows(plan: Plan, lang: Lang) -> list[tuple[str, str]]:
-    k = plan.kpis
-    total = next((c.total for c in plan.costs if c.stage == "total"), None)
-    if total is None:
-        total = sum(c.total for c in plan.costs)
-    _ = gettext
-    rows = [
-        (_("Total cost", lang), money(total, lang)),
-        (_("Rent loss", lang), money(k.rent_loss, lang)),
-        (_("Vacancy days (held empty)", lang), number(k.vacancy_days, lang)),
-        (_("Days lived in in rehousing dwellings", lang), number(k.occupied_days, lang)),
-        (_("Days withheld from the waiting list (R16)", lang), number(k.withheld_days, lang)),
-        (_("Days let on time-limited leases", lang), number(k.time_limited_days, lang)),
-        (_("Moves", lang), number(k.moves, lang)),
-        (_("Pavilion modules", lang), number(k.pavilion_modules, lang)),
-        (_("Penalties for soft wishes (not budget)", lang), money(plan.penalties, lang)),
+    return [
+        (f.label, money(f.value, lang) if f.money else number(f.value, lang))
+        for f in key_figures(plan, lang)
     ]
-    for mode, n in sorted(k.households_by_mode.items()):
-        what = label(Mode(mode), lang) if mode in set(Mode) else mode
-        rows.append((_("Households: %(what)s", lang) % {"what": what}, number(n, lang)))
-    for source, n in sorted(k.households_by_source.items()):
-        what = label(Source(source), lang) if source in set(Source) else source
-        rows.append((_("Households by source: %(what)s", lang) % {"what": what}, number(n, lang)))
-    return rows
 
 
 def _cost_table(plan: Plan, lang: Lang) -> dict[str, Any]:

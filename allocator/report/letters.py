@@ -438,22 +438,6 @@ def render_letter(
     return env.get_template(template).render(context)
 
 
-@dataclass(frozen=True)
-class Letters:
-    """What :func:`write_letters` wrote.
-
-    Attributes
-    ----------
-    files
-        Every file, ``index.html`` last.
-    pdf_note
-        Why PDF letters were asked for and not (all) written; None otherwise.
-    """
-
-    files: list[Path]
-    pdf_note: str | None = None
-
-
 def write_letters(
     out_dir: Path | str,
     scenario: Scenario,
@@ -483,44 +467,22 @@ def write_letters(
         ``"kl. 10.00"``); without it the return letter asks the household to
         agree the hour with the rehousing contact.
     lang
-        The letters' language.
+        The letters' language (and their file names).
     pdf
-        Also print each HTML letter to PDF (:mod:`allocator.report.pdf`);
-        see :func:`write_letter_files` for the note when that cannot be done.
+        Also print each HTML letter to PDF (:mod:`allocator.report.pdf`).
+        Without a renderer, or if it fails, the HTML letters stand and
+        ``index.html`` says why; this never raises.
 
     Returns
     -------
     list[pathlib.Path]
-        Per household ``<id>-opsigelse.html`` and ``.md``, and for households
-        with a temporary stay ``<id>-tilbageflytning.html`` and ``.md``
-        (and their ``.pdf`` with ``pdf``); last ``index.html``, an overview
-        with every letter and its date. Letter files of an earlier run that
-        this plan no longer has are removed.
+        Per household ``<id>-opsigelse.html`` and ``.md`` (``-notice`` in
+        English), and for households with a temporary stay
+        ``<id>-tilbageflytning.html`` and ``.md`` (``-return``), with their
+        ``.pdf`` when asked for and printed; last ``index.html``, an overview
+        with every letter, its date and what it lacks. Letter files of an
+        earlier run that this plan no longer has are removed.
     """
-    return write_letter_files(
-        out_dir,
-        scenario,
-        plan,
-        template_dir,
-        organisation=organisation,
-        key_time=key_time,
-        lang=lang,
-        pdf=pdf,
-    ).files
-
-
-def write_letter_files(
-    out_dir: Path | str,
-    scenario: Scenario,
-    plan: Plan,
-    template_dir: Path | str | None = None,
-    *,
-    organisation: str | None = None,
-    key_time: str | None = None,
-    lang: Lang = DEFAULT_LANG,
-    pdf: bool = False,
-) -> Letters:
-    """:func:`write_letters`, also telling why PDF letters were not written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     env = environment(template_dir, lang)
@@ -578,4 +540,4 @@ def write_letter_files(
         for stale in out.glob(pattern):
             if stale not in keep and stale.suffix in (".html", ".md", ".pdf"):
                 stale.unlink()
-    return Letters(written, note)
+    return written

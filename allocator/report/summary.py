@@ -16,8 +16,8 @@ from rich.table import Table
 
 from allocator import rules
 from allocator.i18n import DEFAULT_LANG, Lang, day, gettext, number
-from allocator.labels import label
-from models.plan import CostCategory, Kpis, Mode, Plan, Result
+from allocator.labels import key_figures, label
+from models.plan import CostCategory, Kpis, Plan, Result
 from models.scenario import Agreement, Scenario, Source
 
 __all__ = ["fmt_dkk", "make_console", "plural", "print_result", "print_scenario"]
@@ -69,42 +69,14 @@ def _cost_table(plan: Plan, lang: Lang) -> Table:
     return table
 
 
-def _kpi_table(kpis: Kpis, penalties: float, lang: Lang) -> Table:
+def _kpi_table(plan: Plan, lang: Lang) -> Table:
     """Key figures of the plan, one per row."""
-    _ = gettext
-    table = Table(title=_("Key figures", lang), title_justify="left", show_header=False)
+    table = Table(title=gettext("Key figures", lang), title_justify="left", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
-    rows = [
-        (_("rent loss (DKK)", lang), fmt_dkk(kpis.rent_loss, lang)),
-        (_("vacancy days (held empty)", lang), number(kpis.vacancy_days, lang)),
-        (_("occupied days", lang), number(kpis.occupied_days, lang)),
-        (_("withheld days (R16)", lang), number(kpis.withheld_days, lang)),
-        (_("time-limited days", lang), number(kpis.time_limited_days, lang)),
-        (_("moves", lang), number(kpis.moves, lang)),
-        *(
-            (_("households: %(what)s", lang) % {"what": _mode(mode, lang)}, number(n, lang))
-            for mode, n in kpis.households_by_mode.items()
-        ),
-        *(
-            (_("households in %(what)s", lang) % {"what": _source(src, lang)}, number(n, lang))
-            for src, n in kpis.households_by_source.items()
-            if n
-        ),
-        (_("pavilion modules", lang), number(kpis.pavilion_modules, lang)),
-        (_("soft-wish penalties (DKK, not budget)", lang), fmt_dkk(penalties, lang)),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for f in key_figures(plan, lang):
+        table.add_row(f.label, fmt_dkk(f.value, lang) if f.money else number(f.value, lang))
     return table
-
-
-def _mode(value: str, lang: Lang) -> str:
-    return label(Mode(value), lang) if value in set(Mode) else value
-
-
-def _source(value: str, lang: Lang) -> str:
-    return label(Source(value), lang) if value in set(Source) else value
 
 
 def _stage_table(kpis: Kpis, lang: Lang) -> Table:
@@ -185,7 +157,7 @@ def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) ->
     console.print()
     console.print(_cost_table(result.plan, lang))
     console.print()
-    console.print(_kpi_table(result.plan.kpis, result.plan.penalties, lang))
+    console.print(_kpi_table(result.plan, lang))
     if result.plan.kpis.stages:
         console.print()
         console.print(_stage_table(result.plan.kpis, lang))
