@@ -19,6 +19,7 @@ from allocator import cli
 from allocator.cli import inspect as cli_inspect
 from allocator.cli import solve as cli_solve
 from allocator.generate import SIZES, generate
+from allocator.i18n import money
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
 from allocator.labels import label
@@ -428,10 +429,13 @@ def test_check_valid_plan_with_the_real_checker(tmp_path: Path) -> None:
     scn = tiny()
     plan_path, result_path = write_plan(tmp_path, scn)
     for path in (plan_path, result_path):
-        res = run("check", str(scenario_file(tmp_path, scn)), str(path))
+        res = run("check", str(scenario_file(tmp_path, scn)), str(path), "--lang", "en")
         assert res.exit_code == 0, res.stdout + res.stderr
         assert res.stdout.splitlines()[0] == "0 violations"
-        assert f"recomputed total: {BUDGET:,.2f} DKK" in res.stdout
+        assert f"recomputed total: DKK\xa0{BUDGET:,.2f}" in res.stdout
+        danish = run("check", str(scenario_file(tmp_path, scn)), str(path))
+        assert danish.stdout.splitlines()[0] == "0 brud"
+        assert f"genberegnet i alt: {money(BUDGET)}" in danish.stdout
 
 
 def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
@@ -442,7 +446,7 @@ def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
     plan_path.write_text(
         plan.model_copy(update={"households": [h1, *plan.households[1:]]}).model_dump_json()
     )
-    res = run("check", str(scenario_file(tmp_path, scn)), str(plan_path))
+    res = run("check", str(scenario_file(tmp_path, scn)), str(plan_path), "--lang", "en")
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "1 violation:",
@@ -456,7 +460,7 @@ def test_check_violations_exit_1(tmp_path: Path, fakes: Fakes) -> None:
         Violation("prices", "kpis.moves", "plan says 4, recomputed 5"),
     ]
     _, result_path = write_plan(tmp_path, tiny())
-    res = run("check", str(scenario_file(tmp_path)), str(result_path))
+    res = run("check", str(scenario_file(tmp_path)), str(result_path), "--lang", "en")
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "2 violations:",

@@ -16,11 +16,11 @@ from allocator.cli.common import (
     lang_option,
     load,
 )
-from allocator.i18n import N_, Lang
+from allocator.i18n import N_, Lang, gettext, money, ngettext
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan_and_objective, load_scenario
 from allocator.plan.check import check_plan
-from allocator.report.summary import make_console, plural, print_scenario
+from allocator.report.summary import make_console, print_scenario
 from models.plan import Plan
 from models.scenario import Scenario
 
@@ -72,16 +72,19 @@ def check_command(scenario: Path, plan: Path, lang: Lang) -> None:
     except Exception:
         fail_internal(N_("the plan checker raised an exception"), lang)
     if report.violations:
-        click.echo(f"{plural(len(report.violations), 'violation')}:")
+        n = len(report.violations)
+        click.echo(ngettext("%(num)d violation:", "%(num)d violations:", n, lang) % {"num": n})
         for violation in report.violations:
             click.echo(f"  - {violation}")
         sys.exit(ExitCode.INFEASIBLE)
-    click.echo("0 violations")
+    click.echo(gettext("0 violations", lang))
     if report.pricing is not None:
-        click.echo(f"recomputed total: {report.pricing.total_ore / 100:,.2f} DKK")
+        total = money(report.pricing.total_ore / 100, lang)
+        click.echo(gettext("recomputed total: %(total)s", lang) % {"total": total})
     stated = next((c.total for c in loaded_plan.costs if c.stage == "total"), None)
     if stated is not None:
-        click.echo(f"plan's stated total: {stated:,.2f} DKK")
+        total = money(stated, lang)
+        click.echo(gettext("plan's stated total: %(total)s", lang) % {"total": total})
 
 
 @click.command("schema")
