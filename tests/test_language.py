@@ -23,9 +23,11 @@ from babel.messages.extract import extract_from_dir
 from openpyxl import load_workbook
 from test_report import make_case
 
+from allocator import rules
 from allocator.i18n import LANGS, Lang, catalogue, gettext
 from allocator.io.outputs import write_outputs
 from allocator.labels import labelled_enums
+from allocator.report.html import render_report
 from allocator.report.letters import letter_problems, write_letters
 from allocator.report.pdf import pdf_renderer
 from allocator.report.summary import make_console, print_result
@@ -219,3 +221,23 @@ def test_letters_print_to_pdf_with_the_address_and_dates(tmp_path: Path) -> None
     assert "Engvej 4, 1. th., 8210 Aarhus V" in text
     assert "2. august 2025" in text and "15. marts 2026" in text
     assert "5.400,00 kr. om måneden" in text  # the rent during the stay (R14)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_scenarios_warnings_are_shown_in_the_outputs_language(lang: Lang) -> None:
+    scenario, _plan, result = make_case()
+    english = rules.notice_warnings(scenario)
+    assert english  # the case's interviews are due before its planning date (R4)
+    # A result keeps the scenario's warnings in English, with the search's own.
+    kept = result.model_copy(update={"warnings": [*english, "a warning from the search"]})
+    text = _visible_html(render_report(scenario, kept, lang=lang))
+    shown = rules.notice_warnings(scenario, lang)
+    assert all(w in text for w in shown)
+    assert "a warning from the search" in text
+    buffer = io.StringIO()
+    print_result(kept, make_console(buffer), lang, scenario)
+    assert shown[0] in " ".join(buffer.getvalue().split())
+    if lang == "da":
+        assert shown[0].startswith("etape S1: R4: beboersamtaler skal holdes et år før")
+        assert "1. august 2024" in shown[0]  # a Danish date, not 2024-08-01
+        assert not any(w in text for w in english)

@@ -233,7 +233,7 @@ def solve_command(
     if as_json:
         click.echo(result_to_json(result), nl=False)
     else:
-        print_result(result, make_console(), lang)
+        print_result(result, make_console(), lang, data)
     sys.exit(code)
 
 

@@ -180,17 +180,6 @@ def _activity_rows(df: pd.DataFrame, today: date, lang: Lang) -> list[dict[str, 
     return out
 
 
-def _warnings(scenario: Scenario, result: Result, lang: Lang) -> list[str]:
-    """The scenario's warnings in ``lang``, then the result's other warnings.
-
-    A result keeps the scenario's warnings in English (``result.json``);
-    they are shown here in the report's language instead, once.
-    """
-    english = set(rules.notice_warnings(scenario) + rules.wish_warnings(scenario))
-    ours = rules.notice_warnings(scenario, lang) + rules.wish_warnings(scenario, lang)
-    return ours + [w for w in result.warnings if w not in english and w not in ours]
-
-
 # -- the report ------------------------------------------------------------------------
 
 
@@ -232,7 +221,7 @@ def _render(
             "pool": POOL_COLOUR,
             "displaced": DISPLACED_COLOUR,
         },
-        "warnings": _warnings(scenario, result, lang),
+        "warnings": rules.warnings_in(scenario, result.warnings, lang),
     }
     if plan is not None:
         segments = sum(len(t.segments) for t in plan.places)

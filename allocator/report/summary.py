@@ -105,7 +105,12 @@ def _stage_table(kpis: Kpis, lang: Lang) -> Table:
     return table
 
 
-def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) -> None:
+def print_result(
+    result: Result,
+    console: Console,
+    lang: Lang = DEFAULT_LANG,
+    scenario: Scenario | None = None,
+) -> None:
     """Print status, objective, bound, gap, solver, warnings, costs and KPIs.
 
     Parameters
@@ -116,6 +121,9 @@ def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) ->
         Where to print (see :func:`make_console`).
     lang
         The language of the summary.
+    scenario
+        The scenario solved: its own warnings are then shown in ``lang``
+        (:func:`allocator.rules.warnings_in`), not as ``result`` keeps them.
     """
     _ = gettext
     info = result.solver
@@ -147,9 +155,12 @@ def print_result(result: Result, console: Console, lang: Lang = DEFAULT_LANG) ->
     width = max(len(name) for name, _value in lines) + 1
     for name, value in lines:
         console.print(f"{name.ljust(width)} {value}", markup=False)
-    if result.warnings:
+    warnings = result.warnings
+    if scenario is not None:
+        warnings = rules.warnings_in(scenario, warnings, lang)
+    if warnings:
         console.print(_("warnings:", lang))
-        for warning in result.warnings:
+        for warning in warnings:
             console.print(f"  - {warning}", markup=False)
     if result.plan is None:
         console.print(_("no plan", lang))

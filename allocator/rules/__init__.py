@@ -88,6 +88,7 @@ from allocator.rules.warnings import (
     notice_warnings,
     stage_legal_notice_date,
     stage_notice_date,
+    warnings_in,
     wish_warnings,
 )
 
@@ -156,6 +157,7 @@ __all__ = [
     "takes_part",
     "tenant_stay_rent",
     "wanted_after",
+    "warnings_in",
     "wish_warnings",
     "working_days",
 ]

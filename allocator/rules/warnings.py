@@ -171,3 +171,15 @@ def stage_notice_date(scenario: Scenario, stage: Stage) -> date:
 def stage_legal_notice_date(scenario: Scenario, stage: Stage) -> date:
     """R3: the last day the notices of ``stage`` meet the legal minimum."""
     return legal_notice_date(scenario, stage.start, _first_move(scenario, stage))
+
+
+def warnings_in(scenario: Scenario, warnings: list[str], lang: Lang) -> list[str]:
+    """``warnings`` (a result's, in English) with the scenario's own ones in ``lang``.
+
+    A result keeps the scenario's notice and wish warnings in English
+    (``result.json``); an output shows them in its language instead, once,
+    followed by the result's other warnings (from the search) as they are.
+    """
+    english = set(notice_warnings(scenario) + wish_warnings(scenario))
+    ours = notice_warnings(scenario, lang) + wish_warnings(scenario, lang)
+    return ours + [w for w in warnings if w not in english and w not in ours]
