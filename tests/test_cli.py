@@ -197,6 +197,30 @@ def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
     assert lines[-1] == "2 problems in the input"
 
 
+def test_input_problems_are_told_in_danish_by_default(tmp_path: Path) -> None:
+    data = tiny().model_dump(mode="json")
+    data["households"][0]["seniority_date"] = "fish"
+    data["dwellings"][0]["rooms"] = 0
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = run("validate", str(path))
+    assert res.exit_code == 2
+    no_traceback(res)
+    lines = res.stderr.splitlines()
+    assert any(
+        line.startswith(
+            f"{path}: households[0].seniority_date: ugyldig dato 'fish' (forventet ÅÅÅÅ-MM-DD)"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{path}: dwellings[0].rooms: skal være mindst 1, fik 0") for line in lines
+    )
+    assert lines[-1] == "2 problemer i inputtet"
+    english = run("validate", str(path), "--lang", "en").stderr
+    assert "dwellings[0].rooms: must be greater than or equal to 1, got 0" in english
+
+
 @pytest.mark.parametrize("name", ["missing.yaml", "scenario.txt"])
 def test_validate_unreadable_file_exit_2(tmp_path: Path, name: str) -> None:
     if name.endswith(".txt"):

@@ -96,6 +96,6 @@ def fail_internal(what: str, lang: Lang = DEFAULT_LANG) -> NoReturn:
 def load(path: Path, lang: Lang = DEFAULT_LANG) -> Scenario:
     """The scenario at ``path``, or its problems printed and exit 2."""
     try:
-        return load_scenario(path)
+        return load_scenario(path, lang=lang)
     except InputError as error:
         fail_input(error, lang)

@@ -55,7 +55,7 @@ def check_command(scenario: Path, plan: Path, lang: Lang) -> None:
     data: Scenario | None = None
     loaded: tuple[Plan, float | None] | None = None
     try:
-        data = load_scenario(scenario)
+        data = load_scenario(scenario, lang=lang)
     except InputError as error:
         problems.append(error)
     try:
