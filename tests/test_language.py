@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from test_report import make_case
 
 from allocator import rules
+from allocator.excel.result import write_result_workbook
 from allocator.i18n import LANGS, Lang, catalogue, gettext
 from allocator.io.outputs import write_outputs
 from allocator.labels import labelled_enums
@@ -241,3 +242,30 @@ def test_the_scenarios_warnings_are_shown_in_the_outputs_language(lang: Lang) ->
         assert shown[0].startswith("etape S1: R4: beboersamtaler skal holdes et år før")
         assert "1. august 2024" in shown[0]  # a Danish date, not 2024-08-01
         assert not any(w in text for w in english)
+
+
+def test_the_result_workbook_shows_addresses_and_rents(tmp_path: Path) -> None:
+    scenario, _plan, result = make_case()
+    path = tmp_path / "result.xlsx"
+    write_result_workbook(path, scenario, result)
+    ws = load_workbook(path)["Plan"]
+    keys = [c.value for c in ws[2]]
+    rows = {
+        r[0]: dict(zip(keys, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)
+    }
+    h1, h2 = rows["H1"], rows["H2"]
+    assert h1["address"] == "Solvej 1, st. tv., 8210 Aarhus V"
+    assert h1["place_address"] == "Engvej 4, 1. th., 8210 Aarhus V"
+    assert h1["mode"] == "midlertidig genhusning"
+    assert h1["place_source"] == "anden afdeling i boligorganisationen"
+    # R14 (own_rent): 6.000 kr. less the case's 10 % reduction, as rules.tenant_stay_rent says
+    assert h1["stay_rent"] == rules.tenant_stay_rent(scenario, scenario.household("H1"), 5800)
+    assert h1["stay_rent"] == 5400
+    assert h1["after_address"] == h1["address"] and h1["after_rent"] == 6000  # back home
+    assert h2["place_address"] == "Pavillonbyen, Solvej 40, 8210 Aarhus V"  # the pavilion site
+    assert h2["after_address"] == "Solvej 1, 1. th., 8210 Aarhus V" and h2["after_rent"] == 5400
+    # frozen headers, a filter over the table, columns wide enough for an address
+    assert ws.freeze_panes == "B3"
+    assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A2:")
+    address = next(c.column_letter for c in ws[2] if c.value == "place_address")
+    assert (ws.column_dimensions[address].width or 0) >= len("Engvej 4, 1. th., 8210 Aarhus V")
