@@ -170,6 +170,9 @@ def test_household_table_shows_every_column_at_1400_px(
     done = _run(chromium, tmp_path / "profile", "--window-size=1400,1000", "--dump-dom", url)
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r'id="household-wrap"[^>]*data-fits="true"', done.stdout)
+    # and so do the other tables (stages, costs, activities)
+    fits = re.findall(r'class="table-wrap"[^>]*data-fits="(\w+)"', done.stdout)
+    assert fits == ["true"] * 4
     # (report-top.png and report-full.png are the 1,400 px screenshots)
 
 
