@@ -28,6 +28,7 @@ from babel.numbers import format_currency, format_decimal
 __all__ = [
     "DEFAULT_LANG",
     "LANGS",
+    "N_",
     "Lang",
     "catalogue",
     "day",
@@ -35,6 +36,7 @@ __all__ = [
     "money",
     "ngettext",
     "number",
+    "short_month",
 ]
 
 Lang = Literal["da", "en"]
@@ -71,6 +73,16 @@ def catalogue(lang: Lang) -> dict[str, str | tuple[str, ...]]:
     return messages
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it (translate it later).
+
+    For texts defined once at module level (tables of labels), looked up
+    with :func:`gettext` where the language is known. The catalogue test
+    extracts ``N_``, ``_``, ``gettext`` and ``ngettext`` calls.
+    """
+    return message
+
+
 def gettext(message: str, lang: Lang = DEFAULT_LANG) -> str:
     """``message`` (English, a catalogue msgid) in ``lang``; English if untranslated."""
     text = catalogue(lang).get(message)
@@ -104,3 +116,8 @@ def number(value: float, lang: Lang = DEFAULT_LANG, *, decimals: int = 0) -> str
 def day(value: date, lang: Lang = DEFAULT_LANG, *, style: str = "long") -> str:
     """A date, e.g. ``18. april 2026`` (Danish, ``style="long"``)."""
     return format_date(value, format=style, locale=_LOCALE[lang])
+
+
+def short_month(value: date, lang: Lang = DEFAULT_LANG) -> str:
+    """The month of ``value`` abbreviated for a chart axis, e.g. ``jan.`` (Danish), ``Jan``."""
+    return format_date(value, format="LLL", locale=_LOCALE[lang])

@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(ge=1)]
 Money = Annotated[float, Field(ge=0, description="Amount in DKK.")]
+#: A Danish postcode (four digits), or empty when not given.
+Postcode = Annotated[str, Field(pattern=r"^(\d{4})?$", description="Danish postcode, four digits.")]
 
 
 class Source(StrEnum):
@@ -63,6 +65,11 @@ class PermanentAgreement(StrEnum):
     SOFT = "soft"  # a temporary stay and return is allowed, at a penalty
 
 
+def one_line_address(street: str, postcode: str, town: str) -> str:
+    """``"Solhavevej 1, st. tv., 8210 Aarhus V"``: the parts given, in a letter's order."""
+    return ", ".join(x for x in (street, " ".join(p for p in (postcode, town) if p)) if x)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
@@ -101,7 +108,9 @@ class Dwelling(_Strict):
     id: str = Field(min_length=1)
     source: Source
     stage: str | None = Field(default=None, description="Stage renovating this dwelling.")
-    address: str = ""
+    address: str = Field(default="", description="Street, number, floor and door.")
+    postcode: Postcode = ""
+    town: str = ""
     rooms: PosInt
     area_m2: float = Field(gt=0)
     floor: int = Field(default=0, ge=-1, description="0 = ground floor.")
@@ -124,6 +133,11 @@ class Dwelling(_Strict):
     def step_free(self) -> bool:
         """Reachable without stairs: ground floor, elevator or wheelchair accessible."""
         return self.floor <= 0 or self.elevator or self.wheelchair
+
+    @property
+    def full_address(self) -> str:
+        """The address on one line, with postcode and town (the parts given)."""
+        return one_line_address(self.address, self.postcode, self.town)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -211,11 +225,19 @@ class AfterDwelling(_Strict):
     wheelchair: bool = False
     monthly_rent: Money
     replaces: list[str] = Field(default_factory=list)
+    address: str = Field(default="", description="Street, number, floor and door (letters).")
+    postcode: Postcode = ""
+    town: str = ""
 
     @property
     def step_free(self) -> bool:
         """Reachable without stairs."""
         return self.floor <= 0 or self.elevator or self.wheelchair
+
+    @property
+    def full_address(self) -> str:
+        """The address on one line, with postcode and town (the parts given)."""
+        return one_line_address(self.address, self.postcode, self.town)
 
 
 class PavilionType(_Strict):
@@ -231,11 +253,30 @@ class PavilionType(_Strict):
     monthly_rent: Money
     min_months: NonNegInt = 0
     lead_days: NonNegInt = Field(default=90, description="From order to ready.")
+    site: str = Field(
+        default="", description="Where its modules stand: the site's name, street and number."
+    )
+    postcode: Postcode = ""
+    town: str = ""
 
     @property
     def step_free(self) -> bool:
         """Pavilion modules are placed on the ground."""
         return True
+
+    @property
+    def full_address(self) -> str:
+        """The site on one line, with postcode and town (the parts given)."""
+        return one_line_address(self.site, self.postcode, self.town)
+
+
+class Contact(_Strict):
+    """Who a household calls about its rehousing (named in every letter)."""
+
+    name: str = Field(min_length=1, description="The rehousing contact's name.")
+    phone: str = Field(min_length=1)
+    email: str = ""
+    hours: str = Field(default="", description="When the contact answers, e.g. 'man-fre 9-12'.")
 
 
 class Costs(_Strict):
@@ -383,6 +424,9 @@ class Scenario(_Strict):
 
     name: str = "scenario"
     municipality: str | None = None
+    contact: Contact | None = Field(
+        default=None, description="The rehousing contact the letters name."
+    )
     policy: Policy
     costs: Costs = Field(default_factory=Costs)
     penalties: Penalties = Field(default_factory=Penalties)

@@ -113,20 +113,42 @@ def test_ical_parses_back(tmp_path: Path, plan_df: pd.DataFrame) -> None:
     path = write_ical(tmp_path / "activities.ics", plan_df, name="Testafdeling")
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     events = list(cal.walk("VEVENT"))
-    assert len(events) == len(plan_df)
+    # Household rows of one day, stage and activity share one event.
+    groups = plan_df.groupby(
+        [plan_df["date"], plan_df["stage"], plan_df["code"], plan_df["household"].isna()]
+    )
+    singles = plan_df[plan_df["household"].isna()]
+    shared = plan_df[plan_df["household"].notna()].groupby(["date", "stage", "code", "activity"])
+    assert len(events) == len(singles) + shared.ngroups < len(plan_df)
+    assert len(groups) <= len(events)
     uids = [str(e["UID"]) for e in events]
-    assert uids == list(plan_df["uid"])
-    for event, rec in zip(events, plan_df.to_dict("records"), strict=True):
+    assert len(set(uids)) == len(uids)
+    assert set(singles["uid"]) <= set(uids)  # a stage's or a place's event keeps its row's id
+    for event in events:
         start = event.decoded("DTSTART")
         end = event.decoded("DTEND")
         # All-day events: dates, not datetimes, one day long.
         assert isinstance(start, date) and not isinstance(start, datetime)
-        assert start == rec["date"]
+        assert start in set(plan_df["date"])
         assert (end - start).days == 1
+    # Every household of a grouped event is named in its description.
+    for (day, _stage, code, _activity), rows in shared:
+        event = next(
+            e
+            for e in events
+            if e.decoded("DTSTART") == day and rows["activity"].iloc[0] in str(e["SUMMARY"])
+        )
+        for household in rows["household"]:
+            assert f"Husstand {household}" in str(event["DESCRIPTION"]), code
+    interviews = [e for e in events if "beboersamtale" in str(e["SUMMARY"])]
+    n_interviews = len(plan_df[plan_df["code"] == "interview"])
+    assert 0 < len(interviews) < n_interviews  # one event a day, not one per household
     notice = next(
-        e for e in events if "H1" in str(e["SUMMARY"]) and "Opsigelse" in str(e["SUMMARY"])
+        e
+        for e in events
+        if "Husstand H1" in str(e["DESCRIPTION"]) and "Opsigelse" in str(e["SUMMARY"])
     )
-    assert str(notice["SUMMARY"]) == "[S1] Opsigelse sendes anbefalet (opsigelsesbrev) – H1 · R1"
+    assert str(notice["SUMMARY"]).startswith("[S1] Opsigelse sendes anbefalet (opsigelsesbrev)")
     assert "R3" in str(notice["DESCRIPTION"])
 
 

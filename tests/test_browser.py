@@ -25,6 +25,7 @@ from test_report import make_case, png_size
 
 from allocator.report.html import write_report
 from allocator.report.letters import write_letters
+from allocator.report.pdf import PdfRenderer, write_pdfs
 
 ARTIFACTS = Path(os.environ.get("GENHUS_ARTIFACTS", Path(__file__).parent / "artifacts"))
 TIMEOUT = 120
@@ -159,3 +160,31 @@ def test_report_screenshots(chromium: str, out_dir: Path, tmp_path: Path) -> Non
         counts = {c: n for n, c in image.convert("RGB").getcolors(maxcolors=1 << 24) or []}
     assert counts.get((0x1F, 0x77, 0xB4), 0) > 3000  # stage S1: H1 and H2's stays
     assert counts.get((0xFF, 0x7F, 0x0E), 0) > 1000  # stage S2: H4's stay
+
+
+def test_household_table_shows_every_column_at_1400_px(
+    chromium: str, out_dir: Path, tmp_path: Path
+) -> None:
+    # The page's script records whether the household table needs a sideways scroll.
+    url = (out_dir / "report.html").as_uri()
+    done = _run(chromium, tmp_path / "profile", "--window-size=1400,1000", "--dump-dom", url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r'id="household-wrap"[^>]*data-fits="true"', done.stdout)
+    # and so do the other tables (stages, costs, activities)
+    fits = re.findall(r'class="table-wrap"[^>]*data-fits="(\w+)"', done.stdout)
+    assert fits == ["true"] * 4
+    # (report-top.png and report-full.png are the 1,400 px screenshots)
+
+
+def test_notice_letter_prints_to_pdf_with_chromium(
+    chromium: str, out_dir: Path, tmp_path: Path
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    letter = tmp_path / "H1-opsigelse.html"
+    letter.write_bytes((out_dir / "letters" / "H1-opsigelse.html").read_bytes())
+    written, note = write_pdfs([letter], PdfRenderer("chromium", chromium))
+    assert note is None and written == [tmp_path / "H1-opsigelse.pdf"]
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(written[0]).pages)
+    text = " ".join(text.split())
+    assert "Engvej 4, 1. th., 8210 Aarhus V" in text  # the temporary address
+    assert "2. august 2025" in text and "15. marts 2026" in text  # moving day, return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from allocator import cli
 from allocator.cli import inspect as cli_inspect
 from allocator.cli import solve as cli_solve
 from allocator.generate import SIZES, generate
+from allocator.i18n import money
 from allocator.io.dump import result_to_json
 from allocator.io.load import load_plan, load_scenario
+from allocator.labels import label
 from allocator.plan.check import Violation
 from models.plan import Plan, Result, SolverInfo, Status
 from models.scenario import Scenario
@@ -149,13 +152,17 @@ def test_schema_is_the_scenario_json_schema() -> None:
 def test_validate_ok(tmp_path: Path) -> None:
     # planned more than a year ahead: the interviews (R4) can still be held in time
     path = scenario_file(tmp_path, tiny(policy={"planning_date": "2024-04-01"}))
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 0, res.stderr
     assert f"{path}: valid scenario 'tiny'" in res.stdout
-    assert "households: 3 (temporary 2, permanent 1)" in res.stdout
-    assert "own_organisation 3 of which 3 vacant" in res.stdout
+    assert "households: 3 (temporary rehousing 2, permanent rehousing 1)" in res.stdout
+    assert "another department of the housing organisation 3 of which 3 vacant" in res.stdout
     assert "pavilion types: PT" in res.stdout
     assert "warnings: none" in res.stdout
+    danish = run("validate", str(path))
+    assert f"{path}: gyldigt scenarie 'tiny'" in danish.stdout
+    assert "husstande: 3 (midlertidig genhusning 2, permanent genhusning 1)" in danish.stdout
+    assert "advarsler: ingen" in danish.stdout
 
 
 @pytest.mark.rule("R3", "violated")
@@ -163,15 +170,19 @@ def test_validate_shows_notice_warnings(tmp_path: Path) -> None:
     # the notice is due 3 months before the first move (2025-05-02), 4 months before the
     # works start: Friday 2025-01-31 either way; on 2025-02-15 it has passed
     scn = tiny(policy={"planning_date": "2025-02-15"})
-    res = run("validate", str(scenario_file(tmp_path, scn)))
+    res = run("validate", str(scenario_file(tmp_path, scn)), "--lang", "en")
     assert res.exit_code == 0
     assert "stage S1: even the legal 3-month notice date 2025-01-31" in res.stdout
     assert "stage S1: R4: interviews are due a year before each move" in res.stdout
+    danish = run("validate", str(scenario_file(tmp_path, scn)))
+    assert "etape S1: selv den lovpligtige varslingsfrist på 3 måneder, 31. januar 2025" in (
+        danish.stdout
+    )
 
 
 def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
     path = bad_file(tmp_path)
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 2
     no_traceback(res)
     assert res.stdout == ""
@@ -184,6 +195,30 @@ def test_validate_bad_input_exit_2_without_traceback(tmp_path: Path) -> None:
         for line in lines
     )
     assert lines[-1] == "2 problems in the input"
+
+
+def test_input_problems_are_told_in_danish_by_default(tmp_path: Path) -> None:
+    data = tiny().model_dump(mode="json")
+    data["households"][0]["seniority_date"] = "fish"
+    data["dwellings"][0]["rooms"] = 0
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = run("validate", str(path))
+    assert res.exit_code == 2
+    no_traceback(res)
+    lines = res.stderr.splitlines()
+    assert any(
+        line.startswith(
+            f"{path}: households[0].seniority_date: ugyldig dato 'fish' (forventet ÅÅÅÅ-MM-DD)"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{path}: dwellings[0].rooms: skal være mindst 1, fik 0") for line in lines
+    )
+    assert lines[-1] == "2 problemer i inputtet"
+    english = run("validate", str(path), "--lang", "en").stderr
+    assert "dwellings[0].rooms: must be greater than or equal to 1, got 0" in english
 
 
 @pytest.mark.parametrize("name", ["missing.yaml", "scenario.txt"])
@@ -212,26 +247,29 @@ def test_solve_exit_code_follows_the_status(
     tmp_path: Path, fakes: Fakes, status: Status, code: int
 ) -> None:
     fakes.status = status
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == code
-    assert f"status     {status.value}" in res.stdout
+    assert f"status     {label(status, 'en')}" in res.stdout
     assert "a warning from the solver" in res.stdout
     # the plan, if any, is checked once, with the objective the solver claims
     assert len(fakes.check_calls) == (1 if code == 0 else 0)
+    # Danish by default: the same status in Danish words
+    danish = run("solve", str(scenario_file(tmp_path)))
+    assert re.search(rf"^status +{re.escape(label(status, 'da'))}$", danish.stdout, re.M)
 
 
 def test_solve_summary_has_costs_and_kpis(tmp_path: Path, fakes: Fakes) -> None:
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == 0
     out = res.stdout
     for text in (
         f"objective  {OBJECTIVE:,.2f} DKK",
         "OR-Tools 9.x, seed 0, 2 workers",
         "Cost by category (DKK)",
-        "rent_loss_empty",
-        "consultant",
+        "Rent loss, empty dwellings",
+        "Rehousing consultant",
         "Key figures",
-        "withheld days (R16)",
+        "Days withheld from the waiting list (R16)",
         "Stages",
     ):
         assert text in out
@@ -283,9 +321,11 @@ def test_solve_json(tmp_path: Path, fakes: Fakes) -> None:
 
 def test_solve_progress_on_stderr_unless_quiet(tmp_path: Path, fakes: Fakes) -> None:
     path = scenario_file(tmp_path)
-    loud = run("solve", str(path))
+    loud = run("solve", str(path), "--lang", "en")
     assert "loaded" in loud.stderr and "plan checked: 0 violations" in loud.stderr
-    quiet = run("solve", str(path), "--quiet")
+    danish = run("solve", str(path))
+    assert "indlæst" in danish.stderr and "plan tjekket: 0 brud" in danish.stderr
+    quiet = run("solve", str(path), "--quiet", "--lang", "en")
     assert quiet.stderr == ""
     assert quiet.stdout == loud.stdout
 
@@ -352,7 +392,7 @@ def test_solve_plan_failing_the_checker_is_exit_4_and_writes_nothing(
 ) -> None:
     fakes.violations = [Violation("R2", "place O1", "two occupants on 2025-06-01")]
     out = tmp_path / "out"
-    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json")
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(out), "--json", "--lang", "en")
     assert res.exit_code == 4
     assert "  - place O1: R2: two occupants on 2025-06-01\n" in res.stderr
     assert "failed the plan checker" in res.stderr
@@ -379,16 +419,18 @@ def test_solve_crash_is_an_internal_error(tmp_path: Path, monkeypatch: pytest.Mo
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli_solve, "solve", crash)
-    res = run("solve", str(scenario_file(tmp_path)))
+    res = run("solve", str(scenario_file(tmp_path)), "--lang", "en")
     assert res.exit_code == 4
     assert "RuntimeError: boom" in res.stderr
-    assert "internal error" in res.stderr
+    assert "internal error: the solver raised an exception" in res.stderr
+    res = run("solve", str(scenario_file(tmp_path)))
+    assert "intern fejl: løseren rejste en undtagelse" in res.stderr
 
 
 def test_solve_unwritable_output_exit_2(tmp_path: Path, fakes: Fakes) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    res = run("solve", str(scenario_file(tmp_path)), "--out", str(blocker / "out"))
+    res = run("solve", str(scenario_file(tmp_path)), "--out", str(blocker / "out"), "--lang", "en")
     assert res.exit_code == 2
     no_traceback(res)
     assert "cannot write the outputs" in res.stderr
@@ -411,10 +453,13 @@ def test_check_valid_plan_with_the_real_checker(tmp_path: Path) -> None:
     scn = tiny()
     plan_path, result_path = write_plan(tmp_path, scn)
     for path in (plan_path, result_path):
-        res = run("check", str(scenario_file(tmp_path, scn)), str(path))
+        res = run("check", str(scenario_file(tmp_path, scn)), str(path), "--lang", "en")
         assert res.exit_code == 0, res.stdout + res.stderr
         assert res.stdout.splitlines()[0] == "0 violations"
-        assert f"recomputed total: {BUDGET:,.2f} DKK" in res.stdout
+        assert f"recomputed total: DKK\xa0{BUDGET:,.2f}" in res.stdout
+        danish = run("check", str(scenario_file(tmp_path, scn)), str(path))
+        assert danish.stdout.splitlines()[0] == "0 brud"
+        assert f"genberegnet i alt: {money(BUDGET)}" in danish.stdout
 
 
 def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
@@ -425,7 +470,7 @@ def test_check_prints_the_real_checkers_sentences(tmp_path: Path) -> None:
     plan_path.write_text(
         plan.model_copy(update={"households": [h1, *plan.households[1:]]}).model_dump_json()
     )
-    res = run("check", str(scenario_file(tmp_path, scn)), str(plan_path))
+    res = run("check", str(scenario_file(tmp_path, scn)), str(plan_path), "--lang", "en")
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "1 violation:",
@@ -439,7 +484,7 @@ def test_check_violations_exit_1(tmp_path: Path, fakes: Fakes) -> None:
         Violation("prices", "kpis.moves", "plan says 4, recomputed 5"),
     ]
     _, result_path = write_plan(tmp_path, tiny())
-    res = run("check", str(scenario_file(tmp_path)), str(result_path))
+    res = run("check", str(scenario_file(tmp_path)), str(result_path), "--lang", "en")
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
         "2 violations:",
@@ -470,7 +515,7 @@ def test_readme_scenario_example_is_valid(tmp_path: Path) -> None:
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "readme.yaml"
     path.write_text(block, encoding="utf-8")
-    res = run("validate", str(path))
+    res = run("validate", str(path), "--lang", "en")
     assert res.exit_code == 0, res.stderr
     assert "warnings: none" in res.stdout
 

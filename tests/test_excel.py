@@ -341,8 +341,8 @@ def test_many_kinds_of_errors(tmp_path: Path) -> None:
         "sheet Politik, row 5, column B (ready_days): must be greater than or equal to 0, got -3",
         "sheet Etaper, row 2, column I: unknown field 'colour' "
         "(clear this cell to keep the column for notes)",
-        "sheet Boliger, row 4, column E (rooms): must be greater than or equal to 1, got 0",
-        "sheet Boliger, row 5, column H (elevator): invalid yes/no value 'maybe': use ja or nej",
+        "sheet Boliger, row 4, column G (rooms): must be greater than or equal to 1, got 0",
+        "sheet Boliger, row 5, column J (elevator): invalid yes/no value 'maybe': use ja or nej",
         "sheet Boliger, row 6, column B (source): must be 'own_department', "
         "'own_organisation', 'partner' or 'pavilion', got 'moon'",
         "sheet Husstande, row 3, column P (excluded_sources): item 2: must be "
@@ -441,6 +441,7 @@ def test_template_layout(tmp_path: Path) -> None:
         "Pavilloner",
         "Omkostninger",
         "Strafpoint",
+        "Kontakt",
     ]
     hh = wb["Husstande"]
     assert [c.value for c in hh[2]][:3] == ["id", "name", "dwelling"]
@@ -455,7 +456,8 @@ def test_template_layout(tmp_path: Path) -> None:
     letter = {name: get_column_letter(c) for name, c in cols.items()}
     assert checks[letter["agreement"]] == '"temporary,permanent,undecided"'
     assert checks[letter["wheelchair"]] == '"ja,nej"'
-    assert letter["seniority_date"] not in checks
+    assert checks[letter["seniority_date"]] == "1"  # Excel's date check (any real date)
+    assert checks[letter["dwelling"]] == "'Boliger'!$A$3:$A$5000"  # an id of sheet Boliger
     assert validations(wb["Boliger"])["B"] == '"own_department,own_organisation,partner"'
     assert wb["Etaper"]["C3"].number_format == "yyyy-mm-dd"
 
@@ -626,19 +628,23 @@ def test_result_workbook(tmp_path: Path) -> None:
     plan_rows = table(wb["Plan"])
     assert [r["household"] for r in plan_rows] == ["H1", "H2"]
     assert plan_rows[0]["name"] == "Jensen, Anna" and plan_rows[0]["dwelling"] == "007"
-    assert plan_rows[0]["mode"] == "temporary" and plan_rows[0]["place"] == "X1"
+    assert plan_rows[0]["mode"] == "midlertidig genhusning" and plan_rows[0]["place"] == "X1"
     assert plan_rows[0]["return_date"].date() == D("2027-09-15")
     assert plan_rows[1]["permanent_dwelling"] == "X2" and plan_rows[1]["place"] is None
 
     segments = table(wb["Tidslinjer"])
-    assert [(s["kind"], s["days"]) for s in segments] == [("held_empty", 26), ("occupied", 127)]
+    assert [(s["kind"], s["days"]) for s in segments] == [
+        ("holdt tom", 26),
+        ("beboet af genhuset husstand", 127),
+    ]
 
     budget = table(wb["Budget"])
     assert [r["category"] for r in budget] == [*CATEGORY_DA.values(), "I alt"]
     assert CATEGORY_DA[CostCategory.RENT_LOSS_EMPTY] == "Huslejetab, tomme boliger"
     by_stage = {c.stage: c for c in result.plan.costs}
+    by_label = {label: category for category, label in CATEGORY_DA.items()}
     for row in budget[:-1]:
-        category = CostCategory(row["code"])
+        category = by_label[row["category"]]
         for stage in ("1", "S2", "total"):
             assert row[stage] == pytest.approx(by_stage[stage].by_category[category])
     for stage in ("1", "S2", "total"):
@@ -658,7 +664,7 @@ def test_result_workbook(tmp_path: Path) -> None:
     ]
 
     solution = {r["key"]: r["value"] for r in table(wb["Løsning"])}
-    assert solution["status"] == "FEASIBLE"
+    assert solution["status"] == "gyldig plan (ikke bevist optimal)"
     assert solution["objective"] == pytest.approx(result.objective)
     assert solution["seed"] == 7 and solution["num_workers"] == 8
     assert solution["ortools_version"] == "9.x"
@@ -686,7 +692,7 @@ def test_result_workbook_without_plan(tmp_path: Path) -> None:
     wb = load_workbook(path)
     assert wb.sheetnames == ["Løsning", "Hvorfor"]
     solution = {r["key"]: r["value"] for r in table(wb["Løsning"])}
-    assert solution["status"] == "INFEASIBLE" and solution["found"] == "nej"
+    assert solution["status"] == "ingen plan mulig" and solution["found"] == "nej"
 
 
 def test_result_workbook_of_a_solve(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from test_report import make_case, make_plan, make_scenario
 
-from allocator.report.letters import dk_date, dkk, letter_info, write_letters
+from allocator.i18n import day, money
+from allocator.report.letters import letter_info, write_letters
 from models.plan import Plan
 from models.scenario import Scenario
 
@@ -49,9 +50,9 @@ def test_files_written(tmp_path: Path) -> None:
 
 
 def test_danish_formatting() -> None:
-    assert dk_date(D("2026-03-15")) == "15. marts 2026"
-    assert dk_date(D("2025-05-01")) == "1. maj 2025"
-    assert dkk(1234567.5) == "1.234.567,50 kr."
+    assert day(D("2026-03-15")) == "15. marts 2026"
+    assert day(D("2025-05-01")) == "1. maj 2025"
+    assert money(1234567.5) == "1.234.567,50\xa0kr."
 
 
 def test_notice_temporary_own_dwelling(letters: Path) -> None:
@@ -76,7 +77,17 @@ def test_notice_temporary_own_dwelling(letters: Path) -> None:
         assert "opmagasineres" in text
         assert "Sendes anbefalet" in text
         assert "Boligselskabet Test" in text
-    assert re.search(r'class="temporary-address">Engvej 4, 1\. th\.<', html)
+    assert re.search(r'class="temporary-address">Engvej 4, 1\. th\., 8210 Aarhus V<', html)
+    text = _text(html)
+    # R14: own rent 6.000 kr. less the 10 % reduction of the case.
+    assert re.search(r'class="stay-rent">5\.400,00\xa0kr\. om måneden<', html)
+    assert "din nuværende husleje er 6.000,00 kr." in text
+    # Who to call, and no incomplete-letter banner.
+    assert "Mette Holm, telefon 86 12 34 56" in text
+    assert 'id="missing"' not in html
+    # The notice speaks as the notice it is (no promise to send one later).
+    assert "Denne opsigelse er dateret den 1. maj 2025" in text
+    assert "Vi sender" not in text
     assert re.search(r'class="clearing-date">2\. august 2025<', html)
 
 
@@ -84,7 +95,9 @@ def test_notice_pavilion_and_after_dwelling(letters: Path) -> None:
     text = _text((letters / "H2-opsigelse.html").read_text(encoding="utf-8"))
     assert "pavillonmodul PAV-1" in text
     assert "2 værelser" in text
-    assert "ny bolig N1" in text
+    # The after-renovation dwelling by its address, and the rent it will cost.
+    assert "Solvej 1, 1. th., 8210 Aarhus V" in text
+    assert "Huslejen for boligen er 5.400,00 kr. om måneden" in text
     assert "bo-anciennitet" in text
     assert "15. marts 2026" in text
     assert "ekstra flyttehjælp" in text  # H2 is elderly
@@ -128,7 +141,7 @@ def test_return_letter_one_month_before_return(letters: Path) -> None:
     assert "Dato: 15. september 2026" in md
     assert "15. oktober 2026" in md
     html2 = (letters / "H2-tilbageflytning.html").read_text(encoding="utf-8")
-    assert "ny bolig N1" in _text(html2)
+    assert "Solvej 1, 1. th., 8210 Aarhus V" in _text(html2)
 
 
 def test_return_letter_date_computed_when_missing(tmp_path: Path) -> None:
@@ -160,7 +173,7 @@ def test_notice_date_in_the_past_is_flagged(tmp_path: Path) -> None:
     html = (tmp_path / "H1-opsigelse.html").read_text(encoding="utf-8")
     assert _letter_date(html) == "2025-05-15"
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "frist overskredet: 2025-05-01" in index
+    assert "frist overskredet: 1. maj 2025" in index
 
 
 def test_own_template_directory_wins(tmp_path: Path) -> None:

@@ -57,8 +57,22 @@ D = date.fromisoformat
 
 
 def make_scenario() -> Scenario:
-    """The hand-made two-stage scenario (see the module docstring)."""
-    return Scenario.model_validate(
+    """The hand-made two-stage scenario (see the module docstring).
+
+    Every address has its postcode and town, the pavilion type its site and
+    the scenario its contact person, so that every letter is complete.
+    """
+    data = _scenario_data()
+    for dwelling in data["dwellings"]:
+        dwelling.update(postcode="8210", town="Aarhus V")
+    data["after_dwellings"][0].update(address="Solvej 1, 1. th.", postcode="8210", town="Aarhus V")
+    data["pavilions"][0].update(site="Pavillonbyen, Solvej 40", postcode="8210", town="Aarhus V")
+    data["contact"] = {"name": "Mette Holm", "phone": "86 12 34 56", "email": "mh@fjordbo.dk"}
+    return Scenario.model_validate(data)
+
+
+def _scenario_data() -> dict[str, typing.Any]:
+    return dict(
         {
             "name": "Testafdeling",
             "municipality": "Aarhus",
@@ -468,8 +482,8 @@ def test_report_sections_tables_and_escaping(written: tuple[Path, str]) -> None:
     assert "Ole &lt;Ø&gt; &amp; Co" in html
     assert "Ole <Ø>" not in html
     # Danish labels with English field names, DKK the Danish way.
-    assert "Huslejetab" in html and "(rent_loss)" in html
-    assert "104.200,00 kr." in html
+    assert "Huslejetab" in html and "(rent_loss)" not in html  # one language, no field names
+    assert "104.200,00\xa0kr." in html
     assert "Proces- og aktivitetsplan" in html
 
 
@@ -607,4 +621,4 @@ def test_the_stage_table_shows_each_stages_spares_and_what_they_cost() -> None:
     row = table[table.index("<tbody>") :]
     cells = re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', row)
     # households, displaced, spares, pool, required pool, overcapacity, spare rent loss
-    assert cells == ["3", "2", "1", "3", "3", "50 %", "3.720,00 kr."]
+    assert cells == ["3", "2", "1", "3", "3", "50 %", "3.720,00\xa0kr."]

@@ -10,9 +10,9 @@ from typing import NoReturn
 
 import click
 
+from allocator.i18n import DEFAULT_LANG, LANGS, Lang, gettext, ngettext
 from allocator.io.errors import InputError
 from allocator.io.load import load_scenario
-from allocator.report.summary import plural
 from models.plan import Status
 from models.scenario import Scenario
 
@@ -22,8 +22,18 @@ __all__ = [
     "ExitCode",
     "fail_input",
     "fail_internal",
+    "lang_option",
     "load",
 ]
+
+#: ``--lang da|en``: the language of the command's messages and outputs.
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=DEFAULT_LANG,
+    show_default=True,
+    help="Language of the outputs and messages: da (Danish) or en (English).",
+)
 
 #: Most input problems printed before "... and N more".
 MAX_MESSAGES = 100
@@ -57,29 +67,35 @@ Exit codes:
 """
 
 
-def fail_input(error: InputError) -> NoReturn:
+def fail_input(error: InputError, lang: Lang = DEFAULT_LANG) -> NoReturn:
     """Print input problems to stderr (no traceback) and exit 2."""
     messages = error.messages
     for message in messages[:MAX_MESSAGES]:
         click.echo(message, err=True)
-    if len(messages) > MAX_MESSAGES:
-        click.echo(f"... and {len(messages) - MAX_MESSAGES} more", err=True)
+    rest = len(messages) - MAX_MESSAGES
+    if rest > 0:
+        click.echo(gettext("... and %(num)d more", lang) % {"num": rest}, err=True)
     if error.hint:
-        click.echo(f"note: {error.hint}", err=True)
-    click.echo(f"{plural(len(messages), 'problem')} in the input", err=True)
+        click.echo(gettext("note: %(hint)s", lang) % {"hint": error.hint}, err=True)
+    n = len(messages)
+    text = ngettext("%(num)d problem in the input", "%(num)d problems in the input", n, lang)
+    click.echo(text % {"num": n}, err=True)
     sys.exit(ExitCode.BAD_INPUT)
 
 
-def fail_internal(what: str) -> NoReturn:
-    """Print an internal error with its traceback to stderr and exit 4."""
+def fail_internal(what: str, lang: Lang = DEFAULT_LANG) -> NoReturn:
+    """Print an internal error with its traceback to stderr and exit 4.
+
+    ``what`` is an English catalogue message, translated into ``lang``.
+    """
     click.echo(traceback.format_exc(), err=True)
-    click.echo(f"internal error: {what}", err=True)
+    click.echo(gettext("internal error: %(what)s", lang) % {"what": gettext(what, lang)}, err=True)
     sys.exit(ExitCode.INTERNAL)
 
 
-def load(path: Path) -> Scenario:
+def load(path: Path, lang: Lang = DEFAULT_LANG) -> Scenario:
     """The scenario at ``path``, or its problems printed and exit 2."""
     try:
-        return load_scenario(path)
+        return load_scenario(path, lang=lang)
     except InputError as error:
-        fail_input(error)
+        fail_input(error, lang)

@@ -9,14 +9,25 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from allocator.cli.common import EXIT_CODES_HELP, STATUS_EXIT, ExitCode, fail_internal, load
+from allocator.cli.common import (
+    EXIT_CODES_HELP,
+    STATUS_EXIT,
+    ExitCode,
+    fail_internal,
+    lang_option,
+    load,
+)
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.marginal import marginal_values
 from allocator.explain.words import describe_row
+from allocator.i18n import N_, Lang, gettext, money, ngettext
 from allocator.io.dump import result_to_json
 from allocator.io.outputs import write_outputs
+from allocator.labels import label
 from allocator.plan.check import check_plan
-from allocator.report.summary import make_console, plural, print_result
+from allocator.report.letters import letter_problems
+from allocator.report.pdf import pdf_renderer
+from allocator.report.summary import make_console, print_result
 from allocator.report.why import print_diagnosis, print_marginal
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
@@ -88,6 +99,12 @@ __all__ = ["solve_command"]
     help="Also measure what one more place, a point of overcapacity and a month of delay "
     "are worth (LP re-solves), for the summary, the report and the workbook.",
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=False,
+    help="Also print the letters to PDF (WeasyPrint or headless Chromium; HTML if neither).",
+)
+@lang_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON, not a summary.")
 @click.option("--log/--no-log", default=False, help="Show the CP-SAT search log on stderr.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr.")
@@ -102,6 +119,8 @@ def solve_command(
     template_dir: Path | None,
     organisation: str | None,
     why: bool,
+    pdf: bool,
+    lang: Lang,
     as_json: bool,
     log: bool,
     quiet: bool,
@@ -116,24 +135,44 @@ def solve_command(
         if not quiet:
             click.echo(message, err=True)
 
-    data = load(scenario)
+    _ = gettext
+    data = load(scenario, lang)
     progress(
-        f"loaded {scenario}: {plural(len(data.stages), 'stage')}, "
-        f"{plural(len(data.households), 'household')}, "
-        f"{plural(len(data.dwellings), 'dwelling')}"
+        _("loaded %(file)s: %(stages)s, %(households)s, %(dwellings)s", lang)
+        % {
+            "file": scenario,
+            "stages": ngettext("%(num)d stage", "%(num)d stages", len(data.stages), lang)
+            % {"num": len(data.stages)},
+            "households": ngettext(
+                "%(num)d household", "%(num)d households", len(data.households), lang
+            )
+            % {"num": len(data.households)},
+            "dwellings": ngettext(
+                "%(num)d dwelling", "%(num)d dwellings", len(data.dwellings), lang
+            )
+            % {"num": len(data.dwellings)},
+        }
     )
     for row in shortages(analyse(data)):
-        progress("capacity shortage: " + describe_row(row))
-    progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
+        progress(_("capacity shortage: ", lang) + describe_row(row, lang))
+    progress(
+        _("solving (time limit %(limit)s s, %(workers)d workers, seed %(seed)d) ...", lang)
+        % {"limit": f"{time_limit:g}", "workers": workers, "seed": seed}
+    )
     live = not (quiet or as_json or log)
-    status_line = Console(stderr=True).status("solving ...")
+    status_line = Console(stderr=True).status(_("solving ...", lang))
     try:
         with status_line if live else nullcontext():
 
             def show(p: Progress) -> None:
                 status_line.update(
-                    f"solving: {p.elapsed:5.1f} s  best {p.objective:,.2f} DKK  "
-                    f"bound {p.bound:,.2f}  gap {p.gap:.2%}"
+                    _("solving: %(elapsed)s s  best %(best)s  bound %(bound)s  gap %(gap)s", lang)
+                    % {
+                        "elapsed": f"{p.elapsed:5.1f}",
+                        "best": money(p.objective, lang),
+                        "bound": money(p.bound, lang),
+                        "gap": f"{p.gap:.2%}",
+                    }
                 )
 
             result = solve(
@@ -147,49 +186,105 @@ def solve_command(
                 on_progress=show if live else None,
             )
     except Exception:
-        fail_internal("the solver raised an exception")
-    progress(f"status {result.status.value} after {result.runtime:.1f} s")
+        fail_internal(N_("the solver raised an exception"), lang)
+    progress(
+        _("status %(status)s after %(seconds)s s", lang)
+        % {"status": label(result.status, lang), "seconds": f"{result.runtime:.1f}"}
+    )
 
     code = STATUS_EXIT[result.status]
     if code is ExitCode.OK and result.plan is None:
-        click.echo(f"internal error: status {result.status.value} but no plan", err=True)
+        what = _("status %(status)s but no plan", lang) % {"status": result.status.value}
+        click.echo(_("internal error: %(what)s", lang) % {"what": what}, err=True)
         sys.exit(ExitCode.INTERNAL)
     if result.plan is not None:
         try:
             report = check_plan(data, result.plan, objective=result.objective)
         except Exception:
-            fail_internal("the plan checker raised an exception")
+            fail_internal(N_("the plan checker raised an exception"), lang)
         if report.violations:
+            n = len(report.violations)
             click.echo(
-                "internal error: the plan failed the plan checker "
-                f"({plural(len(report.violations), 'violation')}); nothing written",
+                _(
+                    "internal error: the plan failed the plan checker "
+                    "(%(violations)s); nothing written",
+                    lang,
+                )
+                % {
+                    "violations": ngettext("%(num)d violation", "%(num)d violations", n, lang)
+                    % {"num": n}
+                },
                 err=True,
             )
             for violation in report.violations:
                 click.echo(f"  - {violation}", err=True)
             sys.exit(ExitCode.INTERNAL)
-        progress("plan checked: 0 violations")
+        progress(_("plan checked: 0 violations", lang))
         if why:
-            progress("measuring marginal values (LP re-solves) ...")
+            progress(_("measuring marginal values (LP re-solves) ...", lang))
             result = result.model_copy(update={"marginal": marginal_values(data)})
 
     if out_dir is not None:
         try:
             written = write_outputs(
-                result, data, out_dir, template_dir=template_dir, organisation=organisation
+                result,
+                data,
+                out_dir,
+                template_dir=template_dir,
+                organisation=organisation,
+                lang=lang,
+                pdf=pdf,
             )
         except OSError as exc:
-            click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
+            click.echo(
+                _("%(dir)s: cannot write the outputs: %(error)s", lang)
+                % {"dir": out_dir, "error": exc},
+                err=True,
+            )
             sys.exit(ExitCode.BAD_INPUT)
-        progress("wrote " + ", ".join(str(p) for p in written))
+        progress(_("wrote %(files)s", lang) % {"files": ", ".join(str(p) for p in written)})
+        if result.plan is not None:
+            _tell_letter_gaps(letter_problems(data, result.plan, lang), pdf, lang)
 
     if as_json:
         click.echo(result_to_json(result), nl=False)
     else:
         console = make_console()
-        print_result(result, console)
+        print_result(result, console, lang, data)
         if result.diagnosis is not None:
-            print_diagnosis(result.diagnosis, data, console)
+            print_diagnosis(result.diagnosis, data, console, lang)
         if result.marginal:
-            print_marginal(result.marginal, console)
+            print_marginal(result.marginal, console, lang)
     sys.exit(code)
+
+
+#: Letter problems printed before "... and N more".
+MAX_LETTER_PROBLEMS = 20
+
+
+def _tell_letter_gaps(problems: list[str], pdf: bool, lang: Lang) -> None:
+    """Warn (stderr) about letters that cannot be sent as written, and missing PDFs."""
+    if problems:
+        click.echo(
+            ngettext(
+                "warning: %(num)d letter gap: fill these in the scenario before sending",
+                "warning: %(num)d letter gaps: fill these in the scenario before sending",
+                len(problems),
+                lang,
+            )
+            % {"num": len(problems)},
+            err=True,
+        )
+        for problem in problems[:MAX_LETTER_PROBLEMS]:
+            click.echo(f"  - {problem}", err=True)
+        rest = len(problems) - MAX_LETTER_PROBLEMS
+        if rest > 0:
+            click.echo(gettext("... and %(num)d more", lang) % {"num": rest}, err=True)
+    if pdf and pdf_renderer() is None:
+        click.echo(
+            gettext(
+                "note: no PDF renderer (WeasyPrint or Chromium) here: the letters are HTML only",
+                lang,
+            ),
+            err=True,
+        )

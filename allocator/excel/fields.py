@@ -8,10 +8,11 @@ Input workbook conventions (written by
   (stages), ``Boliger`` (dwellings), ``Husstande`` (households),
   ``Nye boliger`` (after-renovation dwellings), ``Pavilloner`` (pavilion
   types). Key/value sheets: ``Sag`` (name, municipality), ``Politik``
-  (policy), ``Omkostninger`` (costs), ``Strafpoint`` (penalties). Sheet
-  names are matched ignoring case; the English names (``stages``,
+  (policy), ``Omkostninger`` (costs), ``Strafpoint`` (penalties),
+  ``Kontakt`` (the rehousing contact the letters name; left empty: none).
+  Sheet names are matched ignoring case; the English names (``stages``,
   ``dwellings``, ``households``, ``after_dwellings``, ``pavilions``,
-  ``scenario``, ``policy``, ``costs``, ``penalties``) work too. Other
+  ``scenario``, ``policy``, ``costs``, ``penalties``, ``contact``) work too. Other
   sheets (such as ``Vejledning``, the Danish guide) are ignored. ``Politik``,
   ``Etaper``, ``Boliger`` and ``Husstande`` are required.
 - Row 1 holds a Danish header, row 2 the English field name of the data
@@ -53,6 +54,7 @@ from pydantic import BaseModel
 
 from models.scenario import (
     AfterDwelling,
+    Contact,
     Costs,
     Dwelling,
     Household,
@@ -176,14 +178,20 @@ _LABELS: Final[Mapping[type[BaseModel], Mapping[str, str | tuple[str, str]]]] = 
         "id": "Bolig-id",
         "source": ("Kilde", "own_department, own_organisation eller partner."),
         "stage": ("Etape", "Kun egen afdeling: etapen der renoverer boligen."),
-        "address": "Adresse",
+        "address": ("Adresse", "Vej, husnummer, etage og dør, fx Solhavevej 1, st. tv."),
+        "postcode": ("Postnummer", "Fire cifre; brevene skal bruge det."),
+        "town": ("By", "Postdistrikt, fx Aarhus V."),
         "rooms": "Rum",
         "area_m2": "Areal (m²)",
         "floor": ("Etage", "0 = stueetage, -1 = kælder."),
         "elevator": "Elevator",
         "wheelchair": "Kørestolsegnet",
         "monthly_rent": "Husleje pr. måned (kr.)",
-        "vacant_from": ("Ledig fra", "Første dag boligen er tom og kan bruges; tom = beboet."),
+        "vacant_from": (
+            "Ledig fra (tom = beboet)",
+            "Første dag boligen er tom og kan bruges. En tom celle betyder: boligen er beboet "
+            "og kan ikke bruges til genhusning.",
+        ),
         "hand_back": ("Tilbageleveres", "Lånte boliger: sidste dag vi må bruge boligen."),
         "municipal_referral": ("Kommunal anvisning", "Forbeholdt kommunal anvisning (R15)."),
         "municipality": "Kommune",
@@ -226,6 +234,9 @@ _LABELS: Final[Mapping[type[BaseModel], Mapping[str, str | tuple[str, str]]]] = 
             "Erstatter boliger",
             "Nuværende bolig-id'er der forsvinder ved sammenlægning, kommasepareret.",
         ),
+        "address": ("Adresse", "Vej, husnummer, etage og dør; brevene skal bruge den."),
+        "postcode": "Postnummer",
+        "town": "By",
     },
     PavilionType: {
         "id": "Type-id",
@@ -238,6 +249,15 @@ _LABELS: Final[Mapping[type[BaseModel], Mapping[str, str | tuple[str, str]]]] = 
         "monthly_rent": "Leje pr. måned (kr.)",
         "min_months": "Mindste lejeperiode (måneder)",
         "lead_days": ("Leveringstid (dage)", "Fra bestilling til klar."),
+        "site": ("Pavillonplads", "Hvor modulerne står: pladsens navn, vej og nummer."),
+        "postcode": "Postnummer",
+        "town": "By",
+    },
+    Contact: {
+        "name": ("Kontaktperson", "Den husstandene ringer til om genhusningen (i brevene)."),
+        "phone": "Telefon",
+        "email": "E-mail",
+        "hours": ("Træffetid", "Fx man.-fre. kl. 9-12."),
     },
     Policy: {
         "planning_date": "Planlægningsdato (dag 0, i dag)",
@@ -321,6 +341,7 @@ KEY_SHEETS: Final = (
     KeySheet("Politik", "policy", Policy, True),
     KeySheet("Omkostninger", "costs", Costs, False),
     KeySheet("Strafpoint", "penalties", Penalties, False),
+    KeySheet("Kontakt", "contact", Contact, False),
 )
 SHEET_ORDER: Final = (
     "Sag",
@@ -332,4 +353,5 @@ SHEET_ORDER: Final = (
     "Pavilloner",
     "Omkostninger",
     "Strafpoint",
+    "Kontakt",
 )

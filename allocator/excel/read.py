@@ -99,6 +99,36 @@ def _to_bool(value: Any) -> bool:
     raise _CellError(f"invalid yes/no value {value!r}: use {YES} or {NO}")
 
 
+#: Digits grouped in threes by a thousands separator (``{sep}``), e.g. ``1.234.567``.
+_GROUPED = r"[1-9]\d{{0,2}}(?:{sep}\d{{3}})+"
+
+
+def _number_text(text: str) -> str | None:
+    """``text`` (no spaces) as a plain decimal for :func:`float`, or None if ambiguous.
+
+    Danish first: ``.`` separates thousands and ``,`` starts the decimals
+    (``5.600`` is 5600, ``5.600,50`` and ``5600,5`` are 5600.5). English
+    ``5,600.50`` is read too when both marks say so. ``5.6`` (not three
+    digits after the point) can only be a decimal point. ``5,600`` is
+    ambiguous (Danish 5.6, English 5600) and is refused, never guessed.
+    """
+    sign = "-" if text.startswith("-") else ""
+    body = text.removeprefix("-").removeprefix("+")
+    if re.fullmatch(_GROUPED.format(sep=r"\.") + r"(?:,\d+)?", body):  # 5.600 / 5.600,50
+        return sign + body.replace(".", "").replace(",", ".")
+    if re.fullmatch(_GROUPED.format(sep=",") + r"\.\d+", body):  # 5,600.50
+        return sign + body.replace(",", "")
+    if re.fullmatch(_GROUPED.format(sep=","), body):
+        if body.count(",") > 1:  # 1,234,567: thousands, in any reading
+            return sign + body.replace(",", "")
+        return None  # 5,600: Danish 5.6 or English 5600
+    if re.fullmatch(r"\d*,\d+", body):  # 5,5 / 0,25
+        return sign + body.replace(",", ".")
+    if re.fullmatch(r"\d*\.?\d+|\d+\.", body):  # 5600 / 5.6 / 0.100
+        return sign + body
+    return None
+
+
 def _to_number(value: Any) -> float | int:
     if isinstance(value, bool):
         raise _CellError(f"invalid number {_to_str(value)!r}")
@@ -110,20 +140,19 @@ def _to_number(value: Any) -> float | int:
         if text.endswith("%"):
             text, scale = text[:-1], 0.01
         text = re.sub(r"(?i)(kr\.?|dkk)$", "", text)
-        if "," in text and "." in text:
-            if text.rfind(",") > text.rfind("."):
-                text = text.replace(".", "").replace(",", ".")
-            else:
-                text = text.replace(",", "")
-        else:
-            text = text.replace(",", ".")
+        plain = _number_text(text)
+        if plain is None and re.fullmatch(r"[+-]?" + _GROUPED.format(sep=","), text):
+            decimals = text.rstrip("0").rstrip(",")
+            raise _CellError(
+                f"ambiguous number {value!r}: write {text.replace(',', '')} if thousands "
+                f"are meant, or {decimals} if decimals are meant"
+            )
         try:
-            number = float(text) * scale
+            number = float(plain) * scale if plain is not None else math.nan
         except ValueError:
-            pass
-        else:
-            if math.isfinite(number):
-                return int(number) if number.is_integer() and scale == 1.0 else number
+            number = math.nan
+        if math.isfinite(number):
+            return int(number) if number.is_integer() and scale == 1.0 else number
     raise _CellError(f"invalid number {value!r}")
 
 
@@ -300,6 +329,8 @@ class _Reader:
             if attr is None:  # the scenario's own fields: plain text
                 parts.update(sheet.data)
                 continue
+            if not sheet.data and not sheet.spec.required:
+                continue  # an optional sheet left empty: its defaults (no contact)
             obj = self._validate_key_model(sheet)
             if attr == "policy":
                 policy_bad = sheet.bad

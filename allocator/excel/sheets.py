@@ -84,6 +84,7 @@ class Column:
     help: str = ""
     choices: Sequence[str] | None = None  # drop-down values
     width: float | None = None
+    validation: DataValidation | None = None  # any other check of the cells (numbers, dates)
 
 
 def write_table(
@@ -128,6 +129,10 @@ def write_table(
             end = _LAST_ROW if whole_columns else max(last, first_row + 2)
             dv.add(f"{letter}{first_row + 2}:{letter}{end}")
             ws.add_data_validation(dv)
+        elif col.validation is not None:
+            end = _LAST_ROW if whole_columns else max(last, first_row + 2)
+            col.validation.add(f"{letter}{first_row + 2}:{letter}{end}")
+            ws.add_data_validation(col.validation)
     if freeze:
         ws.freeze_panes = freeze
     return last

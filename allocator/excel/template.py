@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Final
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel
 
 from allocator.excel.fields import (
+    FIRST_DATA_ROW,
     KEY_SHEETS,
     MONEY_FORMAT,
     NO,
@@ -145,15 +147,92 @@ def _choices(model: type[BaseModel], f: Field) -> list[str] | None:
     return None
 
 
+#: Fields that name an item of another sheet: the sheet whose ids (column A) they take.
+_REFERENCES: Final[Mapping[tuple[type[BaseModel], str], str]] = {
+    (Dwelling, "stage"): "Etaper",
+    (Household, "dwelling"): "Boliger",
+    (AfterDwelling, "stage"): "Etaper",
+}
+#: Rows of another sheet a reference drop-down offers (the ids in column A).
+_REFERENCE_ROWS: Final = 5000
+
+
+def _validation(model: type[BaseModel], f: Field) -> DataValidation | None:
+    """Excel's own check of a column: an id of another sheet, a number, a date.
+
+    Excel refuses a wrong entry with a Danish message; the reader checks the
+    same again (a workbook may come from elsewhere).
+    """
+    sheet = _REFERENCES.get((model, f.name))
+    if sheet is not None:
+        return DataValidation(
+            type="list",
+            formula1=f"'{sheet}'!$A${FIRST_DATA_ROW}:$A${_REFERENCE_ROWS}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Ukendt id",
+            error=f"Vælg et id fra arket {sheet} (kolonne A).",
+        )
+    if f.kind in (Kind.INT, Kind.FLOAT):
+        low, strict = _lower_bound(model, f.name)
+        least = f"over {low}" if strict else f"mindst {low}"
+        return DataValidation(
+            type="whole" if f.kind is Kind.INT else "decimal",
+            operator="greaterThan" if strict else "greaterThanOrEqual",
+            formula1=str(low),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Ugyldigt tal",
+            error=(
+                ("Et helt tal" if f.kind is Kind.INT else "Et tal")
+                + f" på {least}. Skriv tallet uden tusindtalsprikker, fx 5600 eller 5600,50."
+            ),
+        )
+    if f.kind is Kind.DATE:
+        return DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="1",  # any real date (Excel's day 1 is 1900-01-01)
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Ugyldig dato",
+            error="Skriv en dato, fx 2026-05-01.",
+        )
+    return None
+
+
+def _lower_bound(model: type[BaseModel], name: str) -> tuple[float, bool]:
+    """The field's lower bound from the data model and whether it is strict (``gt``).
+
+    0 (not strict) for a field without one: no count, price or size is negative.
+    """
+    for meta in model.model_fields[name].metadata:
+        for attr, strict in (("ge", False), ("gt", True)):
+            bound = getattr(meta, attr, None)
+            if isinstance(bound, int | float):
+                return bound, strict
+    return 0, False
+
+
 def _entity_columns(model: type[BaseModel], fields: Sequence[Field]) -> list[Column]:
-    return [Column(f.label, f.name, f.number_format, f.help, _choices(model, f)) for f in fields]
+    return [
+        Column(
+            f.label,
+            f.name,
+            f.number_format,
+            f.help,
+            _choices(model, f),
+            validation=_validation(model, f),
+        )
+        for f in fields
+    ]
 
 
-def _key_rows(spec: KeySheet, obj: BaseModel) -> list[Pair]:
+def _key_rows(spec: KeySheet, obj: BaseModel | None) -> list[Pair]:
     rows: list[Pair] = []
     for f in fields_of(spec.model, spec.only):
-        value = getattr(obj, f.name)
-        if f.kind is Kind.MAP:
+        value = getattr(obj, f.name) if obj is not None else None  # None: an empty sheet
+        if f.kind is Kind.MAP and value is not None:
             for rooms in sorted(value):
                 text = f.label.format(n=rooms)
                 rows.append((text, value[rooms], f"{f.name}.{rooms}", MONEY_FORMAT, None))

@@ -25,7 +25,7 @@ from allocator.explain.words import (
     need_label,
     source_label,
 )
-from allocator.i18n import Lang, gettext, ngettext
+from allocator.i18n import N_, Lang, gettext, ngettext
 from models.plan import Result
 from models.scenario import Scenario
 
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SHEET", "write_why_sheet"]
 
-#: The sheet's name.
-SHEET = "Hvorfor"
+#: The sheet's name (a catalogue message: "Hvorfor" in Danish).
+SHEET = N_("Why")
 
 _BOLD = Font(bold=True)
 

@@ -37,7 +37,17 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
     """
     lean = scenario.model_dump(mode="json", exclude_defaults=True)
     full = scenario.model_dump(mode="json")
-    keys = ("name", "municipality", "policy", "costs", "penalties", "stages", "pavilions")
+    keys: tuple[str, ...] = (
+        "name",
+        "municipality",
+        "policy",
+        "costs",
+        "penalties",
+        "stages",
+        "pavilions",
+    )
+    if scenario.contact is not None:  # who the letters name, after the settings
+        keys = (*keys[:5], "contact", *keys[5:])
     data = {k: full[k] for k in keys}
     for k in ("after_dwellings", "dwellings", "households"):
         data[k] = lean.get(k, [])

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
@@ -26,6 +26,7 @@ from allocator import rules
 from models.scenario import (
     AfterDwelling,
     Agreement,
+    Contact,
     Dwelling,
     Household,
     PavilionType,
@@ -178,6 +179,31 @@ _ESTATES = (
     _Estate("HIN", "Hinnerup Vænge", "Favrskov", 1.0, 2, 0.0, 0.10),
     _Estate("HAD", "Hadsten Haveby", "Favrskov", 0.5, 1, 0.0, 0.20),
 )
+#: Postcode and town of each estate (the letters' addresses).
+_TOWNS: Final = {
+    "EGB": ("8220", "Brabrand"),
+    "SKP": ("8210", "Aarhus V"),
+    "HVP": ("8000", "Aarhus C"),
+    "LGH": ("8260", "Viby J"),
+    "NGV": ("8200", "Aarhus N"),
+    "TBJ": ("8220", "Brabrand"),
+    "HIN": ("8382", "Hinnerup"),
+    "HAD": ("8370", "Hadsten"),
+    "KLM": ("8240", "Risskov"),
+    "KLV": ("8250", "Egå"),
+}
+#: Postcode and town of the departments being renovated.
+DEPARTMENT_POSTCODE, DEPARTMENT_TOWN = "8210", "Aarhus V"
+#: Where the pavilion modules stand: site, postcode, town.
+PAVILION_SITE: Final = ("Pavillonbyen, Ringvej Syd 100", "8260", "Viby J")
+#: The rehousing contact person the letters name.
+CONTACT: Final = Contact(
+    name="Mette Holm",
+    phone="86 12 34 56",
+    email="genhusning@fjordbo.dk",
+    hours="man.-fre. kl. 9-12",
+)
+
 _PARTNER_ESTATES = (
     _Estate("KLM", "Kløvermarken", "Aarhus", 2.0, 3, 0.3, 0.15),
     _Estate("KLV", "Kløvervangen", "Aarhus", 1.0, 2, 0.0, 0.10),
@@ -410,6 +436,7 @@ def generate(size: str | SizeSpec = "example", seed: int = 0) -> Scenario:
         Scenario(
             name=name,
             municipality="Aarhus",
+            contact=CONTACT,
             policy=Policy(planning_date=case.planning),
             stages=case.stages,
             dwellings=case.dwellings,
@@ -476,6 +503,8 @@ def _settle_merged(scenario: Scenario) -> Scenario:
                 monthly_rent=round(area * RENT_PER_M2_YEAR / 12),
                 vacant_from=max(scenario.policy.planning_date, deadline - timedelta(days=60)),
                 municipality="Aarhus",
+                postcode=DEPARTMENT_POSTCODE,
+                town=DEPARTMENT_TOWN,
             )
         )
     return scenario.model_copy(update={"households": households, "dwellings": dwellings})
@@ -575,6 +604,8 @@ def _department(
             monthly_rent=_rent(area, draw),
             vacant_from=f.vacant_from,
             municipality="Aarhus",
+            postcode=DEPARTMENT_POSTCODE,
+            town=DEPARTMENT_TOWN,
         )
     case.dwellings.extend(dwellings.values())
 
@@ -596,6 +627,10 @@ def _department(
                     wheelchair=a.floor == 0 and draw.chance(0.5),
                     monthly_rent=_rent(area, draw, spread=0.05, factor=1.15),
                     replaces=[a.id, b.id],
+                    # the merged floor of one staircase: the address without a door
+                    address=f"{dept.street} {a.number}, {_floor_label(a.floor)}",
+                    postcode=DEPARTMENT_POSTCODE,
+                    town=DEPARTMENT_TOWN,
                 )
             )
     case.after.extend(after)
@@ -935,6 +970,8 @@ def _candidate(
         hand_back=hand_back,
         municipal_referral=referral,
         municipality=estate.municipality,
+        postcode=_TOWNS[estate.code][0],
+        town=_TOWNS[estate.code][1],
     )
 
 
@@ -956,6 +993,9 @@ def _pavilions(case: _Case, spec: SizeSpec, draw: _Draw) -> None:
             monthly_rent=float(round(draw.uniform(6_000, 7_000), -1)),
             min_months=6,
             lead_days=draw.integer(90, 120),
+            site=PAVILION_SITE[0],
+            postcode=PAVILION_SITE[1],
+            town=PAVILION_SITE[2],
         ),
         PavilionType(
             id="PAV-3",
@@ -968,5 +1008,8 @@ def _pavilions(case: _Case, spec: SizeSpec, draw: _Draw) -> None:
             monthly_rent=float(round(draw.uniform(7_000, 8_000), -1)),
             min_months=6,
             lead_days=draw.integer(90, 120),
+            site=PAVILION_SITE[0],
+            postcode=PAVILION_SITE[1],
+            town=PAVILION_SITE[2],
         ),
     ]

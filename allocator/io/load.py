@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.excel.read import read_workbook
+from allocator.i18n import Lang
 from allocator.io.errors import TOP, InputError, Locator
 from allocator.io.messages import error_lines, validate_data
 from allocator.io.yaml_source import gc_paused, parse_yaml
@@ -115,7 +116,7 @@ def load_yaml_or_json(path: str | os.PathLike[str]) -> tuple[object, Locator | N
     return parse_yaml(p, text)
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], *, lang: Lang = "en") -> Scenario:
     """Load and validate a scenario file.
 
     Parameters
@@ -123,6 +124,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     path
         ``.yaml``/``.yml`` (safe YAML), ``.json``, or ``.xlsx`` (read by
         :func:`allocator.excel.read.read_workbook`).
+    lang
+        The language of the messages about the fields' values (English by
+        default; the scenario's own checks of ids and references, and the
+        Excel reader's, are English).
 
     Returns
     -------
@@ -137,23 +142,23 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     p = Path(path)
     _check_kind(p, YAML_SUFFIXES + JSON_SUFFIXES + EXCEL_SUFFIXES)
     if p.suffix.lower() in EXCEL_SUFFIXES:
-        return _load_workbook(p)
+        return _load_workbook(p, lang)
     with gc_paused():
-        return _load_scenario_text(p)
+        return _load_scenario_text(p, lang)
 
 
-def _load_scenario_text(path: Path) -> Scenario:
+def _load_scenario_text(path: Path, lang: Lang = "en") -> Scenario:
     """Parse and validate a YAML or JSON scenario (its parse is freed on return)."""
     data, locate = load_yaml_or_json(path)
-    return validate_data(Scenario, data, str(path), locate)
+    return validate_data(Scenario, data, str(path), locate, lang=lang)
 
 
-def _load_workbook(path: Path) -> Scenario:
+def _load_workbook(path: Path, lang: Lang = "en") -> Scenario:
     """Read an Excel workbook (:func:`allocator.excel.read.read_workbook`)."""
     try:
         return read_workbook(path)
     except ValidationError as exc:  # the reader reports its own problems as InputError
-        lines, _ = error_lines(Scenario, exc, str(path), None)
+        lines, _ = error_lines(Scenario, exc, str(path), None, lang)
         raise InputError([line for _, line in lines]) from None
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from allocator.i18n import N_, Lang, gettext, ngettext
 from allocator.io.errors import TOP, InputError, Locator, format_loc, parse_path
 from models.scenario import Scenario
 
@@ -37,20 +38,20 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _kind(value: object) -> str:
+def _kind(value: object, lang: Lang = "en") -> str:
     """What kind of YAML/JSON value ``value`` is, in words."""
     if value is None:
-        return "nothing (null)"
+        return gettext("nothing (null)", lang)
     if isinstance(value, bool):
         return f"{str(value).lower()}"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return gettext("the number %(value)s", lang) % {"value": value}
     if isinstance(value, str):
-        return f"the text {_short(value)}"
+        return gettext("the text %(value)s", lang) % {"value": _short(value)}
     if isinstance(value, Mapping):
-        return "a mapping"
+        return gettext("a mapping", lang)
     if isinstance(value, list | tuple):
-        return "a list"
+        return gettext("a list", lang)
     return type(value).__name__
 
 
@@ -84,58 +85,91 @@ def _field_annotation(model: type[BaseModel], loc: tuple[str | int, ...]) -> Any
     return current
 
 
-def _unknown_field(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+def _unknown_field(model: type[BaseModel], loc: tuple[str | int, ...], lang: Lang = "en") -> str:
     """Message for a field that the model does not have, with a suggestion."""
     parent = _field_annotation(model, loc[:-1])
     name = str(loc[-1])
     if isinstance(parent, type) and issubclass(parent, BaseModel):
         close = difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
         if close:
-            return f"unknown field (did you mean {close[0]!r}?)"
-        return f"unknown field; {parent.__name__} has: {', '.join(parent.model_fields)}"
-    return "unknown field"
+            return gettext("unknown field (did you mean %(name)r?)", lang) % {"name": close[0]}
+        return gettext("unknown field; %(model)s has: %(fields)s", lang) % {
+            "model": parent.__name__,
+            "fields": ", ".join(parent.model_fields),
+        }
+    return gettext("unknown field", lang)
 
 
-def _describe(model: type[BaseModel], error: Mapping[str, Any]) -> str:
-    """Plain-language text for one pydantic error entry."""
+#: Pydantic's bound errors in plain words: its type, its ``ctx`` key, the message.
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than_equal": ("ge", N_("must be greater than or equal to %(limit)s")),
+    "greater_than": ("gt", N_("must be greater than %(limit)s")),
+    "less_than_equal": ("le", N_("must be less than or equal to %(limit)s")),
+    "less_than": ("lt", N_("must be less than %(limit)s")),
+}
+
+
+def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en") -> str:
+    """Plain-language text for one pydantic error entry, in ``lang``.
+
+    The scenario's own checks (ids, references, dates between fields) stay
+    in English: the data model does not know the output's language.
+    """
     kind: str = error["type"]
     value = error.get("input")
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     msg: str = error["msg"]
+    _ = gettext
+    got = {"kind": _kind(value, lang)}
     if kind == "missing":
-        return "required field is missing"
+        return _("required field is missing", lang)
     if kind == "extra_forbidden":
-        return _unknown_field(model, tuple(error["loc"]))
+        return _unknown_field(model, tuple(error["loc"]), lang)
     if kind.startswith("date") or kind.startswith("datetime"):
         if isinstance(value, str) and _ISO_LIKE_RE.match(value) and ctx.get("error"):
-            return f"invalid date {_short(value)}: {ctx['error']}"
-        return f"invalid date {_short(value)} (expected YYYY-MM-DD)"
+            return _("invalid date %(value)s: %(error)s", lang) % {
+                "value": _short(value),
+                "error": ctx["error"],
+            }
+        return _("invalid date %(value)s (expected YYYY-MM-DD)", lang) % {"value": _short(value)}
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"expected text, got {_kind(value)}; put it in quotes ('{value}')"
-        return f"expected text, got {_kind(value)}"
+            return _("expected text, got %(kind)s; put it in quotes ('%(value)s')", lang) % {
+                **got,
+                "value": value,
+            }
+        return _("expected text, got %(kind)s", lang) % got
     if kind == "string_too_short":
-        return "must not be empty"
+        return _("must not be empty", lang)
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected a whole number, got {_kind(value)}"
+        return _("expected a whole number, got %(kind)s", lang) % got
     if kind in ("float_parsing", "float_type", "finite_number"):
-        return f"expected a number, got {_kind(value)}"
+        return _("expected a number, got %(kind)s", lang) % got
     if kind in ("bool_parsing", "bool_type"):
-        return f"expected true or false, got {_kind(value)}"
+        return _("expected true or false, got %(kind)s", lang) % got
     if kind == "enum":
-        return f"{_short(value)} is not one of {ctx.get('expected', '?')}"
+        return _("%(value)s is not one of %(expected)s", lang) % {
+            "value": _short(value),
+            "expected": ctx.get("expected", "?"),
+        }
     if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
-        return f"expected a mapping (key: value lines), got {_kind(value)}"
+        return _("expected a mapping (key: value lines), got %(kind)s", lang) % got
     if kind == "list_type":
-        return f"expected a list, got {_kind(value)}"
+        return _("expected a list, got %(kind)s", lang) % got
     if kind == "too_short" and "min_length" in ctx:
         n = ctx["min_length"]
-        return f"needs at least {n} item{'s' if n != 1 else ''}"
+        return ngettext("needs at least %(num)d item", "needs at least %(num)d items", n, lang) % {
+            "num": n
+        }
     if kind in ("value_error", "assertion_error"):
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    text = msg.replace("Input should be", "must be")
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        key, text = _BOUNDS[kind]
+        text = _(text, lang) % {"limit": ctx[key]}
+    else:
+        text = msg.replace("Input should be", "must be")
     if value is not None and not isinstance(value, Mapping | list):
-        text += f", got {_short(value)}"
+        text += _(", got %(value)s", lang) % {"value": _short(value)}
     return text
 
 
@@ -147,7 +181,11 @@ def _with_place(message: str, loc: tuple[str | int, ...], locate: Locator | None
 
 
 def error_lines(
-    model: type[BaseModel], exc: ValidationError, source: str, locate: Locator | None
+    model: type[BaseModel],
+    exc: ValidationError,
+    source: str,
+    locate: Locator | None,
+    lang: Lang = "en",
 ) -> tuple[list[tuple[tuple[str | int, ...], str]], bool]:
     """Messages for a pydantic error, each with its location.
 
@@ -162,6 +200,8 @@ def error_lines(
     locate
         Optional :data:`~allocator.io.errors.Locator` whose answer is
         appended to each message.
+    lang
+        The language of the messages (English by default).
 
     Returns
     -------
@@ -174,7 +214,7 @@ def error_lines(
     field_level = False
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        text = _describe(model, error)
+        text = _describe(model, error, lang)
         if loc:
             field_level = True
         if len(loc) >= 2 and loc[-1] == "[key]":  # a bad key of a mapping
@@ -200,7 +240,11 @@ def _order(model: type[BaseModel], loc: tuple[str | int, ...]) -> tuple[int, int
 
 
 def _cross_reference_lines(
-    data: Mapping[str, Any], exc: ValidationError, source: str, locate: Locator | None
+    data: Mapping[str, Any],
+    exc: ValidationError,
+    source: str,
+    locate: Locator | None,
+    lang: Lang = "en",
 ) -> list[tuple[tuple[str | int, ...], str]] | None:
     """Cross-reference problems of a scenario that also has field problems.
 
@@ -254,7 +298,7 @@ def _cross_reference_lines(
     try:
         Scenario.model_validate(trimmed)
     except ValidationError as second:
-        lines, field_level = error_lines(Scenario, second, source, None)
+        lines, field_level = error_lines(Scenario, second, source, None, lang)
         if field_level:
             return None
     except Exception:  # the trimmed data broke an assumption: report the first pass only
@@ -280,7 +324,14 @@ def _cross_reference_lines(
     return out
 
 
-def validate_data(model: type[M], data: object, source: str, locate: Locator | None = None) -> M:
+def validate_data(
+    model: type[M],
+    data: object,
+    source: str,
+    locate: Locator | None = None,
+    *,
+    lang: Lang = "en",
+) -> M:
     """Validate parsed data against a model, reporting every problem at once.
 
     This is the single place that turns pydantic errors into messages; the
@@ -297,6 +348,8 @@ def validate_data(model: type[M], data: object, source: str, locate: Locator | N
         Name of the file, the first part of every message.
     locate
         Optional :data:`Locator` whose answer is appended to each message.
+    lang
+        The language of the messages (English by default).
 
     Returns
     -------
@@ -310,19 +363,24 @@ def validate_data(model: type[M], data: object, source: str, locate: Locator | N
     """
     if not isinstance(data, Mapping):
         raise InputError(
-            [f"{source}: {TOP}: expected a mapping of sections (key: value), got {_kind(data)}"]
+            [
+                f"{source}: {TOP}: "
+                + gettext("expected a mapping of sections (key: value), got %(kind)s", lang)
+                % {"kind": _kind(data, lang)}
+            ]
         )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines, field_level = error_lines(model, exc, source, locate)
+        lines, field_level = error_lines(model, exc, source, locate, lang)
         hint = None
         if field_level and model is Scenario:
-            more = _cross_reference_lines(data, exc, source, locate)
+            more = _cross_reference_lines(data, exc, source, locate, lang)
             if more is None:
-                hint = (
+                hint = gettext(
                     "ids and references between sections are checked once the "
-                    "problems above are fixed"
+                    "problems above are fixed",
+                    lang,
                 )
             else:
                 lines += more

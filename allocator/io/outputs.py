@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
 from allocator.excel.result import write_result_workbook
+from allocator.i18n import DEFAULT_LANG, Lang
 from allocator.io.dump import result_to_json
 from allocator.io.write import write_file
 from allocator.report.activities import activity_plan, write_activities_csv, write_ical
@@ -91,6 +92,8 @@ def write_outputs(
     *,
     template_dir: Path | None = None,
     organisation: str | None = None,
+    lang: Lang = DEFAULT_LANG,
+    pdf: bool = False,
 ) -> list[Path]:
     """Write the output files of a solve into ``out_dir``, each atomically.
 
@@ -114,6 +117,13 @@ def write_outputs(
         An organisation's own letter templates (Jinja2), if any.
     organisation
         The organisation's name for the letters.
+    lang
+        The language of every planner output (report, workbook, letters,
+        activity plan); ``plan.json``, ``result.json`` and ``households.csv``
+        are data and keep their codes.
+    pdf
+        Also print the letters to PDF (:mod:`allocator.report.pdf`); see
+        ``letters/index.html`` for why that may not happen.
 
     Returns
     -------
@@ -130,15 +140,19 @@ def write_outputs(
         csv_path = out_dir / "households.csv"
         write_file(csv_path, households_frame(result, scenario).to_csv(index=False))
         written.append(csv_path)
-        activities = activity_plan(scenario, result.plan)
+        activities = activity_plan(scenario, result.plan, lang=lang)
         written.append(write_activities_csv(out_dir / "activities.csv", activities))
-        written.append(write_ical(out_dir / "activities.ics", activities, name=scenario.name))
+        written.append(
+            write_ical(out_dir / "activities.ics", activities, name=scenario.name, lang=lang)
+        )
         write_letters(
             out_dir / "letters",
             scenario,
             result.plan,
             template_dir=template_dir,
             organisation=organisation,
+            lang=lang,
+            pdf=pdf,
         )
         written.append(out_dir / "letters")
     else:
@@ -146,9 +160,9 @@ def write_outputs(
             (out_dir / name).unlink(missing_ok=True)
         shutil.rmtree(out_dir / "letters", ignore_errors=True)
     workbook = out_dir / "result.xlsx"
-    write_result_workbook(workbook, scenario, result, activities)
+    write_result_workbook(workbook, scenario, result, activities, lang=lang)
     written.append(workbook)
-    written.append(write_report(out_dir, scenario, result))
+    written.append(write_report(out_dir, scenario, result, lang=lang))
     result_path = out_dir / "result.json"
     write_file(result_path, result_to_json(result))
     written.append(result_path)

@@ -39,12 +39,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
+from allocator.i18n import DEFAULT_LANG, Lang, gettext, ngettext
 from allocator.io.write import write_file
 from models.plan import Mode, PlaceTimeline, Plan, SegmentKind
 from models.scenario import Scenario, Source
@@ -55,7 +57,6 @@ COLUMNS = [
     "household",
     "place",
     "activity",
-    "activity_en",
     "rule",
     "code",
     "uid",
@@ -96,7 +97,6 @@ class _Row:
     stage: str
     code: str
     activity: str
-    activity_en: str
     rule: str
     household: str | None = None
     place: str | None = None
@@ -115,7 +115,9 @@ def _place_stage(timeline: PlaceTimeline, index: int | None = None) -> str:
     return ""
 
 
-def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> pd.DataFrame:
+def activity_plan(
+    scenario: Scenario, plan: Plan, *, meeting_days: int = 7, lang: Lang = DEFAULT_LANG
+) -> pd.DataFrame:
     """Every deadline and event of ``plan``, sorted by date.
 
     Parameters
@@ -125,6 +127,8 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
     meeting_days
         The stage meeting is held this many days before the stage's notice
         date ("umiddelbart før beboerne opsiges"), on a working day.
+    lang
+        The language of the ``activity`` texts.
 
     Every date that is a deadline or an event the organisation holds falls
     on a working day (:mod:`allocator.rules.calendar`): interviews a year
@@ -135,12 +139,16 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
     -------
     pandas.DataFrame
         Columns ``date`` (:class:`datetime.date`), ``stage``, ``household``
-        and ``place`` (``None`` where not about one), ``activity`` (Danish),
-        ``activity_en``, ``rule``, ``code`` (see the module docstring) and
+        and ``place`` (``None`` where not about one), ``activity`` (in
+        ``lang``), ``rule``, ``code`` (see the module docstring) and
         ``uid`` (stable calendar id).
     """
     rows: list[_Row] = []
     add = rows.append
+
+    def _(message: str) -> str:
+        return gettext(message, lang)
+
     stages = {s.id: s for s in scenario.stages}
     policy = scenario.policy
 
@@ -154,8 +162,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 calendar.on_or_before(notice - timedelta(days=meeting_days)),
                 sid,
                 "stage_meeting",
-                "Etapemøde: orientering om byggesagen og genhusningen",
-                "Stage meeting: information on the works and the rehousing",
+                _("Stage meeting: information on the works and the rehousing"),
                 "R3",
             )
         )
@@ -164,10 +171,8 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 rules.stage_legal_notice_date(scenario, stage),
                 sid,
                 "legal_notice",
-                f"Lovpligtig frist for opsigelse ({policy.legal_notice_months} måneder "
-                "før første fraflytning)",
-                f"Legal notice deadline ({policy.legal_notice_months} months before the first "
-                "move)",
+                _("Legal notice deadline (%(months)d months before the first move)")
+                % {"months": policy.legal_notice_months},
                 "R3",
             )
         )
@@ -176,8 +181,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 calendar.on_or_before(clearing - relativedelta(months=1)),
                 sid,
                 "separate_lease",
-                "Opsigelse af særskilte bi-lejemål (en måneds varsel) senest",
-                "Notice of separate attached leases (one month) at the latest",
+                _("Notice of separate attached leases (one month) at the latest"),
                 "R3",
             )
         )
@@ -186,8 +190,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 clearing,
                 sid,
                 "clearing",
-                "Boliger og bi-rum (kælder, loft) ryddet",
-                "Dwellings and basement/attic rooms cleared",
+                _("Dwellings and basement/attic rooms cleared"),
                 "R1",
             )
         )
@@ -196,19 +199,17 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 stage.start,
                 sid,
                 "works_start",
-                "Byggearbejdet begynder",
-                "Works start",
+                _("Works start"),
                 "R1",
             )
         )
-        add(_Row(stage.end, sid, "works_end", "Byggearbejdet afsluttes", "Works end", "R1"))
+        add(_Row(stage.end, sid, "works_end", _("Works end"), "R1"))
         add(
             _Row(
                 scenario.date_of(rules.back_day(scenario, stage)),
                 sid,
                 "ready",
-                "Boligerne klar til tilbageflytning (syn og rengøring afsluttet)",
-                "Dwellings ready for the return (inspection and cleaning done)",
+                _("Dwellings ready for the return (inspection and cleaning done)"),
                 "R1",
             )
         )
@@ -220,8 +221,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 rules.interview_date(scenario, hp.move_out),
                 sid,
                 "interview",
-                "Individuel beboersamtale om genhusningsaftalen senest",
-                "Individual interview on the rehousing agreement at the latest",
+                _("Individual interview on the rehousing agreement at the latest"),
                 "R4",
                 hid,
                 hp.place,
@@ -232,8 +232,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 hp.notice_date,
                 sid,
                 "notice",
-                "Opsigelse sendes anbefalet (opsigelsesbrev)",
-                "Notice letter sent by registered mail",
+                _("Notice letter sent by registered mail"),
                 "R3",
                 hid,
                 hp.place or hp.permanent_dwelling or hp.after_dwelling,
@@ -245,8 +244,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     hp.move_out,
                     sid,
                     "permanent_move",
-                    "Permanent genhusning: indflytning i ny bolig",
-                    "Permanent rehousing: moves into its new dwelling",
+                    _("Permanent rehousing: moves into its new dwelling"),
                     "R8",
                     hid,
                     hp.permanent_dwelling,
@@ -258,8 +256,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     hp.move_out,
                     sid,
                     "direct_move",
-                    "Flytning direkte til ny bolig i afdelingen (bo-anciennitet)",
-                    "Moves straight into its after-renovation dwelling (seniority)",
+                    _("Moves straight into its after-renovation dwelling (seniority)"),
                     "R9",
                     hid,
                     hp.after_dwelling,
@@ -271,8 +268,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     hp.move_out,
                     sid,
                     "move_out",
-                    "Fraflytning til midlertidig bolig",
-                    "Moves out into its temporary place",
+                    _("Moves out into its temporary place"),
                     "R1",
                     hid,
                     hp.place,
@@ -285,20 +281,19 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                         letter,
                         sid,
                         "return_letter",
-                        "Tilbageflytningsbrev sendes",
-                        "Return letter sent",
+                        _("Return letter sent"),
                         "R4",
                         hid,
                         hp.after_dwelling or hp.place,
                     )
                 )
                 if hp.after_dwelling is not None:
-                    text = f"Indflytning i ny bolig {hp.after_dwelling} (bo-anciennitet)"
-                    text_en = f"Moves into after-renovation dwelling {hp.after_dwelling}"
+                    text = _("Moves into after-renovation dwelling %(id)s (seniority)") % {
+                        "id": hp.after_dwelling
+                    }
                 else:
-                    text = "Tilbageflytning til egen bolig"
-                    text_en = "Moves back to its own dwelling"
-                add(_Row(hp.return_date, sid, "return", text, text_en, "R1", hid, hp.place))
+                    text = _("Moves back to its own dwelling")
+                add(_Row(hp.return_date, sid, "return", text, "R1", hid, hp.place))
 
     pavilion_types = {p.id: p for p in scenario.pavilions}
     for tl in plan.places:
@@ -311,8 +306,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     calendar.on_or_before(tl.collected_from - timedelta(days=lead)),
                     sid,
                     "pavilion_order",
-                    "Pavillonmodul bestilles senest",
-                    "Pavilion module ordered at the latest",
+                    _("Pavilion module ordered at the latest"),
                     "R12",
                     place=tl.place,
                 )
@@ -322,8 +316,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     tl.released,
                     _place_stage(tl, len(tl.segments) - 1),
                     "release",
-                    "Pavillonmodul afleveres og fjernes",
-                    "Pavilion module returned and removed",
+                    _("Pavilion module returned and removed"),
                     "R12",
                     place=tl.place,
                 )
@@ -334,8 +327,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     tl.collected_from,
                     sid,
                     "collect",
-                    "Bolig indsamles til genhusning (holdes tilbage fra ventelisten)",
-                    "Dwelling collected for rehousing (withheld from the waiting list)",
+                    _("Dwelling collected for rehousing (withheld from the waiting list)"),
                     "R11",
                     place=tl.place,
                 )
@@ -347,8 +339,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                         tl.released,
                         _place_stage(tl, len(tl.segments) - 1),
                         "release",
-                        "Bolig frigives (almindelig udlejning eller tilbagelevering)",
-                        "Dwelling released (let normally or handed back)",
+                        _("Dwelling released (let normally or handed back)"),
                         "R11",
                         place=tl.place,
                     )
@@ -362,8 +353,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     rules.reminder_date(scenario, seg.end),
                     seg_stage,
                     "lease_reminder",
-                    "Påmindelse om ophør af tidsbegrænset lejemål (med afleveringsattest)",
-                    "Reminder to the time-limited tenant that the lease ends",
+                    _("Reminder to the time-limited tenant that the lease ends"),
                     "R4",
                     seg.household,
                     tl.place,
@@ -374,8 +364,7 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                     seg.end,
                     seg_stage,
                     "lease_end",
-                    "Tidsbegrænset lejemål ophører",
-                    "Time-limited lease ends",
+                    _("Time-limited lease ends"),
                     "R11",
                     seg.household,
                     tl.place,
@@ -405,7 +394,6 @@ def activity_plan(scenario: Scenario, plan: Plan, *, meeting_days: int = 7) -> p
                 "household": r.household,
                 "place": r.place,
                 "activity": r.activity,
-                "activity_en": r.activity_en,
                 "rule": r.rule,
                 "code": r.code,
                 "uid": _uid(scenario.name, *key, str(n)),
@@ -445,9 +433,17 @@ def cell_text(value: object) -> str:
 
 
 def ical_calendar(
-    df: pd.DataFrame, *, name: str = "genhus", stamp: datetime | None = None
+    df: pd.DataFrame,
+    *,
+    name: str = "genhus",
+    stamp: datetime | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> icalendar.Calendar:
     """The activity plan as an iCalendar calendar of all-day events.
+
+    Rows about households are grouped: one event per day, stage and
+    activity lists its households and places (one interview event a day,
+    not one per household). Rows about a stage or a place are one event each.
 
     Parameters
     ----------
@@ -458,6 +454,8 @@ def ical_calendar(
     stamp
         DTSTAMP of every event. Default: midnight UTC of the earliest date in
         ``df``, so the same plan always gives the same file.
+    lang
+        The language of the event texts.
     """
     cal = icalendar.Calendar()
     cal.add("prodid", "-//genhus//proces- og aktivitetsplan//DA")
@@ -467,46 +465,83 @@ def ical_calendar(
     if stamp is None:
         first = min(df["date"]) if len(df) else date(2000, 1, 1)
         stamp = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    groups: dict[tuple[Any, ...], list[dict[Any, Any]]] = {}
     for rec in df.to_dict("records"):
-        day: date = rec["date"]
         household = cell_text(rec["household"])
-        place = cell_text(rec["place"])
-        stage = cell_text(rec["stage"])
-        uid = cell_text(rec.get("uid")) or _uid(
-            name, cell_text(rec.get("code")), stage, household, place, day.isoformat()
+        # household rows of one day, stage and activity share an event
+        key: tuple[Any, ...] = (
+            rec["date"],
+            cell_text(rec["stage"]),
+            cell_text(rec.get("code")),
+            rec["activity"],
         )
-        who = " · ".join(x for x in (household, place) if x)
-        summary = f"{rec['activity']}" + (f" – {who}" if who else "")
-        if stage:
-            summary = f"[{stage}] {summary}"
-        event = icalendar.Event()
-        event.add("uid", uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-        event.add("summary", summary)
-        lines = [
-            str(rec["activity_en"]),
-            f"Etape (stage): {stage}" if stage else "",
-            f"Husstand (household): {household}" if household else "",
-            f"Bolig/plads (place): {place}" if place else "",
-            f"Regel (rule): {rec['rule']}",
-        ]
-        event.add("description", "\n".join(x for x in lines if x))
-        if stage:
-            event.add("categories", [stage])
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
+        if not household:
+            key += (cell_text(rec["place"]), cell_text(rec.get("uid")))
+        groups.setdefault(key, []).append(rec)
+    for recs in groups.values():
+        cal.add_component(_event(recs, name, stamp, lang))
     return cal
 
 
+def _event(recs: list[dict[str, Any]], name: str, stamp: datetime, lang: Lang) -> icalendar.Event:
+    """One all-day event for rows of one day, stage and activity."""
+    first = recs[0]
+    day: date = first["date"]
+    stage = cell_text(first["stage"])
+    households = [cell_text(r["household"]) for r in recs if cell_text(r["household"])]
+    places = [cell_text(r["place"]) for r in recs if cell_text(r["place"])]
+    uid = cell_text(first.get("uid")) or _uid(
+        name, cell_text(first.get("code")), stage, "", "", day.isoformat()
+    )
+    if len(recs) > 1:  # a grouped event: its id from the group, stable while the day holds
+        uid = _uid(name, cell_text(first.get("code")), stage, "*", "*", day.isoformat())
+    if len(households) > 1:
+        who = ngettext("%(num)d household", "%(num)d households", len(households), lang) % {
+            "num": len(households)
+        }
+    else:
+        who = " · ".join(x for x in (*households, *places[:1]) if x)
+    summary = f"{first['activity']}" + (f" – {who}" if who else "")
+    if stage:
+        summary = f"[{stage}] {summary}"
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    lines = [str(first["activity"])]
+    if stage:
+        lines.append(gettext("Stage: %(id)s", lang) % {"id": stage})
+    for r in recs:
+        household, place = cell_text(r["household"]), cell_text(r["place"])
+        if household:
+            lines.append(
+                gettext("Household %(id)s", lang) % {"id": household}
+                + (f" · {place}" if place else "")
+            )
+        elif place:
+            lines.append(gettext("Dwelling/place: %(id)s", lang) % {"id": place})
+    lines.append(gettext("Rule: %(rule)s", lang) % {"rule": first["rule"]})
+    event.add("description", "\n".join(lines))
+    if stage:
+        event.add("categories", [stage])
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
 def write_ical(
-    path: Path | str, df: pd.DataFrame, *, name: str = "genhus", stamp: datetime | None = None
+    path: Path | str,
+    df: pd.DataFrame,
+    *,
+    name: str = "genhus",
+    stamp: datetime | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> Path:
     """Write the activity plan as an iCalendar file (``.ics``), atomically.
 
     See :func:`ical_calendar` for the parameters. Writing the same plan twice
     gives the same bytes; a changed plan keeps the events' UIDs.
     """
-    cal = ical_calendar(df, name=name, stamp=stamp)
+    cal = ical_calendar(df, name=name, stamp=stamp, lang=lang)
     return write_file(Path(path), cal.to_ical())

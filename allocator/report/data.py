@@ -19,7 +19,8 @@ from itertools import groupby
 from typing import Any
 
 from allocator import rules
-from allocator.labels import CATEGORY_DA
+from allocator.i18n import DEFAULT_LANG, Lang, short_month
+from allocator.labels import label
 from allocator.report.letters import stage_title
 from models.plan import CostCategory, Mode, PlaceTimeline, Plan, SegmentKind, StageKpi
 from models.scenario import Scenario, Source
@@ -67,8 +68,6 @@ NO_STAGE_COLOUR = "#555555"
 
 SOURCE_ORDER = (Source.OWN_DEPARTMENT, Source.OWN_ORGANISATION, Source.PARTNER, Source.PAVILION)
 
-SHORT_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-
 
 # -- small helpers shared by the page and both renderers -------------------------------
 
@@ -101,9 +100,10 @@ def shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def month_label(d: date) -> str:
-    """Danish short month name of ``d``, with the year in January."""
-    return f"{SHORT_MONTHS[d.month - 1]} {d.year}" if d.month == 1 else SHORT_MONTHS[d.month - 1]
+def month_label(d: date, lang: Lang = DEFAULT_LANG) -> str:
+    """Short month name of ``d`` in ``lang``, with the year in January."""
+    name = short_month(d, lang)
+    return f"{name} {d.year}" if d.month == 1 else name
 
 
 # -- derivations -----------------------------------------------------------------------
@@ -269,6 +269,8 @@ class ChartData:
     cost_stages, cost_series
         The cost chart: one bar per stage, one layer per budget category
         with a positive amount, in :class:`CostCategory` order.
+    lang
+        The language the charts are labelled in.
     """
 
     start: date
@@ -281,6 +283,7 @@ class ChartData:
     pool: Series
     cost_stages: tuple[CostStage, ...]
     cost_series: tuple[CostSeries, ...]
+    lang: Lang = DEFAULT_LANG
 
     @property
     def places(self) -> list[PlaceTimeline]:
@@ -296,7 +299,7 @@ class ChartData:
         return self._colours.get(stage or "", NO_STAGE_COLOUR)
 
 
-def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
+def chart_data(scenario: Scenario, plan: Plan | None, lang: Lang = DEFAULT_LANG) -> ChartData:
     """Derive what the charts of ``plan`` show.
 
     Parameters
@@ -305,6 +308,8 @@ def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
         The case that was planned.
     plan
         The plan, or None (then only the stage timeline has data).
+    lang
+        The language of the labels (stage titles, budget categories).
 
     Returns
     -------
@@ -316,7 +321,7 @@ def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
     stages = tuple(
         StageRow(
             id=s.id,
-            title=stage_title(s),
+            title=stage_title(s, lang),
             colour=colours[s.id],
             notice=rules.stage_notice_date(scenario, s),
             legal_notice=rules.stage_legal_notice_date(scenario, s),
@@ -331,7 +336,7 @@ def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
     start, end = plan_span(scenario, plan)
     today = scenario.policy.planning_date
     if plan is None:
-        return ChartData(start, end, today, stages, False, (), (), (), (), ())
+        return ChartData(start, end, today, stages, False, (), (), (), (), (), lang)
     groups = tuple(
         PlaceGroup(source, tuple(places))
         for source, places in groupby(ordered_places(plan), key=lambda t: t.source)
@@ -342,7 +347,7 @@ def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
     for cat in CostCategory:
         values = tuple(c.by_category.get(cat, 0.0) for c in costs)
         if any(v > 0 for v in values):
-            series.append(CostSeries(cat, CATEGORY_DA[cat], CATEGORY_COLOURS[cat], values))
+            series.append(CostSeries(cat, label(cat, lang), CATEGORY_COLOURS[cat], values))
     return ChartData(
         start=start,
         end=end,
@@ -354,4 +359,5 @@ def chart_data(scenario: Scenario, plan: Plan | None) -> ChartData:
         pool=tuple(step_series(pool_intervals(plan))),
         cost_stages=tuple(CostStage(c.stage, titles.get(c.stage, c.stage), c.total) for c in costs),
         cost_series=tuple(series),
+        lang=lang,
     )

@@ -12,8 +12,8 @@ and activity plan. The same charts are saved as PNG files
 ``costs.png``) for slides and documents; both renderers draw one
 :class:`~allocator.report.data.ChartData`, derived once.
 
-Texts are Danish, with the English field names of the plan files in
-parentheses where that helps.
+Texts come from the message catalogue (``allocator/locale/da/report.po``)
+in the language asked for, Danish by default.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 
 from allocator import rules
+from allocator.i18n import DEFAULT_LANG, N_, Lang, day, gettext, money, number
 from allocator.io.write import write_file
-from allocator.labels import CATEGORY_DA, MODE_DA, MODE_SHORT, SOURCE_DA, SOURCE_SHORT, STATUS_DA
+from allocator.labels import key_figures, label, short_label
 from allocator.report.activities import activity_plan, cell_text
 from allocator.report.data import (
     DISPLACED_COLOUR,
@@ -39,75 +40,61 @@ from allocator.report.data import (
     chart_data,
     natural_key,
 )
-from allocator.report.letters import dk_number, dkk, environment
+from allocator.report.letters import environment
 from allocator.report.png import write_pngs
 from allocator.report.svg import costs_svg, gantt_svg, pool_svg, stages_svg
 from allocator.report.why import why_context
-from models.plan import CostCategory, Mode, Plan, Result
-from models.scenario import Scenario, Source
+from models.plan import CostCategory, Plan, Result
+from models.scenario import Scenario
 
 # -- tables --------------------------------------------------------------------------
 
 
-def _kpi_rows(plan: Plan) -> list[tuple[str, str, str]]:
-    k = plan.kpis
-    total = next((c.total for c in plan.costs if c.stage == "total"), None)
-    if total is None:
-        total = sum(c.total for c in plan.costs)
-    rows = [
-        ("Samlet omkostning", "total cost", dkk(total)),
-        ("Huslejetab", "rent_loss", dkk(k.rent_loss)),
-        ("Tomgangsdage (holdt tom)", "vacancy_days", dk_number(k.vacancy_days)),
-        ("Beboede dage i genhusningsboliger", "occupied_days", dk_number(k.occupied_days)),
-        ("Dage tilbageholdt fra ventelisten (R16)", "withheld_days", dk_number(k.withheld_days)),
-        ("Dage tidsbegrænset udlejet", "time_limited_days", dk_number(k.time_limited_days)),
-        ("Flytninger", "moves", dk_number(k.moves)),
-        ("Pavillonmoduler", "pavilion_modules", dk_number(k.pavilion_modules)),
-        ("Ønskestraf (ikke budget)", "penalties", dkk(plan.penalties)),
+def _short(d: date | None, lang: Lang) -> str:
+    """A date in a table cell: ``01.05.2025`` (Danish), ``01/05/2025`` (English)."""
+    return "" if d is None else day(d, lang, style="short")
+
+
+def _kpi_rows(plan: Plan, lang: Lang) -> list[tuple[str, str]]:
+    return [
+        (f.label, money(f.value, lang) if f.money else number(f.value, lang))
+        for f in key_figures(plan, lang)
     ]
-    labels: dict[str, str] = {m.value: MODE_DA[m] for m in Mode}
-    labels.update({src.value: SOURCE_DA[src] for src in Source})
-    for mode, n in sorted(k.households_by_mode.items()):
-        rows.append(
-            (f"Husstande: {labels.get(mode, mode)}", f"households_by_mode.{mode}", dk_number(n))
-        )
-    for source, n in sorted(k.households_by_source.items()):
-        rows.append(
-            (
-                f"Husstande efter kilde: {labels.get(source, source)}",
-                f"households_by_source.{source}",
-                dk_number(n),
-            )
-        )
-    return rows
 
 
-def _cost_table(plan: Plan) -> dict[str, Any]:
+def _cost_table(plan: Plan, lang: Lang) -> dict[str, Any]:
     stages = [c for c in plan.costs if c.stage != "total"]
     total = next((c for c in plan.costs if c.stage == "total"), None)
     cats = [c for c in CostCategory if any(s.by_category.get(c, 0.0) for s in plan.costs)]
     rows = []
     for cat in cats:
-        row = [dk_number(s.by_category.get(cat, 0.0), 2) for s in stages]
+        row = [number(s.by_category.get(cat, 0.0), lang, decimals=2) for s in stages]
         tot = (
             total.by_category.get(cat, 0.0)
             if total
             else sum(s.by_category.get(cat, 0.0) for s in stages)
         )
         rows.append(
-            {"label": CATEGORY_DA[cat], "key": cat.value, "values": row, "total": dk_number(tot, 2)}
+            {"label": label(cat, lang), "values": row, "total": number(tot, lang, decimals=2)}
         )
     grand = total.total if total else sum(s.total for s in stages)
     return {
         "stages": [s.stage for s in stages],
         "rows": rows,
-        "totals": [dk_number(s.total, 2) for s in stages],
-        "total": dk_number(grand, 2),
+        "totals": [number(s.total, lang, decimals=2) for s in stages],
+        "total": number(grand, lang, decimals=2),
     }
 
 
-def _household_rows(scenario: Scenario, plan: Plan) -> list[dict[str, str]]:
+def _household_rows(scenario: Scenario, plan: Plan, lang: Lang) -> list[dict[str, str]]:
     rows = []
+    needs_words = (
+        ("wheelchair", N_("wheelchair")),
+        ("step_free", N_("step-free")),
+        ("elderly", N_("elderly")),
+        ("disabled", N_("disabled")),
+        ("storage", N_("storage")),
+    )
     for hp in sorted(plan.households, key=lambda h: (h.stage, natural_key(h.household))):
         h = scenario.household(hp.household)
         rows.append(
@@ -115,29 +102,19 @@ def _household_rows(scenario: Scenario, plan: Plan) -> list[dict[str, str]]:
                 "household": hp.household,
                 "name": h.name,
                 "stage": hp.stage,
-                "mode": MODE_SHORT[hp.mode],
+                "mode": short_label(hp.mode, lang),
                 "mode_key": hp.mode.value,
-                "notice_date": hp.notice_date.isoformat(),
-                "move_out": hp.move_out.isoformat(),
+                "notice_date": _short(hp.notice_date, lang),
+                "move_out": _short(hp.move_out, lang),
                 "place": hp.place or "",
-                "source": SOURCE_SHORT[hp.place_source] if hp.place_source else "",
-                "return_date": hp.return_date.isoformat() if hp.return_date else "",
-                "return_letter_date": hp.return_letter_date.isoformat()
-                if hp.return_letter_date
-                else "",
+                "source": short_label(hp.place_source, lang) if hp.place_source else "",
+                "return_date": _short(hp.return_date, lang),
+                "return_letter_date": _short(hp.return_letter_date, lang),
                 "after_dwelling": hp.after_dwelling or "",
                 "permanent_dwelling": hp.permanent_dwelling or "",
                 "persons": str(h.persons),
                 "needs": ", ".join(
-                    x
-                    for x, on in (
-                        ("kørestol", h.wheelchair),
-                        ("niveaufri", h.step_free),
-                        ("ældre", h.elderly),
-                        ("handicap", h.disabled),
-                        ("opmagasinering", h.storage),
-                    )
-                    if on
+                    gettext(word, lang) for attr, word in needs_words if getattr(h, attr)
                 ),
             }
         )
@@ -148,6 +125,8 @@ def _stage_rows(
     scenario: Scenario, charts: ChartData, plan: Plan | None = None
 ) -> list[dict[str, str]]:
     today = charts.today
+    lang = charts.lang
+    yes = gettext("yes", lang)
     spare_cost = {
         c.stage: c.by_category.get(CostCategory.RENT_LOSS_SPARE, 0.0)
         for c in (plan.costs if plan is not None else [])
@@ -157,45 +136,45 @@ def _stage_rows(
         k = s.kpi
         over = ""
         if k is not None and k.overcapacity is not None:
-            over = f"{dk_number(k.overcapacity * 100, 0)} %"
+            over = f"{number(k.overcapacity * 100, lang)} %"
         out.append(
             {
                 "id": s.id,
                 "name": s.title,
-                "notice": s.notice.isoformat(),
-                "notice_late": "ja" if s.notice < today else "",
-                "legal": s.legal_notice.isoformat(),
-                "move_out": s.move_out.isoformat(),
-                "start": s.start.isoformat(),
-                "end": s.end.isoformat(),
-                "back": s.back.isoformat(),
+                "notice": _short(s.notice, lang),
+                "notice_late": yes if s.notice < today else "",
+                "legal": _short(s.legal_notice, lang),
+                "move_out": _short(s.move_out, lang),
+                "start": _short(s.start, lang),
+                "end": _short(s.end, lang),
+                "back": _short(s.back, lang),
                 "households": str(k.households) if k else "",
                 "displaced": str(k.displaced) if k else "",
                 "pool": str(k.pool) if k else "",
                 "required": str(rules.required_pool(scenario, k.displaced)) if k else "",
-                "short": "ja"
+                "short": yes
                 if k is not None and k.pool < rules.required_pool(scenario, k.displaced)
                 else "",
                 "overcapacity": over,
                 "spares": str(k.spares) if k else "",
-                "spare_cost": dkk(spare_cost[s.id]) if s.id in spare_cost else "",
+                "spare_cost": money(spare_cost[s.id], lang) if s.id in spare_cost else "",
             }
         )
     return out
 
 
-def _activity_rows(df: pd.DataFrame, today: date) -> list[dict[str, str]]:
+def _activity_rows(df: pd.DataFrame, today: date, lang: Lang) -> list[dict[str, str]]:
     out = []
+    yes = gettext("yes", lang)
     for rec in df.to_dict("records"):
         out.append(
             {
-                "date": rec["date"].isoformat(),
-                "past": "ja" if rec["date"] < today else "",
+                "date": _short(rec["date"], lang),
+                "past": yes if rec["date"] < today else "",
                 "stage": str(rec["stage"] or ""),
                 "household": cell_text(rec["household"]),
                 "place": cell_text(rec["place"]),
                 "activity": str(rec["activity"]),
-                "activity_en": str(rec["activity_en"]),
                 "rule": str(rec["rule"]),
             }
         )
@@ -206,26 +185,32 @@ def _activity_rows(df: pd.DataFrame, today: date) -> list[dict[str, str]]:
 
 
 def render_report(
-    scenario: Scenario, result: Result, *, template_dir: Path | str | None = None
+    scenario: Scenario,
+    result: Result,
+    *,
+    template_dir: Path | str | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
-    return _render(scenario, result, chart_data(scenario, result.plan), template_dir)
+    return _render(scenario, result, chart_data(scenario, result.plan, lang), template_dir)
 
 
 def _render(
     scenario: Scenario, result: Result, charts: ChartData, template_dir: Path | str | None
 ) -> str:
     plan = result.plan
-    env = environment(template_dir)
+    lang = charts.lang
+    env = environment(template_dir, lang)
     context: dict[str, Any] = {
         "scenario": scenario,
         "result": result,
         "plan": plan,
-        "status_da": STATUS_DA[result.status],
-        "objective": dkk(result.objective) if result.objective is not None else "",
-        "bound": dkk(result.bound) if result.bound is not None else "",
-        "gap": f"{dk_number(result.gap * 100, 2)} %" if result.gap is not None else "",
-        "runtime": dk_number(result.runtime, 1),
+        "status_label": label(result.status, lang),
+        "objective": money(result.objective, lang) if result.objective is not None else "",
+        "bound": money(result.bound, lang) if result.bound is not None else "",
+        "gap": f"{number(result.gap * 100, lang, decimals=2)} %" if result.gap is not None else "",
+        "runtime": number(result.runtime, lang, decimals=1),
+        "planning_date": day(scenario.policy.planning_date, lang),
         "stage_rows": _stage_rows(scenario, charts, plan),
         "stage_legend": [(s.title, s.colour) for s in charts.stages],
         "stages_svg": stages_svg(charts),
@@ -237,8 +222,8 @@ def _render(
             "pool": POOL_COLOUR,
             "displaced": DISPLACED_COLOUR,
         },
-        "notice_warnings": rules.notice_warnings(scenario),
-        "why": why_context(scenario, result),
+        "warnings": rules.warnings_in(scenario, result.warnings, lang),
+        "why": why_context(scenario, result, lang),
     }
     if plan is not None:
         segments = sum(len(t.segments) for t in plan.places)
@@ -248,11 +233,11 @@ def _render(
             costs_svg=costs_svg(charts),
             segment_count=segments,
             place_count=len(plan.places),
-            kpi_rows=_kpi_rows(plan),
-            cost_table=_cost_table(plan),
-            household_rows=_household_rows(scenario, plan),
+            kpi_rows=_kpi_rows(plan, lang),
+            cost_table=_cost_table(plan, lang),
+            household_rows=_household_rows(scenario, plan, lang),
             activity_rows=_activity_rows(
-                activity_plan(scenario, plan), scenario.policy.planning_date
+                activity_plan(scenario, plan, lang=lang), scenario.policy.planning_date, lang
             ),
         )
     return env.get_template("report.html").render(context)
@@ -265,6 +250,7 @@ def write_report(
     *,
     template_dir: Path | str | None = None,
     pngs: bool = True,
+    lang: Lang = DEFAULT_LANG,
 ) -> Path:
     """Write ``report.html`` (self-contained) and the PNG charts into ``out_dir``.
 
@@ -282,6 +268,8 @@ def write_report(
     pngs
         Also save ``gantt.png``, ``stages.png``, ``pool.png`` and
         ``costs.png`` (only ``stages.png`` without a plan).
+    lang
+        The language of the page and the charts.
 
     Returns
     -------
@@ -290,7 +278,7 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    charts = chart_data(scenario, result.plan)
+    charts = chart_data(scenario, result.plan, lang)
     html = _render(scenario, result, charts, template_dir)
     if pngs:
         write_pngs(out, charts)

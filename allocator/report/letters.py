@@ -1,26 +1,31 @@
-"""Danish letters to the households: the notice and the return letter.
+"""Letters to the households: the notice and the return letter, in the output's language.
 
 Per household the planner gets
 
 - the **notice letter** (*opsigelse*, R3), dated on the stage's notice date
-  (4 months before the physical start), which says where the household lives
-  temporarily (address or module, and its source), for which period (move-out
-  and return dates) and where it lives after the renovation (its own
-  dwelling, the after-renovation dwelling it won by seniority, or its
-  permanent dwelling); it also states the legal 3 months, the clearing
-  deadline (dwelling and basement or attic rooms) and storage of goods;
+  (4 months before the physical start), which states the temporary address
+  (street, number, floor, door, postcode and town) or the pavilion site, the
+  period (moving day and return), where the household lives after the
+  renovation (its own dwelling, or the after-renovation or permanent
+  dwelling with its address and rent), the rent it pays during the stay
+  (R14, :func:`allocator.rules.tenant_stay_rent`), the legal 3 months, the
+  clearing deadline, storage, moving help and whom to call;
 - the **return letter** (*tilbageflytningsbrev*, R4) for households with a
   temporary stay, dated one month before the return, with the exact date the
   dwelling can be taken over and the keys handed out.
 
 Letters are rendered with Jinja2 from ``allocator/templates`` as HTML (print
-ready, A4) and as Markdown. An organisation can put its own templates with
-the same names (``notice.html``, ``notice.md``, ``return.html``,
+ready, A4), as Markdown and, where a renderer exists, as PDF
+(:mod:`allocator.report.pdf`). Their texts come from the message catalogue
+(``allocator/locale/da/letters.po``, ``{% trans %}`` blocks), dates and
+money from :mod:`allocator.i18n`. An organisation can put its own templates
+with the same names (``notice.html``, ``notice.md``, ``return.html``,
 ``return.md``, ``letters_index.html``) in a directory and pass it as
 ``template_dir``: a template found there wins, the rest come from genhus.
 
-The module also holds the Danish wording shared with the report and the
-activity plan: dates and money (labels of codes: :mod:`allocator.labels`).
+A letter that lacks something a tenant needs (an address, a postcode, the
+pavilion site, the contact person) is still written, with a banner naming
+what is missing; :func:`letter_problems` lists them for the command line.
 """
 
 from __future__ import annotations
@@ -35,51 +40,25 @@ import jinja2
 from dateutil.relativedelta import relativedelta
 
 from allocator import rules
+from allocator.i18n import DEFAULT_LANG, Lang, day, gettext, money, ngettext, number
 from allocator.io.write import write_file
-from allocator.labels import SOURCE_DA
+from allocator.labels import label
+from allocator.report.pdf import write_pdfs
 from models.plan import HouseholdPlan, Mode, Plan
-from models.scenario import Scenario, Source, Stage
+from models.scenario import Contact, Scenario, Source, Stage, one_line_address
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
-DK_MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
 NOTICE_TEMPLATES = ("notice.html", "notice.md")
+#: The notice and return letters' file names: ``<household>-<stem>.<ext>``.
+_FILE_STEMS: dict[Lang, tuple[str, str]] = {
+    "da": ("opsigelse", "tilbageflytning"),
+    "en": ("notice", "return"),
+}
 RETURN_TEMPLATES = ("return.html", "return.md")
 
 
 # -- shared formatting ----------------------------------------------------------
-
-
-def dk_date(d: date | None) -> str:
-    """A date in Danish long form, e.g. ``1. marts 2026`` (empty for none)."""
-    if d is None:
-        return ""
-    return f"{d.day}. {DK_MONTHS[d.month - 1]} {d.year}"
-
-
-def dk_number(value: float, decimals: int = 0) -> str:
-    """A number the Danish way: ``.`` between thousands, ``,`` before decimals."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def dkk(value: float) -> str:
-    """An amount in DKK with two decimals, e.g. ``12.345,60 kr.``."""
-    return f"{dk_number(value, 2)} kr."
 
 
 def safe_name(text: str) -> str:
@@ -88,23 +67,27 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
-def stage_title(stage: Stage) -> str:
+def stage_title(stage: Stage, lang: Lang = DEFAULT_LANG) -> str:
     """How a stage is named in a heading: its name, prefixed "Etape" if it lacks it."""
     name = stage.name or stage.id
-    return name if name.lower().startswith("etape") else f"Etape {name}"
+    word = gettext("Stage", lang)
+    return name if name.lower().startswith(word.lower()) else f"{word} {name}"
 
 
-def stage_label(stage: Stage) -> str:
+def stage_label(stage: Stage, lang: Lang = DEFAULT_LANG) -> str:
     """How a stage is named inside a sentence ("renoveres i etape 2")."""
-    title = stage_title(stage)
-    return "e" + title[1:] if title.startswith("Etape") else title
+    title = stage_title(stage, lang)
+    word = gettext("Stage", lang)
+    return word.lower() + title[len(word) :] if title.startswith(word) else title
 
 
 # -- templates -------------------------------------------------------------------
 
 
-def environment(template_dir: Path | str | None = None) -> jinja2.Environment:
-    """The Jinja2 environment for letters and the report.
+def environment(
+    template_dir: Path | str | None = None, lang: Lang = DEFAULT_LANG
+) -> jinja2.Environment:
+    """The Jinja2 environment for letters and the report, in ``lang``.
 
     Parameters
     ----------
@@ -112,12 +95,17 @@ def environment(template_dir: Path | str | None = None) -> jinja2.Environment:
         An organisation's own template directory. Templates found there are
         used instead of genhus' own of the same name; the others still come
         from ``allocator/templates``.
+    lang
+        The language of the texts (``{% trans %}``, ``_()``) and formats.
 
     Returns
     -------
     jinja2.Environment
         HTML templates (``.html``) are autoescaped, Markdown ones are not.
-        Filters ``dk_date``, ``dkk`` and ``dk_number`` are available.
+        Filters ``dk_date`` (a date), ``dkk`` (money) and ``dk_number`` format
+        in ``lang`` (by Babel, :mod:`allocator.i18n`; the names are
+        historical); ``label`` names a code of the data model; the global
+        ``lang`` is the language code.
     """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
@@ -130,10 +118,18 @@ def environment(template_dir: Path | str | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["dk_date"] = dk_date
-    env.filters["dkk"] = dkk
-    env.filters["dk_number"] = dk_number
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: gettext(message, lang),
+        lambda singular, plural, n: ngettext(singular, plural, n, lang),
+        newstyle=True,
+    )
+    env.filters["dk_date"] = lambda d: "" if d is None else day(d, lang)
+    env.filters["dkk"] = lambda v: money(v, lang)
+    env.filters["dk_number"] = lambda v, decimals=0: number(v, lang, decimals=decimals)
+    env.filters["label"] = lambda v: label(v, lang)
+    env.globals["lang"] = lang
     return env
 
 
@@ -142,21 +138,44 @@ def environment(template_dir: Path | str | None = None) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Home:
-    """A dwelling or pavilion module as a letter describes it."""
+    """A dwelling or pavilion module as a letter describes it.
+
+    Attributes
+    ----------
+    address
+        Street, number, floor and door; for a pavilion module the site.
+    postcode_town
+        Postcode and town, e.g. ``"8210 Aarhus V"`` (empty if not given).
+    monthly_rent
+        The dwelling's monthly rent (None for the household's current home).
+    """
 
     id: str
     address: str
+    postcode_town: str
     description: str
     source: str
+    monthly_rent: float | None = None
+    pavilion: bool = False
+
+    @property
+    def full_address(self) -> str:
+        """The address on one line, with postcode and town."""
+        return one_line_address(self.address, self.postcode_town, "")
 
 
 @dataclass(frozen=True)
 class LetterInfo:
-    """Everything the notice and return letters of one household say."""
+    """Everything the notice and return letters of one household say.
+
+    ``stay_rent`` is the monthly rent it pays during a temporary stay (R14);
+    ``missing`` what a letter lacks to be sent (empty when complete).
+    """
 
     household_id: str
     name: str
     mode: str
+    mode_label: str
     stage_id: str
     stage_name: str
     stage_title: str
@@ -183,79 +202,116 @@ class LetterInfo:
     self_move_allowance: float
     extra_help: bool
     rent_reduction_pct: int
+    current_rent: float = 0.0
+    stay_rent: float | None = None
+    contact: Contact | None = None
+    missing: tuple[str, ...] = ()
 
 
-def _rooms(rooms: int) -> str:
-    return "1 værelse" if rooms == 1 else f"{rooms} værelser"
+def _rooms(rooms: int, lang: Lang) -> str:
+    return ngettext("%(n)d room", "%(n)d rooms", rooms, lang) % {"n": rooms}
 
 
-def _floor(floor: int) -> str:
+def _floor(floor: int, lang: Lang) -> str:
     if floor < 0:
-        return "kælderetage"
+        return gettext("basement", lang)
     if floor == 0:
-        return "stueetage"
-    return f"{floor}. sal"
+        return gettext("ground floor", lang)
+    return gettext("floor %(n)d", lang) % {"n": floor}
 
 
-def _area(area: float) -> str:
-    return f"{dk_number(area, 0 if float(area).is_integer() else 1)} m²"
+def _area(area: float, lang: Lang) -> str:
+    return f"{number(area, lang, decimals=0 if float(area).is_integer() else 1)} m²"
 
 
-def _dwelling_home(scenario: Scenario, dwelling_id: str) -> Home:
+def _features(
+    rooms: int, area: float, floor: int, elevator: bool, wheelchair: bool, lang: Lang
+) -> list[str]:
+    parts = [_rooms(rooms, lang), _area(area, lang), _floor(floor, lang)]
+    if elevator:
+        parts.append(gettext("elevator", lang))
+    if wheelchair:
+        parts.append(gettext("wheelchair accessible", lang))
+    return parts
+
+
+def _town(postcode: str, town: str) -> str:
+    return " ".join(x for x in (postcode, town) if x)
+
+
+def _dwelling_home(scenario: Scenario, dwelling_id: str, lang: Lang) -> Home:
     d = scenario.dwelling(dwelling_id)
-    parts = [_rooms(d.rooms), _area(d.area_m2), _floor(d.floor)]
-    if d.elevator:
-        parts.append("elevator")
-    if d.wheelchair:
-        parts.append("egnet til kørestol")
+    parts = _features(d.rooms, d.area_m2, d.floor, d.elevator, d.wheelchair, lang)
     return Home(
         id=d.id,
-        address=d.address or f"bolig {d.id}",
+        address=d.address,
+        postcode_town=_town(d.postcode, d.town),
         description=", ".join(parts),
-        source=SOURCE_DA[d.source],
+        source=label(d.source, lang),
+        monthly_rent=d.monthly_rent,
     )
 
 
-def _pavilion_home(scenario: Scenario, plan: Plan, place: str) -> Home:
+def _pavilion_home(scenario: Scenario, plan: Plan, place: str, lang: Lang) -> Home:
     timeline = next((t for t in plan.places if t.place == place), None)
     ptype = None
     if timeline is not None and timeline.pavilion_type is not None:
         ptype = next((p for p in scenario.pavilions if p.id == timeline.pavilion_type), None)
-    description = "pavillonmodul i stueplan"
-    if ptype is not None:
-        parts = [_rooms(ptype.rooms), _area(ptype.area_m2), "stueplan"]
-        if ptype.wheelchair:
-            parts.append("egnet til kørestol")
-        description = "pavillonmodul, " + ", ".join(parts)
+    module = gettext("pavilion module %(id)s", lang) % {"id": place}
+    if ptype is None:
+        return Home(place, "", "", module, label(Source.PAVILION, lang), pavilion=True)
+    parts = [module, _rooms(ptype.rooms, lang), _area(ptype.area_m2, lang)]
+    parts.append(gettext("ground level", lang))
+    if ptype.wheelchair:
+        parts.append(gettext("wheelchair accessible", lang))
     return Home(
         id=place,
-        address=f"pavillonmodul {place}",
-        description=description,
-        source=SOURCE_DA[Source.PAVILION],
+        address=ptype.site,
+        postcode_town=_town(ptype.postcode, ptype.town),
+        description=", ".join(parts),
+        source=label(Source.PAVILION, lang),
+        monthly_rent=ptype.monthly_rent,
+        pavilion=True,
     )
 
 
-def _place_home(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> Home | None:
+def _place_home(scenario: Scenario, plan: Plan, hp: HouseholdPlan, lang: Lang) -> Home | None:
     if hp.place is None:
         return None
     if hp.place_source is Source.PAVILION or hp.place not in {d.id for d in scenario.dwellings}:
-        return _pavilion_home(scenario, plan, hp.place)
-    return _dwelling_home(scenario, hp.place)
+        return _pavilion_home(scenario, plan, hp.place, lang)
+    return _dwelling_home(scenario, hp.place, lang)
 
 
-def _after_home(scenario: Scenario, after_id: str, own: Home) -> Home:
+def _after_home(scenario: Scenario, after_id: str, own: Home, lang: Lang) -> Home:
     a = scenario.after_dwelling(after_id)
-    parts = [_rooms(a.rooms), _area(a.area_m2), _floor(a.floor)]
-    if a.elevator:
-        parts.append("elevator")
-    if a.wheelchair:
-        parts.append("egnet til kørestol")
+    parts = _features(a.rooms, a.area_m2, a.floor, a.elevator, a.wheelchair, lang)
     return Home(
         id=a.id,
-        address=f"ny bolig {a.id} i afdelingen",
+        address=a.address,
+        postcode_town=_town(a.postcode, a.town),
         description=", ".join(parts),
         source=own.source,
+        monthly_rent=a.monthly_rent,
     )
+
+
+def _missing(home: Home, what: str, where: str, lang: Lang) -> list[str]:
+    """What a letter lacks to name ``home`` fully (``what``: its role, ``where``: the field)."""
+    fields = [
+        name
+        for name, value in (
+            (gettext("site", lang) if home.pavilion else gettext("address", lang), home.address),
+            (gettext("postcode and town", lang), home.postcode_town),
+        )
+        if not value
+    ]
+    if not fields:
+        return []
+    return [
+        gettext("%(what)s %(where)s: %(fields)s not given", lang)
+        % {"what": what, "where": where, "fields": gettext(" and ", lang).join(fields)}
+    ]
 
 
 def stage_by_id(scenario: Scenario, stage_id: str) -> Stage:
@@ -263,8 +319,10 @@ def stage_by_id(scenario: Scenario, stage_id: str) -> Stage:
     return next(s for s in scenario.stages if s.id == stage_id)
 
 
-def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo:
-    """What the letters of the household of ``hp`` say.
+def letter_info(
+    scenario: Scenario, plan: Plan, hp: HouseholdPlan, lang: Lang = DEFAULT_LANG
+) -> LetterInfo:
+    """What the letters of the household of ``hp`` say, in ``lang``.
 
     The notice letter is dated on the notice date of the plan (R3); if that
     date lies before the planning date the letter is dated on the planning
@@ -274,13 +332,27 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
     household = scenario.household(hp.household)
     stage = stage_by_id(scenario, hp.stage)
     policy = scenario.policy
-    current = _dwelling_home(scenario, household.dwelling)
+    current = _dwelling_home(scenario, household.dwelling, lang)
+    missing = _missing(current, gettext("current dwelling", lang), household.dwelling, lang)
     if hp.after_dwelling is not None:
-        after, after_kind = _after_home(scenario, hp.after_dwelling, current), "after"
+        after, after_kind = _after_home(scenario, hp.after_dwelling, current, lang), "after"
+        what = gettext("after-renovation dwelling", lang)
+        missing += _missing(after, what, hp.after_dwelling, lang)
     elif hp.mode is Mode.PERMANENT and hp.permanent_dwelling is not None:
-        after, after_kind = _dwelling_home(scenario, hp.permanent_dwelling), "permanent"
+        after = _dwelling_home(scenario, hp.permanent_dwelling, lang)
+        after_kind = "permanent"
+        what = gettext("permanent dwelling", lang)
+        missing += _missing(after, what, hp.permanent_dwelling, lang)
     else:
         after, after_kind = current, "own"
+    temporary = _place_home(scenario, plan, hp, lang)
+    stay_rent = None
+    if temporary is not None:
+        missing += _missing(temporary, gettext("temporary place", lang), temporary.id, lang)
+        if temporary.monthly_rent is not None:
+            stay_rent = rules.tenant_stay_rent(scenario, household, temporary.monthly_rent)
+    if scenario.contact is None:
+        missing.append(gettext("contact: the rehousing contact person is not given", lang))
     notice_late = hp.notice_date < policy.planning_date
     return_letter = hp.return_letter_date
     if return_letter is None and hp.return_date is not None:
@@ -293,10 +365,11 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         household_id=household.id,
         name=household.name,
         mode=hp.mode.value,
+        mode_label=label(hp.mode, lang),
         stage_id=stage.id,
         stage_name=stage.name or stage.id,
-        stage_title=stage_title(stage),
-        stage_label=stage_label(stage),
+        stage_title=stage_title(stage, lang),
+        stage_label=stage_label(stage, lang),
         works_start=stage.start,
         works_end=stage.end,
         notice_date=hp.notice_date,
@@ -311,7 +384,7 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         return_date=hp.return_date,
         return_letter_date=return_letter,
         current=current,
-        temporary=_place_home(scenario, plan, hp),
+        temporary=temporary,
         after=after,
         after_kind=after_kind,
         storage=household.storage,
@@ -319,7 +392,28 @@ def letter_info(scenario: Scenario, plan: Plan, hp: HouseholdPlan) -> LetterInfo
         self_move_allowance=scenario.costs.self_move_allowance,
         extra_help=household.extra_help,
         rent_reduction_pct=round(scenario.costs.rent_reduction * 100),
+        current_rent=scenario.dwelling(household.dwelling).monthly_rent,
+        stay_rent=stay_rent,
+        contact=scenario.contact,
+        missing=tuple(missing),
     )
+
+
+def letter_problems(scenario: Scenario, plan: Plan, lang: Lang = DEFAULT_LANG) -> list[str]:
+    """What the letters of ``plan`` lack to be sent, one line per household and gap.
+
+    Each line names the household and the scenario field to fill in (an
+    address, a postcode and town, a pavilion site, the contact person).
+    Empty when every letter is complete.
+    """
+    out = []
+    for hp in sorted(plan.households, key=lambda h: (h.stage, h.household)):
+        for problem in letter_info(scenario, plan, hp, lang).missing:
+            out.append(
+                gettext("letter of household %(household)s: %(problem)s", lang)
+                % {"household": hp.household, "problem": problem}
+            )
+    return out
 
 
 # -- rendering --------------------------------------------------------------------
@@ -352,6 +446,8 @@ def write_letters(
     *,
     organisation: str | None = None,
     key_time: str | None = None,
+    lang: Lang = DEFAULT_LANG,
+    pdf: bool = False,
 ) -> list[Path]:
     """Write the notice and return letters of every household, as HTML and Markdown.
 
@@ -364,64 +460,84 @@ def write_letters(
     template_dir
         An organisation's own templates overriding genhus' (same file names).
     organisation
-        Sender shown in the letters; defaults to "Boligorganisationen".
+        Sender shown in the letters; defaults to "Boligorganisationen"
+        (in ``lang``).
     key_time
         Time of day the keys are handed out on the return date (e.g.
         ``"kl. 10.00"``); without it the return letter asks the household to
         agree the hour with the rehousing contact.
+    lang
+        The letters' language (and their file names).
+    pdf
+        Also print each HTML letter to PDF (:mod:`allocator.report.pdf`).
+        Without a renderer, or if it fails, the HTML letters stand and
+        ``index.html`` says why; this never raises.
 
     Returns
     -------
     list[pathlib.Path]
-        Per household ``<id>-opsigelse.html`` and ``.md``, and for households
-        with a temporary stay ``<id>-tilbageflytning.html`` and ``.md``;
-        last ``index.html``, an overview with every letter and its date.
-        Letter files of an earlier run that this plan no longer has are
-        removed.
+        Per household ``<id>-opsigelse.html`` and ``.md`` (``-notice`` in
+        English), and for households with a temporary stay
+        ``<id>-tilbageflytning.html`` and ``.md`` (``-return``), with their
+        ``.pdf`` when asked for and printed; last ``index.html``, an overview
+        with every letter, its date and what it lacks. Letter files of an
+        earlier run that this plan no longer has are removed.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    env = environment(template_dir)
-    sender = organisation or "Boligorganisationen"
+    env = environment(template_dir, lang)
+    sender = organisation or gettext("The housing organisation", lang)
     written: list[Path] = []
+    html_letters: list[Path] = []
     rows: list[dict[str, Any]] = []
+    notice_stem, return_stem = _FILE_STEMS[lang]
     for hp in sorted(plan.households, key=lambda h: (h.stage, h.household)):
-        info = letter_info(scenario, plan, hp)
+        info = letter_info(scenario, plan, hp, lang)
         stem = safe_name(hp.household)
         files: dict[str, str | None] = dict.fromkeys(
-            ("notice_html", "notice_md", "return_html", "return_md")
+            ("notice_html", "notice_md", "notice_pdf", "return_html", "return_md", "return_pdf")
         )
-        for template in NOTICE_TEMPLATES:
-            ext = template.rsplit(".", 1)[1]
-            name = f"{stem}-opsigelse.{ext}"
-            text = render_letter(
-                env, template, info, organisation=sender, scenario_name=scenario.name
-            )
-            written.append(write_file(out / name, text, durable=False))
-            files[f"notice_{ext}"] = name
+        kinds = [("notice", notice_stem, NOTICE_TEMPLATES)]
         if hp.mode is Mode.TEMPORARY and hp.return_date is not None:
-            for template in RETURN_TEMPLATES:
+            kinds.append(("return", return_stem, RETURN_TEMPLATES))
+        for kind, suffix, templates in kinds:
+            for template in templates:
                 ext = template.rsplit(".", 1)[1]
-                name = f"{stem}-tilbageflytning.{ext}"
+                name = f"{stem}-{suffix}.{ext}"
                 text = render_letter(
                     env,
                     template,
                     info,
                     organisation=sender,
                     scenario_name=scenario.name,
-                    key_time=key_time,
+                    key_time=key_time if kind == "return" else None,
                 )
-                written.append(write_file(out / name, text, durable=False))
-                files[f"return_{ext}"] = name
+                path = write_file(out / name, text, durable=False)
+                written.append(path)
+                files[f"{kind}_{ext}"] = name
+                if ext == "html":
+                    html_letters.append(path)
+                    if pdf:
+                        files[f"{kind}_pdf"] = path.with_suffix(".pdf").name
         rows.append({"h": info, "files": files})
+    note = None
+    if pdf:
+        pdfs, note = write_pdfs(html_letters)
+        written += pdfs
+        done = {p.name for p in pdfs}
+        for row in rows:
+            for key in ("notice_pdf", "return_pdf"):
+                if row["files"][key] not in done:
+                    row["files"][key] = None
     index = env.get_template("letters_index.html").render(
-        {"rows": rows, "organisation": sender, "scenario": scenario.name}
+        {"rows": rows, "organisation": sender, "scenario": scenario.name, "pdf_note": note}
     )
     written.append(write_file(out / "index.html", index, durable=False))
-    # Letters of an earlier run for households no longer in the plan would mix two runs.
+    # Letters of an earlier run for households no longer in the plan (or in
+    # another language) would mix two runs.
     keep = set(written)
-    for pattern in ("*-opsigelse.html", "*-opsigelse.md", "*-tilbageflytning.*"):
+    for pattern in ("*-opsigelse.*", "*-tilbageflytning.*", "*-notice.*", "*-return.*"):
         for stale in out.glob(pattern):
-            if stale not in keep and stale.suffix in (".html", ".md"):
+            if stale not in keep and stale.suffix in (".html", ".md", ".pdf"):
                 stale.unlink()
     return written

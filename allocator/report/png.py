@@ -21,7 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from allocator.i18n import Lang, gettext, number
 from allocator.io.write import write_file
+from allocator.labels import label
 from allocator.report.data import (
     DISPLACED_COLOUR,
     HELD_EMPTY_COLOUR,
@@ -33,7 +35,6 @@ from allocator.report.data import (
     month_label,
     shorten,
 )
-from allocator.report.letters import dk_number
 from models.plan import SegmentKind
 
 
@@ -47,15 +48,15 @@ def _date_num(d: date) -> float:
     return float(mdates.date2num(d))  # type: ignore[no-untyped-call]
 
 
-def _dk_month_label(value: float, _pos: int | None = None) -> str:
+def _month_label(value: float, lang: Lang) -> str:
     when = mdates.num2date(value)  # type: ignore[no-untyped-call]
-    return month_label(date(when.year, when.month, when.day)) if when.day == 1 else ""
+    return month_label(date(when.year, when.month, when.day), lang) if when.day == 1 else ""
 
 
-def _date_axis(ax: Any) -> None:
+def _date_axis(ax: Any, lang: Lang) -> None:
     months = range(1, 13, _month_step(ax))
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=months))  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_formatter(FuncFormatter(_dk_month_label))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _month_label(v, lang)))
     ax.grid(axis="x", color="#dddddd")
 
 
@@ -144,13 +145,15 @@ def gantt_png(charts: ChartData) -> bytes:
             fontsize=size,
         )
     ax.set_ylim(-0.8, n - 0.2)
-    _date_axis(ax)
+    lang = charts.lang
+    _date_axis(ax, lang)
     ax.tick_params(axis="x", top=True, labeltop=True)
     ax.axvline(_date_num(charts.today), color="#c0392b", linestyle="--")
-    ax.set_title("Genhusningsboliger og pavillonmoduler (Gantt)", pad=18)
-    handles = [_patch(s.colour, f"{s.id}: beboet") for s in charts.stages] + [
-        _patch("#eeeeee", "Holdt tom (held_empty)", hatch="///", edge=HELD_EMPTY_COLOUR),
-        _patch(TIME_LIMITED_COLOUR, "Tidsbegrænset udlejet", edge=TIME_LIMITED_EDGE),
+    ax.set_title(gettext("Rehousing dwellings and pavilion modules", lang), pad=18)
+    occupied = gettext("occupied", lang)
+    handles = [_patch(s.colour, f"{s.id}: {occupied}") for s in charts.stages] + [
+        _patch("#eeeeee", label(SegmentKind.HELD_EMPTY, lang), hatch="///", edge=HELD_EMPTY_COLOUR),
+        _patch(TIME_LIMITED_COLOUR, label(SegmentKind.TIME_LIMITED, lang), edge=TIME_LIMITED_EDGE),
         Line2D(
             [],
             [],
@@ -158,9 +161,16 @@ def gantt_png(charts: ChartData) -> bytes:
             linestyle="",
             markerfacecolor="white",
             markeredgecolor="#555555",
-            label="Reserve (spare)",
+            label=label(SegmentKind.SPARE, lang),
         ),
-        Line2D([], [], marker="^", linestyle="", color=PERMANENT_COLOUR, label="Permanent udlejet"),
+        Line2D(
+            [],
+            [],
+            marker="^",
+            linestyle="",
+            color=PERMANENT_COLOUR,
+            label=label(SegmentKind.PERMANENT, lang),
+        ),
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return _png(fig)
@@ -197,9 +207,9 @@ def stages_png(charts: ChartData) -> bytes:
     ax.set_yticks(range(n))
     ax.set_yticklabels([shorten(s.title, 40) for s in reversed(charts.stages)])
     ax.set_ylim(-0.8, n - 0.1)
-    _date_axis(ax)
+    _date_axis(ax, charts.lang)
     ax.axvline(_date_num(charts.today), color="#c0392b", linestyle="--")
-    ax.set_title("Etaper: opsigelse (▼), genhusningsperiode og byggeperiode")
+    ax.set_title(gettext("Stages: notice (▼), rehousing period and works", charts.lang))
     return _png(fig)
 
 
@@ -207,25 +217,26 @@ def pool_png(charts: ChartData) -> bytes:
     """Displaced households against the collected pool, as PNG bytes."""
     fig = Figure(figsize=(12, 4), layout="constrained")
     ax = fig.add_subplot()
-    for series, colour, label in (
-        (charts.pool, POOL_COLOUR, "Indsamlede pladser (pool)"),
-        (charts.displaced, DISPLACED_COLOUR, "Genhusede (displaced)"),
+    lang = charts.lang
+    for series, colour, name in (
+        (charts.pool, POOL_COLOUR, gettext("Collected places (pool)", lang)),
+        (charts.displaced, DISPLACED_COLOUR, gettext("Rehoused households", lang)),
     ):
         if not series:
             continue
         xs = [_date_num(d) for d, _ in series]
         ys = [v for _, v in series]
-        ax.step(xs, ys, where="post", color=colour, label=label)
+        ax.step(xs, ys, where="post", color=colour, label=name)
         ax.fill_between(xs, ys, step="post", color=colour, alpha=0.15)
     for s in charts.stages:
         ax.axvline(_date_num(s.move_out), color="#666666", linestyle=":", linewidth=1)
-    _date_axis(ax)
-    ax.set_ylabel("Antal")
+    _date_axis(ax, lang)
+    ax.set_ylabel(gettext("Number", lang))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Genhusede husstande og indsamlede pladser (overkapacitet)")
+    ax.set_title(gettext("Rehoused households and collected places", lang))
     return _png(fig)
 
 
@@ -242,11 +253,11 @@ def costs_png(charts: ChartData) -> bytes:
         bottoms = [b + v for b, v in zip(bottoms, vals, strict=True)]
     ax.set_xticks(xs)
     ax.set_xticklabels([s.id for s in stages])
-    ax.set_ylabel("kr. (DKK)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: dk_number(v)))
+    ax.set_ylabel(gettext("DKK", charts.lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(v, charts.lang)))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title("Omkostninger pr. etape og budgetkategori")
+    ax.set_title(gettext("Cost by stage and category", charts.lang))
     return _png(fig)
 
 

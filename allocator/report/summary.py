@@ -8,12 +8,15 @@ text is stable and can be kept with a case file.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import IO
 
 from rich.console import Console
 from rich.table import Table
 
 from allocator import rules
+from allocator.i18n import DEFAULT_LANG, Lang, day, gettext, number
+from allocator.labels import key_figures, label
 from models.plan import CostCategory, Kpis, Plan, Result
 from models.scenario import Agreement, Scenario, Source
 
@@ -25,9 +28,9 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def fmt_dkk(value: float | None) -> str:
-    """DKK with thousands separators and two decimals; ``-`` for none."""
-    return "-" if value is None else f"{value:,.2f}"
+def fmt_dkk(value: float | None, lang: Lang = "en") -> str:
+    """Kroner with the language's separators and two decimals; ``-`` for none."""
+    return "-" if value is None else number(value, lang, decimals=2)
 
 
 def make_console(file: IO[str] | None = None, *, width: int = 400) -> Console:
@@ -48,64 +51,66 @@ def make_console(file: IO[str] | None = None, *, width: int = 400) -> Console:
     return console
 
 
-def _cost_table(plan: Plan) -> Table:
+def _cost_table(plan: Plan, lang: Lang) -> Table:
     """Cost by budget category (rows) and stage (columns), DKK."""
-    table = Table(title="Cost by category (DKK)", title_justify="left")
-    table.add_column("category")
+    _ = gettext
+    table = Table(title=_("Cost by category (DKK)", lang), title_justify="left")
+    table.add_column(_("category", lang))
     for stage_cost in plan.costs:
-        table.add_column(stage_cost.stage, justify="right", no_wrap=True)
+        name = _("total", lang) if stage_cost.stage == "total" else stage_cost.stage
+        table.add_column(name, justify="right", no_wrap=True)
     for category in CostCategory:
         table.add_row(
-            category.value,
-            *(fmt_dkk(sc.by_category.get(category, 0.0)) for sc in plan.costs),
+            label(category, lang),
+            *(fmt_dkk(sc.by_category.get(category, 0.0), lang) for sc in plan.costs),
         )
     table.add_section()
-    table.add_row("total", *(fmt_dkk(sc.total) for sc in plan.costs), style="bold")
+    table.add_row(_("total", lang), *(fmt_dkk(sc.total, lang) for sc in plan.costs), style="bold")
     return table
 
 
-def _kpi_table(kpis: Kpis, penalties: float) -> Table:
+def _kpi_table(plan: Plan, lang: Lang) -> Table:
     """Key figures of the plan, one per row."""
-    table = Table(title="Key figures", title_justify="left", show_header=False)
+    table = Table(title=gettext("Key figures", lang), title_justify="left", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
-    rows = [
-        ("rent loss (DKK)", fmt_dkk(kpis.rent_loss)),
-        ("vacancy days (held empty)", f"{kpis.vacancy_days:,}"),
-        ("occupied days", f"{kpis.occupied_days:,}"),
-        ("withheld days (R16)", f"{kpis.withheld_days:,}"),
-        ("time-limited days", f"{kpis.time_limited_days:,}"),
-        ("moves", f"{kpis.moves:,}"),
-        *((f"households {mode}", f"{n:,}") for mode, n in kpis.households_by_mode.items()),
-        *(
-            (f"households in {source}", f"{n:,}")
-            for source, n in kpis.households_by_source.items()
-            if n
-        ),
-        ("pavilion modules", f"{kpis.pavilion_modules:,}"),
-        ("soft-wish penalties (DKK, not budget)", fmt_dkk(penalties)),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for f in key_figures(plan, lang):
+        table.add_row(f.label, fmt_dkk(f.value, lang) if f.money else number(f.value, lang))
     return table
 
 
-def _stage_table(kpis: Kpis) -> Table:
+def _stage_table(kpis: Kpis, lang: Lang) -> Table:
     """Per-stage key figures (R3, R10)."""
-    table = Table(title="Stages", title_justify="left")
-    names = ("stage", "households", "displaced", "spares", "pool", "overcapacity", "notice date")
-    for name in names:
-        table.add_column(name, justify="left" if name == "stage" else "right")
+    _ = gettext
+    table = Table(title=_("Stages", lang), title_justify="left")
+    names = (
+        _("stage", lang),
+        _("households", lang),
+        _("rehoused", lang),
+        _("spares", lang),
+        _("pool", lang),
+        _("overcapacity", lang),
+        _("notice date", lang),
+    )
+    for i, name in enumerate(names):
+        table.add_column(name, justify="left" if i == 0 else "right")
     for s in kpis.stages:
-        over = "-" if s.overcapacity is None else f"{s.overcapacity:.0%}"
-        notice = f"{s.notice_date}" + (" (passed)" if s.notice_in_past else "")
+        over = "-" if s.overcapacity is None else f"{number(s.overcapacity * 100, lang)} %"
+        notice = day(s.notice_date, lang, style="short")
+        if s.notice_in_past:
+            notice += " (" + _("passed", lang) + ")"
         table.add_row(
             s.stage, str(s.households), str(s.displaced), str(s.spares), str(s.pool), over, notice
         )
     return table
 
 
-def print_result(result: Result, console: Console) -> None:
+def print_result(
+    result: Result,
+    console: Console,
+    lang: Lang = DEFAULT_LANG,
+    scenario: Scenario | None = None,
+) -> None:
     """Print status, objective, bound, gap, solver, warnings, costs and KPIs.
 
     Parameters
@@ -114,36 +119,64 @@ def print_result(result: Result, console: Console) -> None:
         What :func:`allocator.solve` returned.
     console
         Where to print (see :func:`make_console`).
+    lang
+        The language of the summary.
+    scenario
+        The scenario solved: its own warnings are then shown in ``lang``
+        (:func:`allocator.rules.warnings_in`), not as ``result`` keeps them.
     """
+    _ = gettext
     info = result.solver
-    gap = "-" if result.gap is None else f"{result.gap:.2%}"
-    console.print(f"scenario   {result.scenario}")
-    console.print(f"status     {result.status.value}")
-    console.print(f"objective  {fmt_dkk(result.objective)} DKK (budget cost plus penalties)")
-    console.print(f"bound      {fmt_dkk(result.bound)} DKK")
-    console.print(f"gap        {gap}")
-    console.print(f"runtime    {result.runtime:.1f} s")
-    console.print(
-        f"solver     OR-Tools {info.ortools_version}, seed {info.seed}, "
-        f"{info.num_workers} workers, time limit {info.time_limit:g} s"
-    )
-    if result.warnings:
-        console.print("warnings:")
-        for warning in result.warnings:
+    gap = "-" if result.gap is None else f"{number(result.gap * 100, lang, decimals=2)} %"
+    lines = [
+        (_("scenario", lang), result.scenario),
+        (_("status", lang), label(result.status, lang)),
+        (
+            _("objective", lang),
+            fmt_dkk(result.objective, lang) + " " + _("DKK (budget cost plus penalties)", lang),
+        ),
+        (_("bound", lang), fmt_dkk(result.bound, lang) + " " + _("DKK", lang)),
+        (_("gap", lang), gap),
+        (_("runtime", lang), f"{number(result.runtime, lang, decimals=1)} s"),
+        (
+            _("solver", lang),
+            _(
+                "OR-Tools %(version)s, seed %(seed)s, %(workers)s workers, time limit %(limit)s s",
+                lang,
+            )
+            % {
+                "version": info.ortools_version,
+                "seed": info.seed,
+                "workers": info.num_workers,
+                "limit": f"{info.time_limit:g}",
+            },
+        ),
+    ]
+    width = max(len(name) for name, _value in lines) + 1
+    for name, value in lines:
+        console.print(f"{name.ljust(width)} {value}", markup=False)
+    warnings = result.warnings
+    if scenario is not None:
+        warnings = rules.warnings_in(scenario, warnings, lang)
+    if warnings:
+        console.print(_("warnings:", lang))
+        for warning in warnings:
             console.print(f"  - {warning}", markup=False)
     if result.plan is None:
-        console.print("no plan")
+        console.print(_("no plan", lang))
         return
     console.print()
-    console.print(_cost_table(result.plan))
+    console.print(_cost_table(result.plan, lang))
     console.print()
-    console.print(_kpi_table(result.plan.kpis, result.plan.penalties))
+    console.print(_kpi_table(result.plan, lang))
     if result.plan.kpis.stages:
         console.print()
-        console.print(_stage_table(result.plan.kpis))
+        console.print(_stage_table(result.plan.kpis, lang))
 
 
-def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
+def print_scenario(
+    scenario: Scenario, source: str, console: Console, lang: Lang = DEFAULT_LANG
+) -> None:
     """Print a short overview of a valid scenario and its R3 notice warnings.
 
     Parameters
@@ -154,60 +187,96 @@ def print_scenario(scenario: Scenario, source: str, console: Console) -> None:
         The file it came from.
     console
         Where to print (see :func:`make_console`).
+    lang
+        The language of the overview.
     """
+    _ = gettext
     policy = scenario.policy
-    console.print(f"{source}: valid scenario {scenario.name!r}", markup=False)
-    where = f", municipality {scenario.municipality}" if scenario.municipality else ""
-    console.print(f"planning date {policy.planning_date}{where}", markup=False)
+    console.print(
+        _("%(file)s: valid scenario %(name)r", lang) % {"file": source, "name": scenario.name},
+        markup=False,
+    )
+    when = _("planning date %(day)s", lang) % {"day": day(policy.planning_date, lang)}
+    if scenario.municipality:
+        when += ", " + _("municipality %(name)s", lang) % {"name": scenario.municipality}
+    console.print(when, markup=False)
 
     per_stage = Counter(scenario.stage_of(h).id for h in scenario.households)
-    table = Table(title=f"Stages ({len(scenario.stages)})", title_justify="left")
-    for name in ("stage", "start", "end", "move-out", "back", "notice by", "households"):
-        table.add_column(name, justify="right" if name == "households" else "left")
+    title = _("Stages (%(num)d)", lang) % {"num": len(scenario.stages)}
+    table = Table(title=title, title_justify="left")
+    names = (
+        _("stage", lang),
+        _("start", lang),
+        _("end", lang),
+        _("move-out", lang),
+        _("back", lang),
+        _("notice by", lang),
+        _("households", lang),
+    )
+    for i, name in enumerate(names):
+        table.add_column(name, justify="right" if i == len(names) - 1 else "left")
+
+    def short(value: date) -> str:
+        return day(value, lang, style="short")
+
     for stage in scenario.stages:
         table.add_row(
             stage.id,
-            str(stage.start),
-            str(stage.end),
-            str(scenario.date_of(rules.move_out_day(scenario, stage))),
-            str(scenario.date_of(rules.back_day(scenario, stage))),
-            str(rules.stage_notice_date(scenario, stage)),
+            short(stage.start),
+            short(stage.end),
+            short(scenario.date_of(rules.move_out_day(scenario, stage))),
+            short(scenario.date_of(rules.back_day(scenario, stage))),
+            short(rules.stage_notice_date(scenario, stage)),
             str(per_stage.get(stage.id, 0)),
         )
     console.print(table)
 
     agreements = Counter(h.agreement for h in scenario.households)
     console.print(
-        f"households: {len(scenario.households)} ("
-        + ", ".join(f"{a.value} {agreements[a]}" for a in Agreement if agreements[a])
-        + ")"
+        _("households: %(num)d (%(parts)s)", lang)
+        % {
+            "num": len(scenario.households),
+            "parts": ", ".join(
+                f"{label(a, lang)} {agreements[a]}" for a in Agreement if agreements[a]
+            ),
+        },
+        markup=False,
     )
     sources = Counter(d.source for d in scenario.dwellings)
     vacant = Counter(d.source for d in scenario.dwellings if d.vacant_from is not None)
     parts = [
-        f"{s.value} {sources[s]}" + (f" of which {vacant[s]} vacant" if vacant[s] else "")
+        f"{label(s, lang)} {sources[s]}"
+        + (" " + _("of which %(num)d vacant", lang) % {"num": vacant[s]} if vacant[s] else "")
         for s in Source
         if sources[s]
     ]
-    console.print(f"dwellings: {len(scenario.dwellings)} (" + "; ".join(parts) + ")")
+    console.print(
+        _("dwellings: %(num)d (%(parts)s)", lang)
+        % {"num": len(scenario.dwellings), "parts": "; ".join(parts)},
+        markup=False,
+    )
     referral = sum(d.municipal_referral for d in scenario.dwellings)
     if referral:
-        console.print(f"  of which reserved for municipal referral (R15): {referral}")
-    console.print(f"after-renovation dwellings: {len(scenario.after_dwellings)}")
-    if scenario.pavilions:
         console.print(
-            "pavilion types: "
-            + ", ".join(
-                f"{p.id} ({p.rooms} rooms, up to {p.max_count})" for p in scenario.pavilions
-            ),
-            markup=False,
+            "  "
+            + _("of which reserved for municipal referral (R15): %(num)d", lang) % {"num": referral}
         )
+    console.print(
+        _("after-renovation dwellings: %(num)d", lang) % {"num": len(scenario.after_dwellings)}
+    )
+    if scenario.pavilions:
+        types = ", ".join(
+            _("%(id)s (%(rooms)d rooms, up to %(count)d)", lang)
+            % {"id": p.id, "rooms": p.rooms, "count": p.max_count}
+            for p in scenario.pavilions
+        )
+        console.print(_("pavilion types: %(types)s", lang) % {"types": types}, markup=False)
     else:
-        console.print("pavilion types: none")
-    warnings = rules.notice_warnings(scenario) + rules.wish_warnings(scenario)
+        console.print(_("pavilion types: none", lang))
+    warnings = rules.notice_warnings(scenario, lang) + rules.wish_warnings(scenario, lang)
     if warnings:
-        console.print("warnings:")
+        console.print(_("warnings:", lang))
         for warning in warnings:
             console.print(f"  - {warning}", markup=False)
     else:
-        console.print("warnings: none")
+        console.print(_("warnings: none", lang))

@@ -23,10 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import Final
 
 from markupsafe import Markup
 
-from allocator.labels import SEGMENT_DA, SOURCE_DA
+from allocator.i18n import DEFAULT_LANG, N_, Lang, day, gettext, money, ngettext, number
+from allocator.labels import label as code_label
 from allocator.report.data import (
     DISPLACED_COLOUR,
     HELD_EMPTY_COLOUR,
@@ -38,8 +40,26 @@ from allocator.report.data import (
     month_label,
     shorten,
 )
-from allocator.report.letters import dk_number, dkk
 from models.plan import PlaceTimeline, Segment, SegmentKind
+
+#: Words of the charts' hover titles, looked up by :func:`_word`.
+_WORDS: Final = {
+    "planning": N_("Planning date"),
+    "works": N_("works"),
+    "Works": N_("Works"),
+    "collected": N_("collected"),
+    "released": N_("released"),
+    "window": N_("Rehousing period: move-out"),
+    "return": N_("return"),
+    "move-out": N_("move-out"),
+    "displaced": N_("Rehoused households"),
+    "pool": N_("Collected places (pool)"),
+}
+
+
+def _word(key: str, lang: Lang) -> str:
+    """A chart word in ``lang``, escaped for SVG."""
+    return escape(gettext(_WORDS[key], lang))
 
 
 def _fmt(value: float) -> str:
@@ -77,7 +97,7 @@ class TimeAxis:
         return out
 
 
-def _axis_svg(axis: TimeAxis, top: float, bottom: float) -> list[str]:
+def _axis_svg(axis: TimeAxis, top: float, bottom: float, lang: Lang) -> list[str]:
     """Month grid lines over [top, bottom] with labels above ``top``."""
     out = []
     for d in axis.ticks():
@@ -87,7 +107,7 @@ def _axis_svg(axis: TimeAxis, top: float, bottom: float) -> list[str]:
             f'<line class="grid{" year" if strong else ""}" x1="{x}" x2="{x}" '
             f'y1="{_fmt(top)}" y2="{_fmt(bottom)}"/>'
         )
-        label = month_label(d) if not strong else str(d.year)
+        label = month_label(d, lang) if not strong else str(d.year)
         out.append(
             f'<text class="tick{" year" if strong else ""}" x="{x}" y="{_fmt(top - 6)}" '
             f'text-anchor="middle">{escape(label)}</text>'
@@ -95,13 +115,13 @@ def _axis_svg(axis: TimeAxis, top: float, bottom: float) -> list[str]:
     return out
 
 
-def _today_svg(axis: TimeAxis, today: date, top: float, bottom: float) -> list[str]:
+def _today_svg(axis: TimeAxis, today: date, top: float, bottom: float, lang: Lang) -> list[str]:
     if not axis.start <= today <= axis.end:
         return []
     x = _fmt(axis.x(today))
     return [
         f'<line class="today" x1="{x}" x2="{x}" y1="{_fmt(top)}" y2="{_fmt(bottom)}">'
-        f"<title>Planlægningsdato (planning_date) {today.isoformat()}</title></line>"
+        f"<title>{_word('planning', lang)} {escape(day(today, lang))}</title></line>"
     ]
 
 
@@ -114,13 +134,15 @@ def _svg(width: float, height: float, ident: str, label: str, body: Iterable[str
     return Markup(head + "\n".join(body) + "</svg>")
 
 
-def _value_grid(yv_ticks: Iterable[tuple[float, float]], left: float, right: float) -> list[str]:
+def _value_grid(
+    yv_ticks: Iterable[tuple[float, float]], left: float, right: float, lang: Lang = DEFAULT_LANG
+) -> list[str]:
     """Horizontal grid lines with their value labels, from (value, y) pairs."""
     return [
         f'<line class="grid" x1="{_fmt(left)}" x2="{_fmt(right)}" '
         f'y1="{_fmt(y)}" y2="{_fmt(y)}"/>'
         f'<text class="tick" x="{_fmt(left - 6)}" y="{_fmt(y + 4)}" '
-        f'text-anchor="end">{dk_number(k)}</text>'
+        f'text-anchor="end">{number(k, lang)}</text>'
         for k, y in yv_ticks
     ]
 
@@ -146,16 +168,19 @@ def _steps(ymax: float, step: float) -> list[float]:
 # -- 1. Gantt --------------------------------------------------------------------------
 
 
-def _segment_title(t: PlaceTimeline, seg: Segment) -> str:
-    what = SEGMENT_DA[seg.kind]
-    who = f" · husstand {seg.household}" if seg.household else ""
-    stage = f" · etape {seg.stage}" if seg.stage else ""
+def _segment_title(t: PlaceTimeline, seg: Segment, lang: Lang) -> str:
+    what = code_label(seg.kind, lang)
+    who = " · " + gettext("household %(id)s", lang) % {"id": seg.household} if seg.household else ""
+    stage = " · " + gettext("stage %(id)s", lang) % {"id": seg.stage} if seg.stage else ""
+    days = (seg.end - seg.start).days
     when = (
-        seg.start.isoformat()
+        day(seg.start, lang, style="short")
         if seg.start == seg.end
-        else f"{seg.start.isoformat()} – {seg.end.isoformat()} ({(seg.end - seg.start).days} dage)"
+        else f"{day(seg.start, lang, style='short')} – {day(seg.end, lang, style='short')} ("
+        + ngettext("%(num)d day", "%(num)d days", days, lang) % {"num": days}
+        + ")"
     )
-    return f"{t.place}: {what} ({seg.kind.value}){who}{stage} · {when}"
+    return f"{t.place}: {what}{who}{stage} · {when}"
 
 
 def gantt_svg(charts: ChartData, *, width: float = 1200) -> Markup:
@@ -166,6 +191,7 @@ def gantt_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     permanent segment) with ``data-kind``, ``data-place``, ``data-start``,
     ``data-end`` and, where set, ``data-household`` and ``data-stage``.
     """
+    lang = charts.lang
     left, right, top, row_h, bar_h, group_h = 200.0, 16.0, 34.0, 18.0, 12.0, 20.0
     axis = TimeAxis(charts.start, charts.end, left, width - right)
     height = top + sum(group_h + row_h * len(g.places) for g in charts.groups) + 8
@@ -182,15 +208,15 @@ def gantt_svg(charts: ChartData, *, width: float = 1200) -> Markup:
         body.append(
             f'<rect class="works-band" x="{_fmt(x0)}" y="{_fmt(top)}" width="{_fmt(x1 - x0)}" '
             f'height="{_fmt(height - top - 8)}" fill="{s.colour}" fill-opacity="0.07">'
-            f"<title>{escape(s.title)}: byggeperiode {s.start.isoformat()} – "
-            f"{s.end.isoformat()}</title></rect>"
+            f"<title>{escape(s.title)}: {_word('works', lang)} "
+            f"{escape(day(s.start, lang))} – {escape(day(s.end, lang))}</title></rect>"
         )
-    body += _axis_svg(axis, top, height - 8)
+    body += _axis_svg(axis, top, height - 8, lang)
     y = top
     for group in charts.groups:
         body.append(
             f'<text class="group" x="4" y="{_fmt(y + group_h - 6)}">'
-            f"{escape(SOURCE_DA[group.source].capitalize())} ({escape(group.source.value)}): "
+            f"{escape(code_label(group.source, lang).capitalize())}: "
             f"{len(group.places)}</text>"
             f'<line class="group-line" x1="0" x2="{_fmt(width)}" y1="{_fmt(y + group_h - 1)}" '
             f'y2="{_fmt(y + group_h - 1)}"/>'
@@ -202,23 +228,29 @@ def gantt_svg(charts: ChartData, *, width: float = 1200) -> Markup:
             body.append(
                 f'<g class="place-row" data-place="{escape(tl.place)}">'
                 f'<text class="row-label" x="12" y="{_fmt(mid + 4)}">{escape(label)}'
-                f"<title>{escape(tl.place)} · {escape(SOURCE_DA[tl.source])} · indsamlet "
-                f"(collected_from) {tl.collected_from.isoformat()} · frigivet (released) "
-                f"{tl.released.isoformat()}</title></text>"
+                f"<title>{escape(tl.place)} · {escape(code_label(tl.source, lang))} · "
+                f"{_word('collected', lang)} {escape(day(tl.collected_from, lang))} · "
+                f"{_word('released', lang)} {escape(day(tl.released, lang))}</title></text>"
                 f'<line class="span" x1="{_fmt(axis.x(tl.collected_from))}" '
                 f'x2="{_fmt(axis.x(tl.released))}" y1="{_fmt(mid)}" y2="{_fmt(mid)}"/>'
             )
             # Markers (zero-length segments) last, so that no bar covers them.
             for seg in sorted(tl.segments, key=lambda g: g.end <= g.start):
-                body.append(_segment_svg(axis, tl, seg, mid, bar_h, charts.colour(seg.stage)))
+                body.append(_segment_svg(axis, tl, seg, mid, bar_h, charts.colour(seg.stage), lang))
             body.append("</g>")
             y += row_h
-    body += _today_svg(axis, charts.today, top, height - 8)
-    return _svg(width, height, "gantt", "Gantt-diagram over genhusningsboliger", body)
+    body += _today_svg(axis, charts.today, top, height - 8, lang)
+    return _svg(width, height, "gantt", gettext("Gantt chart of the rehousing places", lang), body)
 
 
 def _segment_svg(
-    axis: TimeAxis, t: PlaceTimeline, seg: Segment, mid: float, bar_h: float, colour: str
+    axis: TimeAxis,
+    t: PlaceTimeline,
+    seg: Segment,
+    mid: float,
+    bar_h: float,
+    colour: str,
+    lang: Lang,
 ) -> str:
     data = (
         f'data-kind="{seg.kind.value}" data-place="{escape(t.place)}" '
@@ -228,7 +260,7 @@ def _segment_svg(
         data += f' data-household="{escape(seg.household)}"'
     if seg.stage:
         data += f' data-stage="{escape(seg.stage)}"'
-    title = f"<title>{escape(_segment_title(t, seg))}</title>"
+    title = f"<title>{escape(_segment_title(t, seg, lang))}</title>"
     x0 = axis.x(seg.start)
     if seg.kind in (SegmentKind.SPARE, SegmentKind.PERMANENT) or seg.end <= seg.start:
         if seg.kind is SegmentKind.PERMANENT:
@@ -266,10 +298,11 @@ def stages_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     triangle), the displacement window [move-out, return) as a light bar and
     the works [start, end) as a solid bar.
     """
+    lang = charts.lang
     left, right, top, row_h = 200.0, 16.0, 34.0, 34.0
     axis = TimeAxis(charts.start, charts.end, left, width - right)
     height = top + row_h * len(charts.stages) + 10
-    body = _axis_svg(axis, top, height - 10)
+    body = _axis_svg(axis, top, height - 10, lang)
     for i, s in enumerate(charts.stages):
         y = top + i * row_h
         mid = y + row_h / 2
@@ -282,32 +315,34 @@ def stages_svg(charts: ChartData, *, width: float = 1200) -> Markup:
             f"{escape(shorten(s.title, 30))}<title>{escape(s.title)}</title></text>"
             f'<rect class="window" x="{_fmt(xo)}" y="{_fmt(mid - 9)}" width="{_fmt(xb - xo)}" '
             f'height="18" fill="{colour}" fill-opacity="0.25" stroke="{colour}">'
-            f"<title>Genhusningsperiode: fraflytning (move_out) {out_d.isoformat()} – "
-            f"tilbageflytning (return) {back_d.isoformat()}</title></rect>"
+            f"<title>{_word('window', lang)} "
+            f"{escape(day(out_d, lang))} – {_word('return', lang)} "
+            f"{escape(day(back_d, lang))}</title></rect>"
             f'<rect class="works" x="{_fmt(xs)}" y="{_fmt(mid - 5)}" width="{_fmt(xe - xs)}" '
             f'height="10" fill="{colour}">'
-            f"<title>Byggeperiode (works) {s.start.isoformat()} – {s.end.isoformat()}</title>"
+            f"<title>{_word('Works', lang)} {escape(day(s.start, lang))} – "
+            f"{escape(day(s.end, lang))}</title>"
             "</rect>"
         )
         for d, css, text, filled in (
-            (s.notice, "notice", "Opsigelse senest (notice_date, R3)", True),
-            (s.legal_notice, "legal-notice", "Lovpligtig opsigelsesfrist (3 måneder)", False),
+            (s.notice, "notice", gettext("Notice at the latest (R3)", lang), True),
+            (s.legal_notice, "legal-notice", gettext("Legal notice deadline", lang), False),
         ):
             x = axis.x(d)
             fill = PERMANENT_COLOUR if filled else "#ffffff"
             body.append(
                 f'<path class="marker {css}" d="M{_fmt(x - 6)},{_fmt(mid - 15)} h12 l-6,9 z" '
                 f'fill="{fill}" stroke="{PERMANENT_COLOUR}">'
-                f"<title>{escape(text)}: {d.isoformat()}</title></path>"
+                f"<title>{escape(text)}: {escape(day(d, lang))}</title></path>"
             )
         body.append(
             f'<text class="date-label" x="{_fmt(xo)}" y="{_fmt(mid + 17)}" '
-            f'text-anchor="middle">{out_d.strftime("%d.%m.%y")}</text>'
+            f'text-anchor="middle">{escape(day(out_d, lang, style="short"))}</text>'
             f'<text class="date-label" x="{_fmt(xb)}" y="{_fmt(mid + 17)}" '
-            f'text-anchor="middle">{back_d.strftime("%d.%m.%y")}</text></g>'
+            f'text-anchor="middle">{escape(day(back_d, lang, style="short"))}</text></g>'
         )
-    body += _today_svg(axis, charts.today, top, height - 10)
-    return _svg(width, height, "stages", "Etapernes tidsplan", body)
+    body += _today_svg(axis, charts.today, top, height - 10, lang)
+    return _svg(width, height, "stages", gettext("Stage timeline", lang), body)
 
 
 # -- 3. displaced against the pool -----------------------------------------------------
@@ -320,6 +355,7 @@ def pool_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     margin. Dashed lines mark each stage's move-out day with its pool and
     displaced count (R10).
     """
+    lang = charts.lang
     left, right, top, bottom = 60.0, 16.0, 38.0, 44.0
     height = 330.0
     axis = TimeAxis(charts.start, charts.end, left, width - right)
@@ -332,8 +368,8 @@ def pool_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     def yv(v: float) -> float:
         return y0 - (y0 - y1) * v / ymax
 
-    body = _axis_svg(axis, top, y0)
-    body += _value_grid(((k, yv(k)) for k in _steps(ymax, step)), left, width - right)
+    body = _axis_svg(axis, top, y0, lang)
+    body += _value_grid(((k, yv(k)) for k in _steps(ymax, step)), left, width - right, lang)
 
     def area(series: Sequence[tuple[date, int]]) -> str:
         if not series:
@@ -371,13 +407,13 @@ def pool_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     if pool:
         body.append(
             f'<path class="pool-line" d="{line(pool)}" fill="none" stroke="{POOL_COLOUR}" '
-            'stroke-width="2"><title>Indsamlede pladser (pool)</title></path>'
+            f'stroke-width="2"><title>{_word("pool", lang)}</title></path>'
         )
     if displaced:
         body.append(
             f'<path class="displaced-line" d="{line(displaced)}" fill="none" '
-            f'stroke="{DISPLACED_COLOUR}" stroke-width="2"><title>Genhusede husstande '
-            "(displaced)</title></path>"
+            f'stroke="{DISPLACED_COLOUR}" stroke-width="2"><title>'
+            f"{_word('displaced', lang)}</title></path>"
         )
     for i, s in enumerate(charts.stages):
         d = s.move_out
@@ -390,13 +426,19 @@ def pool_svg(charts: ChartData, *, width: float = 1200) -> Markup:
         label_y = y0 + 16 + 13 * (i % 2)
         body.append(
             f'<line class="stage-mark" x1="{x}" x2="{x}" y1="{_fmt(y1)}" y2="{_fmt(label_y - 10)}">'
-            f"<title>{escape(s.title)}: fraflytning {d.isoformat()}</title></line>"
+            f"<title>{escape(s.title)}: {_word('move-out', lang)} "
+            f"{escape(day(d, lang))}</title></line>"
             f'<text class="stage-mark-label" x="{x}" y="{_fmt(label_y)}" text-anchor="middle">'
-            f"{escape(text)}<title>pool/genhusede (overkapacitet) ved {escape(s.title)}s "
-            f"fraflytning {d.isoformat()}</title></text>"
+            f"{escape(text)}<title>"
+            + escape(
+                gettext("pool/rehoused (overcapacity) at the move-out of %(stage)s, %(day)s", lang)
+                % {"stage": s.title, "day": day(d, lang)}
+            )
+            + "</title></text>"
         )
-    body += _today_svg(axis, charts.today, top, y0)
-    return _svg(width, height, "pool", "Genhusede husstande og indsamlede pladser", body)
+    body += _today_svg(axis, charts.today, top, y0, lang)
+    title = gettext("Rehoused households and collected places", lang)
+    return _svg(width, height, "pool", title, body)
 
 
 # -- 4. costs --------------------------------------------------------------------------
@@ -404,6 +446,7 @@ def pool_svg(charts: ChartData, *, width: float = 1200) -> Markup:
 
 def costs_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     """Cost per stage as stacked bars by budget category, as inline SVG."""
+    lang = charts.lang
     stages = charts.cost_stages
     left, right, top, bottom, legend_w = 90.0, 16.0, 24.0, 40.0, 300.0
     height = 340.0
@@ -416,7 +459,7 @@ def costs_svg(charts: ChartData, *, width: float = 1200) -> Markup:
     def yv(v: float) -> float:
         return y0 - (y0 - top) * v / ymax
 
-    body = _value_grid(((k, yv(k)) for k in _steps(ymax, step)), left, plot_right)
+    body = _value_grid(((k, yv(k)) for k in _steps(ymax, step)), left, plot_right, lang)
     n = max(1, len(stages))
     slot = (plot_right - left) / n
     bar_w = min(80.0, slot * 0.6)
@@ -433,13 +476,13 @@ def costs_svg(charts: ChartData, *, width: float = 1200) -> Markup:
                 f'data-category="{series.category.value}" '
                 f'x="{_fmt(x)}" y="{_fmt(yt)}" width="{_fmt(bar_w)}" height="{_fmt(yb - yt)}" '
                 f'fill="{series.colour}"><title>{escape(stage.title)} · '
-                f"{escape(series.label)} ({series.category.value}): {escape(dkk(v))}</title></rect>"
+                f"{escape(series.label)}: {escape(money(v, lang))}</title></rect>"
             )
             base += v
         cx = _fmt(x + bar_w / 2)
         body.append(
             f'<text class="bar-total" x="{cx}" y="{_fmt(yv(stage.total) - 5)}" '
-            f'text-anchor="middle">{escape(dk_number(stage.total))}</text>'
+            f'text-anchor="middle">{escape(number(stage.total, lang))}</text>'
             f'<text class="tick" x="{cx}" y="{_fmt(y0 + 16)}" text-anchor="middle">'
             f"{escape(stage.id)}<title>{escape(stage.title)}</title></text>"
         )
@@ -452,5 +495,6 @@ def costs_svg(charts: ChartData, *, width: float = 1200) -> Markup:
             f'<text class="legend" x="{_fmt(lx + 18)}" y="{_fmt(ly + 10)}">'
             f"{escape(series.label)}</text>"
         )
-    body.append(f'<text class="tick" x="{_fmt(left)}" y="{_fmt(top - 8)}">kr. (DKK)</text>')
-    return _svg(width, height, "costs", "Omkostninger pr. etape og kategori", body)
+    unit = escape(gettext("DKK", lang))
+    body.append(f'<text class="tick" x="{_fmt(left)}" y="{_fmt(top - 8)}">{unit}</text>')
+    return _svg(width, height, "costs", gettext("Cost by stage and category", lang), body)

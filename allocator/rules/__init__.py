@@ -57,6 +57,7 @@ from allocator.rules.prices import (
     required_pool,
     spares_required,
     stay_compensation_ore,
+    tenant_stay_rent,
 )
 from allocator.rules.schedule import (
     MOVES,
@@ -87,6 +88,7 @@ from allocator.rules.warnings import (
     notice_warnings,
     stage_legal_notice_date,
     stage_notice_date,
+    warnings_in,
     wish_warnings,
 )
 
@@ -153,7 +155,9 @@ __all__ = [
     "stage_notice_date",
     "stay_compensation_ore",
     "takes_part",
+    "tenant_stay_rent",
     "wanted_after",
+    "warnings_in",
     "wish_warnings",
     "working_days",
 ]

@@ -151,6 +151,20 @@ def stay_compensation_ore(scenario: Scenario, household: Household, place: Place
     return max(0, own - daily_ore(place.monthly_rent)) * days
 
 
+def tenant_stay_rent(scenario: Scenario, household: Household, place_monthly_rent: float) -> float:
+    """R14: the monthly rent ``household`` pays while it lives in a temporary place.
+
+    Under ``policy.stay_rent = own_rent`` its own rent less the share
+    ``costs.rent_reduction``; under ``lower_of_two`` the lower of its own
+    rent and the place's (``place_monthly_rent``). The organisation pays the
+    rest; this is what the notice letter tells the tenant.
+    """
+    own = scenario.dwelling(household.dwelling).monthly_rent
+    if scenario.policy.stay_rent is StayRent.LOWER_OF_TWO:
+        return min(own, place_monthly_rent)
+    return own * (1 - scenario.costs.rent_reduction)
+
+
 def consultant_ore(scenario: Scenario) -> int:
     """The consultant's fee per household of the case (no decision changes it)."""
     return ore(scenario.costs.consultant_per_household)

@@ -1,7 +1,9 @@
 """What a scenario cannot meet, told before solving (R3, R4, R8, R9).
 
 These are warnings, not errors: the planner sees them in ``validate`` and
-in every result. A scenario with a warning may still have a plan.
+in every result. A scenario with a warning may still have a plan. They are
+English by default (``result.json`` keeps them so); outputs ask for theirs
+in the output's language (``lang``), from the message catalogue.
 """
 
 from __future__ import annotations
@@ -10,13 +12,19 @@ import contextlib
 from collections import defaultdict
 from datetime import date
 
+from allocator.i18n import Lang, day, gettext
 from allocator.rules.calendar import interview_date, legal_notice_date, notice_date
 from allocator.rules.schedule import Unschedulable, move_out_day, schedule
 from allocator.rules.seniority import after_eligible
 from models.scenario import Agreement, Scenario, Stage
 
 
-def notice_warnings(scenario: Scenario) -> list[str]:
+def _date(value: date, lang: Lang) -> str:
+    """ISO in English (as ``result.json`` has always had it), the long form otherwise."""
+    return value.isoformat() if lang == "en" else day(value, lang)
+
+
+def notice_warnings(scenario: Scenario, lang: Lang = "en") -> list[str]:
     """R1, R3, R4 checked before solving: deadlines that have passed.
 
     Per stage: a move-out deadline before the planning date (no plan keeps
@@ -25,10 +33,14 @@ def notice_warnings(scenario: Scenario) -> list[str]:
     (R4, a year before each move) that are due before the planning date.
     """
     today = scenario.policy.planning_date
+    _ = gettext
     out = [
-        f"stage {stage.id}: its move-out day (start minus "
-        f"{scenario.policy.clearing_days} days) is before the planning date {today}; "
-        "no plan can keep R1"
+        _(
+            "stage %(stage)s: its move-out day (start minus %(days)s days) is before the "
+            "planning date %(today)s; no plan can keep R1",
+            lang,
+        )
+        % {"stage": stage.id, "days": scenario.policy.clearing_days, "today": _date(today, lang)}
         for stage in scenario.stages
         if move_out_day(scenario, stage) < 0
     ]
@@ -53,28 +65,57 @@ def notice_warnings(scenario: Scenario) -> list[str]:
         legal = legal_notice_date(scenario, stage.start, moved)
         if legal < today:
             out.append(
-                f"stage {stage.id}: even the legal {scenario.policy.legal_notice_months}-month "
-                f"notice date {legal} (before the first move on {moved}) is before the "
-                f"planning date {today}; the stage cannot start as given"
+                _(
+                    "stage %(stage)s: even the legal %(months)s-month notice date %(legal)s "
+                    "(before the first move on %(moved)s) is before the planning date "
+                    "%(today)s; the stage cannot start as given",
+                    lang,
+                )
+                % {
+                    "stage": stage.id,
+                    "months": scenario.policy.legal_notice_months,
+                    "legal": _date(legal, lang),
+                    "moved": _date(moved, lang),
+                    "today": _date(today, lang),
+                }
             )
         elif recommended < today:
             out.append(
-                f"stage {stage.id}: the notice date {recommended} "
-                f"({scenario.policy.notice_months} months before start) is before the planning "
-                f"date {today}; only the legal minimum ({legal}) can still be met"
+                _(
+                    "stage %(stage)s: the notice date %(notice)s (%(months)s months before "
+                    "start) is before the planning date %(today)s; only the legal minimum "
+                    "(%(legal)s) can still be met",
+                    lang,
+                )
+                % {
+                    "stage": stage.id,
+                    "notice": _date(recommended, lang),
+                    "months": scenario.policy.notice_months,
+                    "today": _date(today, lang),
+                    "legal": _date(legal, lang),
+                }
             )
         late = interviews.get(stage.id)
         if late:
             due = interview_date(scenario, moved)
             out.append(
-                f"stage {stage.id}: R4: interviews are due a year before each move (the first "
-                f"by {due}); for {len(late)} of its households that day is before the planning "
-                f"date {today}: hold them as soon as possible"
+                _(
+                    "stage %(stage)s: R4: interviews are due a year before each move (the "
+                    "first by %(due)s); for %(late)s of its households that day is before the "
+                    "planning date %(today)s: hold them as soon as possible",
+                    lang,
+                )
+                % {
+                    "stage": stage.id,
+                    "due": _date(due, lang),
+                    "late": len(late),
+                    "today": _date(today, lang),
+                }
             )
     return out
 
 
-def wish_warnings(scenario: Scenario) -> list[str]:
+def wish_warnings(scenario: Scenario, lang: Lang = "en") -> list[str]:
     """R8, R9 checked before solving: wishes that no rule can ever grant.
 
     A household with a ``permanent`` agreement takes no part in R9, so its
@@ -88,17 +129,25 @@ def wish_warnings(scenario: Scenario) -> list[str]:
             continue
         if h.agreement is Agreement.PERMANENT:
             out.append(
-                f"household {h.id}: R9: has a permanent agreement but wishes after-renovation "
-                f"dwellings ({', '.join(h.wishes)}); a permanent mover takes no part in R9, "
-                "so the wishes are ignored"
+                gettext(
+                    "household %(household)s: R9: has a permanent agreement but wishes "
+                    "after-renovation dwellings (%(wishes)s); a permanent mover takes no part "
+                    "in R9, so the wishes are ignored",
+                    lang,
+                )
+                % {"household": h.id, "wishes": ", ".join(h.wishes)}
             )
             continue
         for a_id in h.wishes:
             if not after_eligible(scenario, h, scenario.after_dwelling(a_id)):
                 out.append(
-                    f"household {h.id}: R9: wishes after-renovation dwelling {a_id}, which it "
-                    "is not eligible for (size, its wished maximum of rooms or access); the "
-                    "wish can never be granted"
+                    gettext(
+                        "household %(household)s: R9: wishes after-renovation dwelling "
+                        "%(after)s, which it is not eligible for (size, its wished maximum of "
+                        "rooms or access); the wish can never be granted",
+                        lang,
+                    )
+                    % {"household": h.id, "after": a_id}
                 )
     with contextlib.suppress(Unschedulable):  # notice_warnings reports it
         out += schedule(scenario).problems
@@ -122,3 +171,15 @@ def stage_notice_date(scenario: Scenario, stage: Stage) -> date:
 def stage_legal_notice_date(scenario: Scenario, stage: Stage) -> date:
     """R3: the last day the notices of ``stage`` meet the legal minimum."""
     return legal_notice_date(scenario, stage.start, _first_move(scenario, stage))
+
+
+def warnings_in(scenario: Scenario, warnings: list[str], lang: Lang) -> list[str]:
+    """``warnings`` (a result's, in English) with the scenario's own ones in ``lang``.
+
+    A result keeps the scenario's notice and wish warnings in English
+    (``result.json``); an output shows them in its language instead, once,
+    followed by the result's other warnings (from the search) as they are.
+    """
+    english = set(notice_warnings(scenario) + wish_warnings(scenario))
+    ours = notice_warnings(scenario, lang) + wish_warnings(scenario, lang)
+    return ours + [w for w in warnings if w not in english and w not in ours]
