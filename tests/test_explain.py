@@ -392,7 +392,7 @@ def test_report_and_workbook_show_the_why(tmp_path: Path) -> None:
     html = render_report(scn, result)
     assert "hvorfor der ingen plan er:" in html
     assert "etape S1 (R1): 1 af dens 2 husstande" in html
-    assert "højst 1 kan være ledige da (1 egen organisation)" in html
+    assert "højst 1 kan være ledige da (1 eget selskab)" in html
     write_result_workbook(tmp_path / "bad.xlsx", scn, result)
     sheet = load_workbook(tmp_path / "bad.xlsx")["Hvorfor"]
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]

@@ -34,3 +34,27 @@ def test_babel_formats_money_numbers_and_dates_per_language() -> None:
     assert number(1234.5, "en", decimals=1) == "1,234.5"
     assert day(date(2026, 4, 18)) == "18. april 2026"
     assert day(date(2026, 4, 18), "en") == "18 April 2026"
+
+
+def test_no_message_is_translated_twice_differently() -> None:
+    """Topics keep their own .po files; one msgid must not get two Danish texts."""
+    from importlib import resources
+
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    folder = resources.files("allocator") / "locale" / "da"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                text = message.string
+                if key in seen and seen[key][1] != text:
+                    clashes.append(f"{key!r}: {seen[key][0]} vs {entry.name}")
+                seen.setdefault(key, (entry.name, text))
+    assert clashes == []

@@ -137,7 +137,7 @@ def explain_command(
             ngettext(driver.kind, driver.kind + "s", 1, language),
             driver.name,
             money(driver.cost, language),
-            driver.detail,
+            driver.detail(language),
         )
     console.print(table)
     if marginal:

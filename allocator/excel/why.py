@@ -105,7 +105,7 @@ def write_why_sheet(ws: Worksheet, scenario: Scenario, result: Result, lang: Lan
         put([gettext(n, lang) for n in ("kind", "name", "cost", "detail")], bold=True)
         for d in cost_drivers(scenario, result.plan):
             put(
-                [ngettext(d.kind, d.kind + "s", 1, lang), d.name, d.cost, d.detail],
+                [ngettext(d.kind, d.kind + "s", 1, lang), d.name, d.cost, d.detail(lang)],
                 formats={3: MONEY_FORMAT},
             )
         row += 1

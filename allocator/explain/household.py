@@ -17,6 +17,7 @@ from datetime import date
 from allocator import rules
 from allocator.explain.words import source_label
 from allocator.i18n import Lang, gettext, money
+from allocator.labels import label
 from allocator.plan.pricing import price_plan
 from models.plan import Mode, Plan, SegmentKind
 from models.scenario import Household, Scenario, Source
@@ -302,7 +303,17 @@ class CostDriver:
     kind: str  # "stage", "place" or "household"
     name: str
     cost: float
-    detail: str = ""  # the place's source, the household's mode and place
+    source: Source | None = None  # a place's source
+    mode: Mode | None = None  # a household's outcome
+    where: str = ""  # the household's place or new dwelling
+
+    def detail(self, lang: Lang = "da") -> str:
+        """The source of a place, or a household's outcome and place, in ``lang``."""
+        if self.source is not None:
+            return source_label(self.source.value, lang)
+        if self.mode is not None:
+            return f"{label(self.mode, lang)} {self.where}".strip()
+        return ""
 
 
 def cost_drivers(scenario: Scenario, plan: Plan, top: int = 5) -> list[CostDriver]:
@@ -320,7 +331,7 @@ def cost_drivers(scenario: Scenario, plan: Plan, top: int = 5) -> list[CostDrive
     places = []
     for t in plan.places:
         priced = price_plan(scenario, [], [t])
-        places.append(CostDriver("place", t.place, priced.objective_ore / 100, t.source.value))
+        places.append(CostDriver("place", t.place, priced.objective_ore / 100, source=t.source))
     out += sorted(places, key=lambda d: (-d.cost, d.name))[:top]
     households = []
     modules = {t.place: t for t in plan.places if t.pavilion_type}
@@ -335,7 +346,8 @@ def cost_drivers(scenario: Scenario, plan: Plan, top: int = 5) -> list[CostDrive
                 "household",
                 hp.household,
                 (priced.objective_ore - alone) / 100,
-                f"{hp.mode.value} {where}",
+                mode=hp.mode,
+                where=where,
             )
         )
     out += sorted(households, key=lambda d: (-d.cost, d.name))[:top]

@@ -10,6 +10,7 @@ from datetime import date
 
 from allocator import rules
 from allocator.i18n import Lang, day, gettext, money, ngettext
+from allocator.labels import short_label
 from models.explain import (
     CapacityRow,
     Cause,
@@ -68,14 +69,11 @@ def need_label(need: NeedClass | None, lang: Lang = "da") -> str:
 
 
 def source_label(source: str, lang: Lang = "da") -> str:
-    """A source in words (own department, partner ...)."""
-    names = {
-        Source.OWN_DEPARTMENT.value: gettext("own department", lang),
-        Source.OWN_ORGANISATION.value: gettext("own organisation", lang),
-        Source.PARTNER.value: gettext("partner", lang),
-        Source.PAVILION.value: gettext("pavilion", lang),
-    }
-    return names.get(source, source)
+    """A source in words (own department, partner ...): the labels' short form."""
+    try:
+        return short_label(Source(source), lang)
+    except ValueError:
+        return source
 
 
 def describe_row(row: CapacityRow, lang: Lang = "da") -> str:

@@ -165,7 +165,9 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
         key, text = _BOUNDS[kind]
-        text = _(text, lang) % {"limit": ctx[key]}
+        limit = ctx[key]
+        # 1.0 reads as the user wrote it: 1
+        text = _(text, lang) % {"limit": f"{limit:g}" if isinstance(limit, float) else limit}
     else:
         text = msg.replace("Input should be", "must be")
     if value is not None and not isinstance(value, Mapping | list):

@@ -179,7 +179,7 @@ def why_context(scenario: Scenario, result: Result, lang: Lang = "da") -> dict[s
     }
     if result.plan is not None:
         context["drivers"] = [
-            [ngettext(d.kind, d.kind + "s", 1, lang), d.name, money(d.cost, lang), d.detail]
+            [ngettext(d.kind, d.kind + "s", 1, lang), d.name, money(d.cost, lang), d.detail(lang)]
             for d in cost_drivers(scenario, result.plan)
         ]
     return context
