@@ -19,7 +19,10 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from highspy.highs import HighsCallbackEvent
 from ortools.sat.python import cp_model
+
+from allocator.solving.settings import StopCheck
 
 _KINDS = ("linear", "exactly_one", "at_most_one")  # all the model uses
 #: CP-SAT writes "unbounded" as +-(2**63 - 1).
@@ -53,6 +56,7 @@ def solve_proto(
     relax: bool = False,
     threads: int = 1,
     gap_limit: float = 0.0,
+    stop: StopCheck | None = None,
 ) -> MilpOutcome:
     """Solve the CP-SAT model ``proto`` as a MILP (or its LP relaxation) with HiGHS.
 
@@ -68,7 +72,13 @@ def solve_proto(
         HiGHS threads.
     gap_limit
         Relative MIP gap at which HiGHS may stop (MILP only).
+    stop
+        Asked at HiGHS' interrupt checks whether to stop now; a stopped
+        solve reports the status ``ERROR (...)`` with no values, like any
+        other unfinished one.
     """
+    if stop is not None and stop():
+        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
     lp = _to_highs(proto, integral=not relax)
     with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -79,6 +89,15 @@ def solve_proto(
     if not relax:
         h.setOptionValue("mip_rel_gap", float(gap_limit))
     h.passModel(lp)
+    if stop is not None:
+
+        def interrupt(event: HighsCallbackEvent) -> None:
+            if stop():
+                event.interrupt()
+
+        h.cbSimplexInterrupt += interrupt
+        h.cbIpmInterrupt += interrupt
+        h.cbMipInterrupt += interrupt
     started = time.perf_counter()
     with _quiet_stdout():
         h.run()

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from allocator.cli.common import EXIT_CODES_HELP, STATUS_EXIT, ExitCode, fail_internal, load
+from allocator.cli.common import (
+    EXIT_CODES_HELP,
+    STATUS_EXIT,
+    ExitCode,
+    FiniteFloat,
+    fail_internal,
+    load,
+    stop_on_signals,
+)
 from allocator.io.dump import result_to_json
 from allocator.io.outputs import write_outputs
+from allocator.io.write import claim_directory
 from allocator.plan.check import check_plan
 from allocator.report.summary import make_console, plural, print_result
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
 from allocator.solving.settings import Strategy
 
-__all__ = ["solve_command"]
+__all__ = ["MAX_WORKERS", "solve_command"]
+
+#: Most CP-SAT workers ``--workers`` accepts (each is a thread with its own memory).
+MAX_WORKERS = 256
 
 
 @click.command("solve", epilog=EXIT_CODES_HELP)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=60.0,
     show_default=True,
     metavar="S",
@@ -33,7 +47,7 @@ __all__ = ["solve_command"]
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_WORKERS),
     default=2,
     show_default=True,
     metavar="N",
@@ -58,7 +72,7 @@ __all__ = ["solve_command"]
 @click.option(
     "--gap",
     "gap_limit",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=0.001,
     show_default=True,
     help="Stop once the plan is proven within this relative gap (0: prove optimality).",
@@ -99,7 +113,53 @@ def solve_command(
 
     The plan is verified by the independent plan checker before anything is
     printed or written; a plan that fails it is an internal error (exit 4).
+    The first SIGINT (Ctrl-C) or SIGTERM stops the search: the best plan
+    found so far is checked and, with --out, written (exit 5).
     """
+    with ExitStack() as stack:
+        if out_dir is not None:
+            try:  # before minutes of search, not after
+                stack.enter_context(claim_directory(out_dir))
+            except OSError as exc:
+                click.echo(f"{out_dir}: cannot write the outputs here: {exc}", err=True)
+                sys.exit(ExitCode.BAD_INPUT)
+        stop = stack.enter_context(
+            stop_on_signals("stopping: the best plan found so far is kept (exit 5)")
+        )
+        code = _solve(
+            scenario,
+            time_limit,
+            workers,
+            seed,
+            out_dir,
+            gap_limit,
+            strategy,
+            template_dir,
+            organisation,
+            as_json,
+            log,
+            quiet,
+            stop.is_set,
+        )
+    sys.exit(code)
+
+
+def _solve(
+    scenario: Path,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    out_dir: Path | None,
+    gap_limit: float,
+    strategy: str,
+    template_dir: Path | None,
+    organisation: str | None,
+    as_json: bool,
+    log: bool,
+    quiet: bool,
+    stopped: Callable[[], bool],
+) -> ExitCode:
+    """Load, solve, check, write and print (see :func:`solve_command`); the exit code."""
 
     def progress(message: str) -> None:
         if not quiet:
@@ -111,6 +171,9 @@ def solve_command(
         f"{plural(len(data.households), 'household')}, "
         f"{plural(len(data.dwellings), 'dwelling')}"
     )
+    if stopped():
+        click.echo("stopped before the search: nothing written", err=True)
+        return ExitCode.STOPPED
     progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
     live = not (quiet or as_json or log)
     status_line = Console(stderr=True).status("solving ...")
@@ -123,24 +186,29 @@ def solve_command(
                     f"bound {p.bound:,.2f}  gap {p.gap:.2%}"
                 )
 
-            result = solve(
-                data,
-                time_limit=time_limit,
-                num_workers=workers,
-                seed=seed,
-                log=log,
-                gap_limit=gap_limit,
-                strategy=strategy,
-                on_progress=show if live else None,
-            )
+            # in a thread, so that this one is free to run the signal handlers
+            with ThreadPoolExecutor(1, thread_name_prefix="genhus-solve") as pool:
+                result = pool.submit(
+                    solve,
+                    data,
+                    time_limit=time_limit,
+                    num_workers=workers,
+                    seed=seed,
+                    log=log,
+                    gap_limit=gap_limit,
+                    strategy=strategy,
+                    on_progress=show if live else None,
+                    stop=stopped,
+                ).result()
     except Exception:
         fail_internal("the solver raised an exception")
+    interrupted = stopped()
     progress(f"status {result.status.value} after {result.runtime:.1f} s")
 
-    code = STATUS_EXIT[result.status]
+    code = ExitCode.STOPPED if interrupted else STATUS_EXIT[result.status]
     if code is ExitCode.OK and result.plan is None:
         click.echo(f"internal error: status {result.status.value} but no plan", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        return ExitCode.INTERNAL
     if result.plan is not None:
         try:
             report = check_plan(data, result.plan, objective=result.objective)
@@ -154,21 +222,27 @@ def solve_command(
             )
             for violation in report.violations:
                 click.echo(f"  - {violation}", err=True)
-            sys.exit(ExitCode.INTERNAL)
+            return ExitCode.INTERNAL
         progress("plan checked: 0 violations")
 
-    if out_dir is not None:
+    if out_dir is not None and not (interrupted and result.plan is None):
         try:
             written = write_outputs(
                 result, data, out_dir, template_dir=template_dir, organisation=organisation
             )
         except OSError as exc:
             click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
-            sys.exit(ExitCode.BAD_INPUT)
+            return ExitCode.BAD_INPUT
         progress("wrote " + ", ".join(str(p) for p in written))
+    if interrupted:
+        what = "the best plan found so far" if result.plan is not None else "no plan was found"
+        where = f", written to {out_dir}" if out_dir is not None and result.plan else ""
+        click.echo(f"stopped on request: {what}{where}", err=True)
+        if result.plan is None:
+            click.echo("nothing written", err=True)
 
     if as_json:
         click.echo(result_to_json(result), nl=False)
     else:
         print_result(result, make_console())
-    sys.exit(code)
+    return code

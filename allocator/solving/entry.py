@@ -16,7 +16,7 @@ from allocator.cpsat.instance import ModelTooLarge
 from allocator.heuristics import portfolio
 from allocator.solving.fallback import greedy_fallback
 from allocator.solving.progress import ProgressCallback
-from allocator.solving.settings import MAX_NODES, Settings, Strategy
+from allocator.solving.settings import MAX_NODES, Settings, StopCheck, Strategy
 from allocator.solving.single import solve_single
 from models.plan import Plan, Result
 from models.scenario import Scenario
@@ -34,6 +34,7 @@ def solve(
     gap_limit: float = 1e-3,
     on_progress: ProgressCallback | None = None,
     max_nodes: int | None = MAX_NODES,
+    stop: StopCheck | None = None,
     **solver_params: Any,
 ) -> Result:
     """Plan the rehousing of ``scenario`` at least cost.
@@ -78,6 +79,18 @@ def solve(
         the greedy planner, gives the greedy planner's plan (``FEASIBLE``,
         no bound, ``solver.strategy == "greedy"``), or
         ``NO_SOLUTION_IN_TIME`` if it has none.
+    stop
+        A stop request: called now and then (every 50 ms during a CP-SAT
+        search, at HiGHS' interrupt checks, between the phases, the
+        decomposition's groups and the Lagrangian steps), it returns
+        ``True`` once the search should end, e.g. ``event.is_set`` of a
+        :class:`threading.Event` set by a signal handler. The result is
+        then the best plan found so far (a decomposition completes the
+        groups not yet searched with their greedy plans), with a warning
+        that the run was stopped; ``NO_SOLUTION_IN_TIME`` if there was
+        none. Building a model is not interrupted: the stop takes effect
+        when its search starts. Without a stop request the run is exactly
+        as without ``stop``.
     **solver_params
         Further CP-SAT parameters by name, e.g. ``linearization_level=2``
         or ``subsolvers=["max_lp", "core"]``.
@@ -87,6 +100,11 @@ def solve(
     Result
         Status, objective and bound in DKK, gap, runtime and the plan.
         It never raises for an infeasible, invalid or timed-out run.
+
+    Raises
+    ------
+    ValueError
+        If ``time_limit`` or ``gap_limit`` is not finite or out of range.
     """
     settings = Settings.of(
         time_limit,
@@ -95,9 +113,29 @@ def solve(
         log=log,
         strategy=strategy,
         gap_limit=gap_limit,
+        stop=stop,
         **solver_params,
     )
+    result = _solve(scenario, settings, initial_plan, on_progress, max_nodes, **solver_params)
+    if stop is not None and stop():
+        found = "the best plan found so far" if result.plan is not None else "no plan yet"
+        stopped = f"stopped on request after {result.runtime:.1f} s: {found}"
+        result = result.model_copy(update={"warnings": [*result.warnings, stopped]})
+    return result
+
+
+def _solve(
+    scenario: Scenario,
+    settings: Settings,
+    initial_plan: Plan | None,
+    on_progress: ProgressCallback | None,
+    max_nodes: int | None,
+    **solver_params: Any,
+) -> Result:
+    """One model, or the decomposition or the greedy plan if it is too large (see :func:`solve`)."""
     started = time.perf_counter()
+    time_limit = settings.time_limit
+    p = settings.params
     try:
         return solve_single(
             scenario,
@@ -114,14 +152,15 @@ def solve(
         return portfolio.solve_portfolio(
             scenario,
             time_limit=max(1.0, time_limit - refused),
-            num_workers=num_workers,
-            seed=seed,
+            num_workers=p["num_workers"],
+            seed=p["random_seed"],
             group_size=size,
             reason=str(exc),
-            log=log,
-            gap_limit=gap_limit,
+            log=settings.log,
+            gap_limit=p["relative_gap_limit"],
             max_nodes=max_nodes,
-            strategy=strategy,
+            strategy=str(settings.strategy),
             nodes=exc.estimate,
+            stop=settings.stop,
             **solver_params,
         )
