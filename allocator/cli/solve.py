@@ -16,14 +16,17 @@ from allocator.cli.common import (
     STATUS_EXIT,
     ExitCode,
     FiniteFloat,
+    fail_input,
     fail_internal,
     load,
     stop_on_signals,
 )
 from allocator.io.dump import result_to_json
+from allocator.io.errors import InputError
 from allocator.io.outputs import write_outputs
 from allocator.io.write import claim_directory
 from allocator.plan.check import check_plan
+from allocator.report.letters import check_templates
 from allocator.report.summary import make_console, plural, print_result
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
@@ -116,6 +119,11 @@ def solve_command(
     The first SIGINT (Ctrl-C) or SIGTERM stops the search: the best plan
     found so far is checked and, with --out, written (exit 5).
     """
+    if template_dir is not None:
+        try:  # before the search and before anything is written
+            check_templates(template_dir)
+        except InputError as error:
+            fail_input(error)
     with ExitStack() as stack:
         if out_dir is not None:
             try:  # before minutes of search, not after
@@ -233,6 +241,8 @@ def _solve(
         except OSError as exc:
             click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
             return ExitCode.BAD_INPUT
+        except InputError as error:  # a template the checks before the search could not see
+            fail_input(error)
         progress("wrote " + ", ".join(str(p) for p in written))
     if interrupted:
         what = "the best plan found so far" if result.plan is not None else "no plan was found"
