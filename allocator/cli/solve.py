@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
@@ -46,7 +45,8 @@ MAX_WORKERS = 256
     default=60.0,
     show_default=True,
     metavar="S",
-    help="Search time limit in seconds.",
+    help="Time limit in seconds for building and searching the model "
+    "(loading, checking and writing come on top).",
 )
 @click.option(
     "--workers",
@@ -134,125 +134,93 @@ def solve_command(
         stop = stack.enter_context(
             stop_on_signals("stopping: the best plan found so far is kept (exit 5)")
         )
-        code = _solve(
-            scenario,
-            time_limit,
-            workers,
-            seed,
-            out_dir,
-            gap_limit,
-            strategy,
-            template_dir,
-            organisation,
-            as_json,
-            log,
-            quiet,
-            stop.is_set,
+        stopped = stop.is_set
+
+        def progress(message: str) -> None:
+            if not quiet:
+                click.echo(message, err=True)
+
+        data = load(scenario)
+        progress(
+            f"loaded {scenario}: {plural(len(data.stages), 'stage')}, "
+            f"{plural(len(data.households), 'household')}, "
+            f"{plural(len(data.dwellings), 'dwelling')}"
         )
-    sys.exit(code)
-
-
-def _solve(
-    scenario: Path,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    out_dir: Path | None,
-    gap_limit: float,
-    strategy: str,
-    template_dir: Path | None,
-    organisation: str | None,
-    as_json: bool,
-    log: bool,
-    quiet: bool,
-    stopped: Callable[[], bool],
-) -> ExitCode:
-    """Load, solve, check, write and print (see :func:`solve_command`); the exit code."""
-
-    def progress(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-
-    data = load(scenario)
-    progress(
-        f"loaded {scenario}: {plural(len(data.stages), 'stage')}, "
-        f"{plural(len(data.households), 'household')}, "
-        f"{plural(len(data.dwellings), 'dwelling')}"
-    )
-    if stopped():
-        click.echo("stopped before the search: nothing written", err=True)
-        return ExitCode.STOPPED
-    progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
-    live = not (quiet or as_json or log)
-    status_line = Console(stderr=True).status("solving ...")
-    try:
-        with status_line if live else nullcontext():
-
-            def show(p: Progress) -> None:
-                status_line.update(
-                    f"solving: {p.elapsed:5.1f} s  best {p.objective:,.2f} DKK  "
-                    f"bound {p.bound:,.2f}  gap {p.gap:.2%}"
-                )
-
-            # in a thread, so that this one is free to run the signal handlers
-            with ThreadPoolExecutor(1, thread_name_prefix="genhus-solve") as pool:
-                result = pool.submit(
-                    solve,
-                    data,
-                    time_limit=time_limit,
-                    num_workers=workers,
-                    seed=seed,
-                    log=log,
-                    gap_limit=gap_limit,
-                    strategy=strategy,
-                    on_progress=show if live else None,
-                    stop=stopped,
-                ).result()
-    except Exception:
-        fail_internal("the solver raised an exception")
-    interrupted = stopped()
-    progress(f"status {result.status.value} after {result.runtime:.1f} s")
-
-    code = ExitCode.STOPPED if interrupted else STATUS_EXIT[result.status]
-    if code is ExitCode.OK and result.plan is None:
-        click.echo(f"internal error: status {result.status.value} but no plan", err=True)
-        return ExitCode.INTERNAL
-    if result.plan is not None:
+        if stopped():
+            click.echo("stopped before the search: nothing written", err=True)
+            sys.exit(ExitCode.STOPPED)
+        progress(f"solving (time limit {time_limit:g} s, {workers} workers, seed {seed}) ...")
+        live = not (quiet or as_json or log)
+        status_line = Console(stderr=True).status("solving ...")
         try:
-            report = check_plan(data, result.plan, objective=result.objective)
+            with status_line if live else nullcontext():
+
+                def show(p: Progress) -> None:
+                    status_line.update(
+                        f"solving: {p.elapsed:5.1f} s  best {p.objective:,.2f} DKK  "
+                        f"bound {p.bound:,.2f}  gap {p.gap:.2%}"
+                    )
+
+                # in a thread, so that this one is free to run the signal handlers
+                with ThreadPoolExecutor(1, thread_name_prefix="genhus-solve") as pool:
+                    result = pool.submit(
+                        solve,
+                        data,
+                        time_limit=time_limit,
+                        num_workers=workers,
+                        seed=seed,
+                        log=log,
+                        gap_limit=gap_limit,
+                        strategy=strategy,
+                        on_progress=show if live else None,
+                        stop=stopped,
+                    ).result()
         except Exception:
-            fail_internal("the plan checker raised an exception")
-        if report.violations:
-            click.echo(
-                "internal error: the plan failed the plan checker "
-                f"({plural(len(report.violations), 'violation')}); nothing written",
-                err=True,
-            )
-            for violation in report.violations:
-                click.echo(f"  - {violation}", err=True)
-            return ExitCode.INTERNAL
-        progress("plan checked: 0 violations")
+            fail_internal("the solver raised an exception")
+        interrupted = stopped()
+        progress(f"status {result.status.value} after {result.runtime:.1f} s")
 
-    if out_dir is not None and not (interrupted and result.plan is None):
-        try:
-            written = write_outputs(
-                result, data, out_dir, template_dir=template_dir, organisation=organisation
-            )
-        except OSError as exc:
-            click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
-            return ExitCode.BAD_INPUT
-        except InputError as error:  # a template the checks before the search could not see
-            fail_input(error)
-        progress("wrote " + ", ".join(str(p) for p in written))
-    if interrupted:
-        what = "the best plan found so far" if result.plan is not None else "no plan was found"
-        where = f", written to {out_dir}" if out_dir is not None and result.plan else ""
-        click.echo(f"stopped on request: {what}{where}", err=True)
-        if result.plan is None:
-            click.echo("nothing written", err=True)
+        code = ExitCode.STOPPED if interrupted else STATUS_EXIT[result.status]
+        if code is ExitCode.OK and result.plan is None:
+            click.echo(f"internal error: status {result.status.value} but no plan", err=True)
+            sys.exit(ExitCode.INTERNAL)
+        if result.plan is not None:
+            try:
+                report = check_plan(data, result.plan, objective=result.objective)
+            except Exception:
+                fail_internal("the plan checker raised an exception")
+            if report.violations:
+                click.echo(
+                    "internal error: the plan failed the plan checker "
+                    f"({plural(len(report.violations), 'violation')}); nothing written",
+                    err=True,
+                )
+                for violation in report.violations:
+                    click.echo(f"  - {violation}", err=True)
+                sys.exit(ExitCode.INTERNAL)
+            progress("plan checked: 0 violations")
 
-    if as_json:
-        click.echo(result_to_json(result), nl=False)
-    else:
-        print_result(result, make_console())
-    return code
+        if out_dir is not None and not (interrupted and result.plan is None):
+            try:
+                written = write_outputs(
+                    result, data, out_dir, template_dir=template_dir, organisation=organisation
+                )
+            except OSError as exc:
+                click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
+                sys.exit(ExitCode.BAD_INPUT)
+            except InputError as error:  # a template the checks before the search could not see
+                fail_input(error)
+            progress("wrote " + ", ".join(str(p) for p in written))
+        if interrupted:
+            found = result.plan is not None
+            what = "the best plan found so far" if found else "no plan was found"
+            where = f", written to {out_dir}" if out_dir is not None and result.plan else ""
+            click.echo(f"stopped on request: {what}{where}", err=True)
+            if result.plan is None:
+                click.echo("nothing written", err=True)
+
+        if as_json:
+            click.echo(result_to_json(result), nl=False)
+        else:
+            print_result(result, make_console())
+        sys.exit(code)

@@ -916,7 +916,10 @@ def solve_portfolio(
         Wall-clock seconds for everything: the greedy reference plan, the
         groups' building and search, merging and checking. Each group gets
         the time left (less :data:`MERGE_SHARE` for the merge) in
-        proportion to its share of the households not yet planned.
+        proportion to its share of the households not yet planned, at
+        least 1 s; once the time for the plan is up, the groups left get
+        their greedy plans (no model is built for them), so that the
+        limit is overrun by at most one group's model.
     num_workers, seed, log, strategy, gap_limit
         Passed to each group's :func:`allocator.solving.single.solve_single`. With one
         worker and a fixed seed, and groups that stop at their gap limit
@@ -1056,6 +1059,11 @@ def solve_portfolio(
             if stop is not None and stop():  # no time for models: the greedy plan
                 result, found = (
                     greedy_fallback(sub.scenario, "stopped on request", settings, 0),
+                    None,
+                )
+            elif time.perf_counter() >= deadline:  # the time is up: no more models to build
+                result, found = (
+                    greedy_fallback(sub.scenario, "no time left for a model", settings, 0),
                     None,
                 )
             else:

@@ -44,7 +44,12 @@ def solve(
     scenario
         A validated scenario.
     time_limit
-        Wall-clock seconds for the search; the best plan found is returned.
+        Wall-clock seconds for building the model and searching it (the
+        search gets at least 1 s); the best plan found is returned. A
+        scenario too large for one model spends part of it finding that
+        out; its decomposition then builds no more group models once the
+        time is up (docs/RELIABILITY-RUNTIME.md: what the limit covers
+        and by how much a run can overrun it).
     num_workers
         CP-SAT search workers. With one worker and a fixed ``seed`` the same
         scenario always gives the same plan (for one OR-Tools version).

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from ortools.sat.python import cp_model
@@ -47,6 +47,8 @@ LP_SHARE = 0.5
 RESTRICTED_SHARE = 0.4
 #: Seconds between two looks at a stop request during a CP-SAT search.
 STOP_POLL = 0.05
+#: Fewest seconds a search gets when building the model took its whole time limit.
+MIN_SEARCH = 1.0
 
 
 @dataclass
@@ -131,6 +133,8 @@ def solve_single(
     if initial_plan is not None:
         model.hint(initial_plan)
     build_seconds = time.perf_counter() - started
+    # the time limit covers building and searching
+    searching = replace(settings, time_limit=max(MIN_SEARCH, settings.time_limit - build_seconds))
 
     warnings = list(instance.warnings)
     try:
@@ -140,7 +144,7 @@ def solve_single(
         warnings.append(f"solver settings rejected: {exc}")
         outcome, strategy = Outcome(Status.MODEL_INVALID), Strategy.LP_GUIDED
     else:
-        outcome = solve_instance(model, settings, strategy, on_progress=on_progress, duals=duals)
+        outcome = solve_instance(model, searching, strategy, on_progress=on_progress, duals=duals)
         warnings += outcome.notes
     proto = model.model.proto
     result = make_result(
