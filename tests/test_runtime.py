@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,13 +26,16 @@ from allocator.bound.milp import solve_proto
 from allocator.cli.common import ExitCode
 from allocator.cpsat.instance import build_instance
 from allocator.cpsat.model import RehousingModel
-from allocator.generate import generate
+from allocator.generate import SizeSpec, generate
+from allocator.heuristics.portfolio import solve_portfolio
 from allocator.io.load import load_scenario
 from allocator.io.write import DirectoryBusy, claim_directory
 from allocator.plan.check import check_plan
+from allocator.solving import single
 from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
 from models.plan import Status
+from models.scenario import Scenario
 from tests.tiny import tiny
 
 ROOT = Path(__file__).parents[1]
@@ -215,3 +218,51 @@ def test_generate_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> N
     code, text = run("generate", "--size", "S", "--out", str(tmp_path / "no" / "s.yaml"))
     assert code == ExitCode.BAD_INPUT
     assert str(tmp_path / "no") in text and "Traceback" not in text
+
+
+# -- the decomposition: stops and time limits ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def portfolio_of_three() -> Scenario:
+    """Three departments of 30 households each (as in tests/test_portfolio.py)."""
+    spec = SizeSpec(households=90, stages=3, org_stock=1_200, merges=6, departments=3)
+    return generate(spec, 0)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the group models the decomposition builds."""
+    built: list[str] = []
+    real = single.solve_single
+
+    def counted(scn: Scenario, *args: Any, **kwargs: Any) -> single.Solved:
+        built.append(scn.name)
+        return real(scn, *args, **kwargs)
+
+    monkeypatch.setattr("allocator.solving.single.solve_single", counted)
+    return built
+
+
+def test_a_stopped_decomposition_builds_no_model_and_keeps_a_whole_plan(
+    portfolio_of_three: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _counting(monkeypatch)
+    result = solve_portfolio(portfolio_of_three, time_limit=60, group_size=30, stop=lambda: True)
+    assert built == []
+    assert result.plan is not None
+    assert check_plan(portfolio_of_three, result.plan, result.objective).ok
+    assert "no lower bound: the run was stopped on request" in result.warnings
+
+
+def test_a_decomposition_out_of_time_builds_no_more_models(
+    portfolio_of_three: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: every group built its model, each over its 1 s (P at 5 s: 624 s)."""
+    built = _counting(monkeypatch)
+    started = time.perf_counter()
+    result = solve_portfolio(portfolio_of_three, time_limit=0.01, group_size=30, bound_share=0)
+    assert built == []  # the greedy reference plan alone takes longer than 0.01 s
+    assert sum("no time left for a model" in w for w in result.warnings) == 3
+    assert result.plan is not None
+    assert check_plan(portfolio_of_three, result.plan, result.objective).ok
+    assert time.perf_counter() - started < 30
