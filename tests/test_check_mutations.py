@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from allocator import cli
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan_and_objective
 from allocator.plan.check import check_plan
@@ -234,3 +237,17 @@ def test_check_of_a_nan_result_is_not_0_violations(tmp_path: Path) -> None:
     scenario, plan, _ = solved("tiny")
     report = check_plan(scenario, plan, objective=math.nan)
     assert [v.subject for v in report.violations] == ["objective"]
+
+
+def test_genhus_check_of_a_nan_result_is_exit_2_not_0_violations(tmp_path: Path) -> None:
+    scenario, result = solved_result("tiny")
+    scenario_path = tmp_path / "s.yaml"
+    scenario_path.write_text(yaml.safe_dump(scenario.model_dump(mode="json")), encoding="utf-8")
+    data = json.loads(result.model_dump_json())
+    data["objective"] = "BAD"
+    result_path = tmp_path / "result.json"
+    result_path.write_text(json.dumps(data).replace('"BAD"', "NaN"), encoding="utf-8")
+    outcome = CliRunner().invoke(cli.main, ["check", str(scenario_path), str(result_path)])
+    assert outcome.exit_code == 2
+    assert f"{result_path}: objective:" in outcome.stderr
+    assert "0 violations" not in outcome.stdout and "nan" not in outcome.stdout
