@@ -227,7 +227,8 @@ def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
     dwellings = {d.id for d in scenario.dwellings}
     after = {a.id for a in scenario.after_dwellings}
     types = {p.id for p in scenario.pavilions}
-    modules = {t.place for t in plan.places if t.pavilion_type is not None}
+    places = dwellings | {t.place for t in plan.places if t.pavilion_type is not None}
+    cost_stages = stages | {"total"}
 
     def unknown(where: str, what: str, value: str | None, known: set[str]) -> None:
         if value is not None and value not in known:
@@ -236,7 +237,7 @@ def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
     for hp in plan.households:
         where = f"household {hp.household}"
         unknown(where, "stage", hp.stage, stages)
-        unknown(where, "place", hp.place, dwellings | modules)
+        unknown(where, "place", hp.place, places)
         unknown(where, "after-renovation dwelling", hp.after_dwelling, after)
         unknown(where, "dwelling", hp.permanent_dwelling, dwellings)
     for t in plan.places:
@@ -249,7 +250,7 @@ def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
             unknown(f"{where}, {_span(seg)}", "stage", seg.stage, stages)
             unknown(f"{where}, {_span(seg)}", "household", seg.household, households)
     for cost in plan.costs:
-        unknown("costs", "stage", cost.stage, stages | {"total"})
+        unknown("costs", "stage", cost.stage, cost_stages)
     for kpi in plan.kpis.stages:
         unknown("kpis", "stage", kpi.stage, stages)
     return out
