@@ -47,7 +47,8 @@ LP_SHARE = 0.5
 RESTRICTED_SHARE = 0.4
 #: Seconds between two looks at a stop request during a CP-SAT search.
 STOP_POLL = 0.05
-#: Fewest seconds a search gets when building the model took its whole time limit.
+#: Fewest seconds a search gets when building the model took its whole time limit
+#: (the time limit itself if shorter).
 MIN_SEARCH = 1.0
 
 
@@ -134,7 +135,8 @@ def solve_single(
         model.hint(initial_plan)
     build_seconds = time.perf_counter() - started
     # the time limit covers building and searching
-    searching = replace(settings, time_limit=max(MIN_SEARCH, settings.time_limit - build_seconds))
+    left = max(min(MIN_SEARCH, settings.time_limit), settings.time_limit - build_seconds)
+    searching = replace(settings, time_limit=left)
 
     warnings = list(instance.warnings)
     try:
