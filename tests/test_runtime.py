@@ -283,3 +283,22 @@ def test_the_time_limit_covers_building_the_model(monkeypatch: pytest.MonkeyPatc
     assert result.solver.build_seconds >= 2.0
     assert result.runtime < 3.0, result.runtime
     assert result.solver.time_limit == 4  # as asked
+
+
+def test_a_stop_during_the_lp_returns_at_once() -> None:
+    """HiGHS checks its interrupt seldom (presolve never): the caller stops waiting."""
+    model = RehousingModel(build_instance(load_scenario(EXAMPLE)))
+    started = time.perf_counter()
+    said: list[float] = []
+
+    def stop() -> bool:
+        now = time.perf_counter()
+        if now > started + 0.2:
+            said.append(now)
+            return True
+        return False
+
+    lp = solve_proto(model.model.proto, relax=True, time_limit=60, stop=stop)
+    if lp.status != "OPTIMAL":  # not finished within 0.2 s: stopped at once
+        assert lp.status == "ERROR (stopped on request)" and lp.values is None
+        assert time.perf_counter() - said[0] < 0.5

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +23,11 @@ import numpy as np
 from highspy.highs import HighsCallbackEvent
 from ortools.sat.python import cp_model
 
-from allocator.solving.settings import StopCheck
+from allocator.solving.settings import STOP_POLL, StopCheck
 
 _KINDS = ("linear", "exactly_one", "at_most_one")  # all the model uses
+#: Constraints translated between two looks at a stop request.
+_STOP_ROWS = 4096
 #: CP-SAT writes "unbounded" as +-(2**63 - 1).
 _HUGE = 2**62
 
@@ -73,13 +76,18 @@ def solve_proto(
     gap_limit
         Relative MIP gap at which HiGHS may stop (MILP only).
     stop
-        Asked at HiGHS' interrupt checks whether to stop now; a stopped
-        solve reports the status ``ERROR (...)`` with no values, like any
-        other unfinished one.
+        Asked whether to stop now: at HiGHS' interrupt checks, and every
+        :data:`~allocator.solving.settings.STOP_POLL` seconds by the caller,
+        which stops waiting at once (HiGHS' presolve and long simplex
+        stretches check seldom; it ends in the background at its next
+        check). A stopped solve reports the status ``ERROR (...)`` with no
+        values, like any other unfinished one.
     """
     if stop is not None and stop():
         return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
-    lp = _to_highs(proto, integral=not relax)
+    lp = _to_highs(proto, integral=not relax, stop=stop)
+    if lp is None:
+        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
     with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
@@ -100,7 +108,11 @@ def solve_proto(
         h.cbMipInterrupt += interrupt
     started = time.perf_counter()
     with _quiet_stdout():
-        h.run()
+        if stop is None:
+            h.run()
+        elif not _ran(h, stop):
+            seconds = time.perf_counter() - started
+            return MilpOutcome("ERROR (stopped on request)", None, None, seconds, None)
     runtime = time.perf_counter() - started
 
     model_status = h.getModelStatus()
@@ -139,8 +151,21 @@ def solve_proto(
     return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))
 
 
-def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsLp:
-    """The HiGHS model of a linear CP-SAT proto (minimisation)."""
+def _ran(h: highspy.Highs, stop: StopCheck) -> bool:
+    """Run ``h`` in a thread until it ends (True) or ``stop()`` says so (False)."""
+    runner = threading.Thread(target=h.run, name="genhus-highs", daemon=True)
+    runner.start()
+    while runner.is_alive():
+        runner.join(STOP_POLL)
+        if runner.is_alive() and stop():
+            return False
+    return True
+
+
+def _to_highs(
+    proto: cp_model.CpModelProto, *, integral: bool, stop: StopCheck | None = None
+) -> highspy.HighsLp | None:
+    """The HiGHS model of a linear CP-SAT proto (minimisation); ``None`` if ``stop()`` says so."""
     n = len(proto.variables)
     lower = np.empty(n)
     upper = np.empty(n)
@@ -153,7 +178,9 @@ def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsL
     value: list[float] = []
     row_lo: list[float] = []
     row_hi: list[float] = []
-    for c in proto.constraints:
+    for i, c in enumerate(proto.constraints):
+        if stop is not None and i % _STOP_ROWS == 0 and stop():
+            return None  # seconds on a large model: look now and then
         kind = next((k for k in _KINDS if getattr(c, f"has_{k}")()), "other")
         if kind == "linear":
             bounds = list(c.linear.domain)

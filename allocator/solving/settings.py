@@ -38,6 +38,9 @@ MAX_NODES = 1_500_000
 #: (e.g. ``threading.Event().is_set``, set from a signal handler).
 StopCheck = Callable[[], bool]
 
+#: Seconds between two looks at a stop request while a solver runs.
+STOP_POLL = 0.05
+
 
 class Strategy(StrEnum):
     """How one model is searched.

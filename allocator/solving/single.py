@@ -29,7 +29,7 @@ from allocator.cpsat.model import RehousingModel
 from allocator.plan.pricing import build_plan
 from allocator.solving.progress import Progress, ProgressCallback
 from allocator.solving.result import make_result, solver_info
-from allocator.solving.settings import Settings, StopCheck, Strategy, configured
+from allocator.solving.settings import STOP_POLL, Settings, StopCheck, Strategy, configured
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 
@@ -45,8 +45,6 @@ _STATUS = {
 LP_SHARE = 0.5
 #: Share of the remaining time for the search restricted to the LP's support.
 RESTRICTED_SHARE = 0.4
-#: Seconds between two looks at a stop request during a CP-SAT search.
-STOP_POLL = 0.05
 #: Fewest seconds a search gets when building the model took its whole time limit
 #: (the time limit itself if shorter).
 MIN_SEARCH = 1.0
