@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 from allocator.solving.settings import STOP_POLL, StopCheck
 
 _KINDS = ("linear", "exactly_one", "at_most_one")  # all the model uses
-#: Constraints translated between two looks at a stop request.
+#: Variables or constraints translated between two looks at a stop request.
 _STOP_ROWS = 4096
 #: CP-SAT writes "unbounded" as +-(2**63 - 1).
 _HUGE = 2**62
@@ -170,6 +170,8 @@ def _to_highs(
     lower = np.empty(n)
     upper = np.empty(n)
     for i, var in enumerate(proto.variables):
+        if stop is not None and i % _STOP_ROWS == 0 and stop():
+            return None
         domain = list(var.domain)  # the proto wrapper has no negative indexing
         lower[i], upper[i] = _finite(domain[0]), _finite(domain[-1])
 

@@ -229,10 +229,15 @@ def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
     types = {p.id for p in scenario.pavilions}
     places = dwellings | {t.place for t in plan.places if t.pavilion_type is not None}
     cost_stages = stages | {"total"}
+    segment_stages: set[str | None] = {None, *stages}
+    segment_households: set[str | None] = {None, *households}
 
-    def unknown(where: str, what: str, value: str | None, known: set[str]) -> None:
+    def unknown(
+        where: str | Callable[[], str], what: str, value: str | None, known: set[str]
+    ) -> None:
         if value is not None and value not in known:
-            out.append(Violation("plan", where, f"unknown {what} {value!r}"))
+            subject = where if isinstance(where, str) else where()
+            out.append(Violation("plan", subject, f"unknown {what} {value!r}"))
 
     for hp in plan.households:
         where = f"household {hp.household}"
@@ -247,6 +252,8 @@ def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
         else:
             unknown(where, "pavilion type", t.pavilion_type, types)
         for seg in t.segments:
+            if seg.stage in segment_stages and seg.household in segment_households:
+                continue  # the usual case, without writing the message
             unknown(f"{where}, {_span(seg)}", "stage", seg.stage, stages)
             unknown(f"{where}, {_span(seg)}", "household", seg.household, households)
     for cost in plan.costs:
