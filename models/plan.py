@@ -93,7 +93,8 @@ class NeedGroup(BaseModel):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity in a plan or result would pass every comparison unseen
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class HouseholdPlan(_Frozen):

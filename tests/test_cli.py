@@ -282,6 +282,8 @@ def test_solve_passes_the_options(tmp_path: Path, fakes: Fakes) -> None:
     args += ["--strategy", "cp-sat"]
     res = run("solve", str(scenario_file(tmp_path)), *args)
     assert res.exit_code == 0
+    stop = fakes.solve_calls[0].pop("stop")  # the signal handlers' request
+    assert callable(stop) and stop() is False
     assert fakes.solve_calls == [
         {
             "time_limit": 5.0,
@@ -301,6 +303,7 @@ def test_solve_defaults(tmp_path: Path, fakes: Fakes) -> None:
     (call,) = fakes.solve_calls
     on_progress = call.pop("on_progress")
     assert callable(on_progress)  # the live progress line
+    assert callable(call.pop("stop"))  # SIGINT and SIGTERM
     assert call == {
         "time_limit": 60.0,
         "num_workers": 2,

@@ -67,6 +67,7 @@ from allocator.cpsat.instance import (
     build_instance,
 )
 from allocator.cpsat.model import RehousingModel
+from allocator.solving.settings import StopCheck
 from models.plan import CostCategory
 from models.scenario import Scenario
 
@@ -740,6 +741,7 @@ def lagrangian_bound(
     time_limit: float = 60.0,
     start: FloatArray | None = None,
     lagrangian: Lagrangian | None = None,
+    stop: StopCheck | None = None,
 ) -> BoundResult:
     """The best Lagrangian lower bound found by subgradient steps (øre).
 
@@ -756,6 +758,8 @@ def lagrangian_bound(
         Multipliers to start from (default: :meth:`Lagrangian.cheapest_places`).
     lagrangian
         A prepared :class:`Lagrangian` of ``instance`` (to reuse its arrays).
+    stop
+        Asked after each step whether to stop now (the best bound so far stands).
     """
     started = time.perf_counter()
     lag = lagrangian or Lagrangian(instance)
@@ -775,6 +779,8 @@ def lagrangian_bound(
             if stall >= STALL:
                 theta, stall = theta / 2, 0
         if time.perf_counter() - started > time_limit or theta < 1e-4:
+            break
+        if stop is not None and stop():
             break
         # an inequality kept with its multiplier at 0 gives no direction
         g = np.where(lag.inequality & (m <= 0) & (ev.subgradient < 0), 0.0, ev.subgradient)
@@ -891,6 +897,7 @@ def scenario_bound(
     upper: float | None = None,
     time_limit: float = 300.0,
     start: PortableMultipliers | None = None,
+    stop: StopCheck | None = None,
 ) -> BoundResult:
     """A lower bound (øre) on the cost of every plan of ``scenario`` that keeps the rules.
 
@@ -901,7 +908,8 @@ def scenario_bound(
     decomposition's groups' LP duals, :func:`duals_of`) where it names a
     row and :meth:`Lagrangian.cheapest_places` elsewhere, or from the
     latter alone if that is better. ``upper`` (øre) is the cost of a known
-    plan, which sizes the steps.
+    plan, which sizes the steps. ``stop`` ends the steps early (see
+    :func:`lagrangian_bound`).
     """
     started = time.perf_counter()
     instance = build_instance(scenario)
@@ -914,7 +922,7 @@ def scenario_bound(
             first = given
     left = time_limit - (time.perf_counter() - started)
     result = lagrangian_bound(
-        instance, upper=upper, time_limit=max(left, 0.0), start=first, lagrangian=lag
+        instance, upper=upper, time_limit=max(left, 0.0), start=first, lagrangian=lag, stop=stop
     )
     result.seconds = time.perf_counter() - started
     return result

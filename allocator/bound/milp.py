@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,14 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from highspy.highs import HighsCallbackEvent
 from ortools.sat.python import cp_model
 
+from allocator.solving.settings import STOP_POLL, StopCheck
+
 _KINDS = ("linear", "exactly_one", "at_most_one")  # all the model uses
+#: Variables or constraints translated between two looks at a stop request.
+_STOP_ROWS = 4096
 #: CP-SAT writes "unbounded" as +-(2**63 - 1).
 _HUGE = 2**62
 
@@ -53,6 +59,7 @@ def solve_proto(
     relax: bool = False,
     threads: int = 1,
     gap_limit: float = 0.0,
+    stop: StopCheck | None = None,
 ) -> MilpOutcome:
     """Solve the CP-SAT model ``proto`` as a MILP (or its LP relaxation) with HiGHS.
 
@@ -68,8 +75,19 @@ def solve_proto(
         HiGHS threads.
     gap_limit
         Relative MIP gap at which HiGHS may stop (MILP only).
+    stop
+        Asked whether to stop now: at HiGHS' interrupt checks, and every
+        :data:`~allocator.solving.settings.STOP_POLL` seconds by the caller,
+        which stops waiting at once (HiGHS' presolve and long simplex
+        stretches check seldom; it ends in the background at its next
+        check). A stopped solve reports the status ``ERROR (...)`` with no
+        values, like any other unfinished one.
     """
-    lp = _to_highs(proto, integral=not relax)
+    if stop is not None and stop():
+        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
+    lp = _to_highs(proto, integral=not relax, stop=stop)
+    if lp is None:
+        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
     with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
@@ -79,9 +97,22 @@ def solve_proto(
     if not relax:
         h.setOptionValue("mip_rel_gap", float(gap_limit))
     h.passModel(lp)
+    if stop is not None:
+
+        def interrupt(event: HighsCallbackEvent) -> None:
+            if stop():
+                event.interrupt()
+
+        h.cbSimplexInterrupt += interrupt
+        h.cbIpmInterrupt += interrupt
+        h.cbMipInterrupt += interrupt
     started = time.perf_counter()
     with _quiet_stdout():
-        h.run()
+        if stop is None:
+            h.run()
+        elif not _ran(h, stop):
+            seconds = time.perf_counter() - started
+            return MilpOutcome("ERROR (stopped on request)", None, None, seconds, None)
     runtime = time.perf_counter() - started
 
     model_status = h.getModelStatus()
@@ -120,12 +151,27 @@ def solve_proto(
     return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))
 
 
-def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsLp:
-    """The HiGHS model of a linear CP-SAT proto (minimisation)."""
+def _ran(h: highspy.Highs, stop: StopCheck) -> bool:
+    """Run ``h`` in a thread until it ends (True) or ``stop()`` says so (False)."""
+    runner = threading.Thread(target=h.run, name="genhus-highs", daemon=True)
+    runner.start()
+    while runner.is_alive():
+        runner.join(STOP_POLL)
+        if runner.is_alive() and stop():
+            return False
+    return True
+
+
+def _to_highs(
+    proto: cp_model.CpModelProto, *, integral: bool, stop: StopCheck | None = None
+) -> highspy.HighsLp | None:
+    """The HiGHS model of a linear CP-SAT proto (minimisation); ``None`` if ``stop()`` says so."""
     n = len(proto.variables)
     lower = np.empty(n)
     upper = np.empty(n)
     for i, var in enumerate(proto.variables):
+        if stop is not None and i % _STOP_ROWS == 0 and stop():
+            return None
         domain = list(var.domain)  # the proto wrapper has no negative indexing
         lower[i], upper[i] = _finite(domain[0]), _finite(domain[-1])
 
@@ -134,7 +180,9 @@ def _to_highs(proto: cp_model.CpModelProto, *, integral: bool) -> highspy.HighsL
     value: list[float] = []
     row_lo: list[float] = []
     row_hi: list[float] = []
-    for c in proto.constraints:
+    for i, c in enumerate(proto.constraints):
+        if stop is not None and i % _STOP_ROWS == 0 and stop():
+            return None  # seconds on a large model: look now and then
         kind = next((k for k in _KINDS if getattr(c, f"has_{k}")()), "other")
         if kind == "linear":
             bounds = list(c.linear.domain)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import NoReturn
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -20,10 +26,12 @@ __all__ = [
     "EXIT_CODES_HELP",
     "STATUS_EXIT",
     "ExitCode",
+    "FiniteFloat",
     "fail_input",
     "fail_internal",
     "lang_option",
     "load",
+    "stop_on_signals",
 ]
 
 #: ``--lang da|en``: the language of the command's messages and outputs.
@@ -47,6 +55,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     NO_SOLUTION = 3
     INTERNAL = 4
+    STOPPED = 5
 
 
 STATUS_EXIT = {
@@ -64,7 +73,58 @@ Exit codes:
   2  bad input (file, option, output directory); no traceback
   3  no plan within the time limit
   4  internal error (model invalid, plan failed the checker)
+  5  stopped by SIGINT (Ctrl-C) or SIGTERM: the best plan so far, checked,
+     written with --out; or nothing written if there was none
 """
+
+#: The signals that stop a run with its best plan (:func:`stop_on_signals`).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option in a range that also refuses NaN and infinity.
+
+    :class:`click.FloatRange` lets ``nan`` through (every comparison with it
+    is false) and ``inf`` when the range is open above.
+    """
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number, or the option's usage error if it is not finite."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+@contextmanager
+def stop_on_signals(announce: str) -> Iterator[threading.Event]:
+    """An event set by the first SIGINT or SIGTERM while the block runs.
+
+    The handlers only set the event (and print ``announce`` once): the
+    library sees it through its ``stop`` argument and ends its search with
+    the best plan, and the command finishes checking and writing it. The
+    previous handlers are restored afterwards. A signal the caller ignores
+    (``nohup``, a background job of a script) stays ignored.
+    """
+    event = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if not event.is_set():
+            click.echo(f"{signal.Signals(signum).name}: {announce}", err=True)
+        event.set()
+
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig in STOP_SIGNALS
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
+    try:
+        yield event
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def fail_input(error: InputError, lang: Lang = DEFAULT_LANG) -> NoReturn:

@@ -78,7 +78,16 @@ def _size_help() -> str:
 def generate_command(size: str, seed: int, out_file: Path | None, report: bool) -> None:
     """Generate a realistic fictional scenario (the same for the same size and seed)."""
     if out_file is not None:
-        scenario = write_example(out_file, size, seed)
+        if not out_file.parent.is_dir():  # before the generator's seconds, not after
+            click.echo(
+                f"{out_file}: cannot write the scenario: no directory {out_file.parent}", err=True
+            )
+            sys.exit(ExitCode.BAD_INPUT)
+        try:
+            scenario = write_example(out_file, size, seed)
+        except OSError as exc:
+            click.echo(f"{out_file}: cannot write the scenario: {exc}", err=True)
+            sys.exit(ExitCode.BAD_INPUT)
         click.echo(f"wrote {out_file}", err=True)
     else:
         scenario = generate(size, seed)

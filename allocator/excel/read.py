@@ -28,6 +28,7 @@ from allocator.excel.fields import (
     TableSheet,
     fields_of,
 )
+from allocator.io.cells import from_spreadsheet_text
 from allocator.io.errors import InputError
 from models.scenario import Policy, Scenario, Source
 
@@ -55,7 +56,7 @@ def _to_str(value: Any) -> str:
         return value.date().isoformat() if value.time() == time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return from_spreadsheet_text(str(value).strip())
 
 
 _DAY_FIRST = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})")

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from allocator.excel.fields import NO, TEXT_FORMAT, YES
+from allocator.io.cells import spreadsheet_text
 from allocator.io.write import write_file
 
 if TYPE_CHECKING:
@@ -67,9 +68,8 @@ def _cell_value(value: Any) -> Any:
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> None:
     cell = ws.cell(row=row, column=col)
-    cell.value = _cell_value(value)
-    if isinstance(cell.value, str) and cell.value.startswith("="):
-        cell.data_type = "s"  # text, not a formula
+    shown = _cell_value(value)
+    cell.value = spreadsheet_text(shown) if isinstance(shown, str) else shown
     if number_format is not None:
         cell.number_format = number_format
 

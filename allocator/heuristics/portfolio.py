@@ -88,7 +88,7 @@ from allocator.plan.timeline import gap_segments, spare_segment, stay_segments
 from allocator.solving import single
 from allocator.solving.fallback import greedy_fallback
 from allocator.solving.result import make_result, solver_info
-from allocator.solving.settings import Settings
+from allocator.solving.settings import Settings, StopCheck
 from models.plan import (
     HouseholdPlan,
     Mode,
@@ -903,6 +903,7 @@ def solve_portfolio(
     max_nodes: int | None = None,
     bound_share: float = BOUND_SHARE,
     nodes: int | None = None,
+    stop: StopCheck | None = None,
     **solver_params: Any,
 ) -> Result:
     """Plan a large scenario group by group (see the module docstring).
@@ -915,7 +916,10 @@ def solve_portfolio(
         Wall-clock seconds for everything: the greedy reference plan, the
         groups' building and search, merging and checking. Each group gets
         the time left (less :data:`MERGE_SHARE` for the merge) in
-        proportion to its share of the households not yet planned.
+        proportion to its share of the households not yet planned, at
+        least 1 s; once the time for the plan is up, the groups left get
+        their greedy plans (no model is built for them), so that the
+        limit is overrun by at most one group's model.
     num_workers, seed, log, strategy, gap_limit
         Passed to each group's :func:`allocator.solving.single.solve_single`. With one
         worker and a fixed seed, and groups that stop at their gap limit
@@ -939,6 +943,11 @@ def solve_portfolio(
         The whole model's size in unit-network nodes, if known (the refused
         model's estimate): the bound is skipped when the time left is too
         short to build its networks.
+    stop
+        A stop request (:data:`allocator.solving.settings.StopCheck`),
+        passed to each group's search: once it says stop, the running
+        group keeps its best plan, every group after it gets its greedy
+        plan, and the lower bound is skipped.
     **solver_params
         Further CP-SAT parameters, passed to each group's solve.
 
@@ -989,10 +998,13 @@ def solve_portfolio(
         """The lower bound in the time left, for a plan of cost ``objective``."""
         if bound_share <= 0:
             return None
+        if stop is not None and stop():
+            warnings.append("no lower bound: the run was stopped on request")
+            return None
         if objective is None and greedy is not None:
             objective = plan_objective(greedy)
         left = started + time_limit - time.perf_counter()
-        return _lower_bound(scenario, objective, left, nodes, warnings, duals)
+        return _lower_bound(scenario, objective, left, nodes, warnings, duals, stop)
 
     greedy: Plan | None = None
     greedy_error = ""
@@ -1039,13 +1051,25 @@ def solve_portfolio(
             log=log,
             strategy=strategy,
             gap_limit=gap_limit,
+            stop=stop,
             **solver_params,
         )
         building = time.perf_counter()
         try:  # one model per group, its LP duals kept
-            result, found = single.solve_single(
-                sub.scenario, settings, max_nodes=max_nodes, duals=True
-            )
+            if stop is not None and stop():  # no time for models: the greedy plan
+                result, found = (
+                    greedy_fallback(sub.scenario, "stopped on request", settings, 0),
+                    None,
+                )
+            elif time.perf_counter() >= deadline:  # the time is up: no more models to build
+                result, found = (
+                    greedy_fallback(sub.scenario, "no time left for a model", settings, 0),
+                    None,
+                )
+            else:
+                result, found = single.solve_single(
+                    sub.scenario, settings, max_nodes=max_nodes, duals=True
+                )
         except ModelTooLarge as exc:
             refused = time.perf_counter() - building
             result, found = greedy_fallback(sub.scenario, str(exc), settings, refused), None
@@ -1128,6 +1152,7 @@ def _lower_bound(
     nodes: int | None,
     warnings: list[str],
     start: lagrange.PortableMultipliers | None = None,
+    stop: StopCheck | None = None,
 ) -> float | None:
     """The Lagrangian lower bound in DKK within ``seconds``, or ``None`` (with a warning)."""
     if seconds <= 0:
@@ -1140,7 +1165,9 @@ def _lower_bound(
         )
         return None
     upper = None if objective is None else objective * 100
-    found = lagrange.scenario_bound(scenario, upper=upper, time_limit=seconds, start=start)
+    found = lagrange.scenario_bound(
+        scenario, upper=upper, time_limit=seconds, start=start, stop=stop
+    )
     bound = (math.floor(found.bound) - 1) / 100  # whole øre, below any rounding
     warnings.append(
         f"lower bound {bound:,.2f} DKK: a Lagrangian relaxation of the whole scenario "

@@ -15,6 +15,8 @@ Import from the module that holds what you need:
   :func:`result_to_json`.
 - :mod:`allocator.io.write`: :func:`write_file`, the one atomic writer that
   every output goes through.
+- :mod:`allocator.io.cells`: :func:`spreadsheet_text`, user text in CSV
+  files and workbook cells that no spreadsheet runs as a formula.
 - :mod:`allocator.io.outputs`: :func:`write_outputs`, every output file of a
   solve (workbook, report, letters, activities, JSON) into one directory.
 

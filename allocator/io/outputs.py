@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jinja2
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
 from allocator.excel.result import write_result_workbook
 from allocator.i18n import DEFAULT_LANG, Lang
+from allocator.io.cells import spreadsheet_frame
 from allocator.io.dump import result_to_json
+from allocator.io.errors import InputError
 from allocator.io.write import write_file
 from allocator.report.activities import activity_plan, write_activities_csv, write_ical
 from allocator.report.html import write_report
@@ -129,6 +132,13 @@ def write_outputs(
     -------
     list of Path
         The files written (letters counted as their directory).
+
+    Raises
+    ------
+    InputError
+        If an organisation's letter template fails while rendering (see
+        :func:`allocator.report.letters.check_templates` for what is found
+        before).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -138,22 +148,27 @@ def write_outputs(
         write_file(plan_path, result.plan.model_dump_json(indent=2) + "\n")
         written.append(plan_path)
         csv_path = out_dir / "households.csv"
-        write_file(csv_path, households_frame(result, scenario).to_csv(index=False))
+        frame = spreadsheet_frame(households_frame(result, scenario))
+        write_file(csv_path, frame.to_csv(index=False))
         written.append(csv_path)
         activities = activity_plan(scenario, result.plan, lang=lang)
         written.append(write_activities_csv(out_dir / "activities.csv", activities))
         written.append(
             write_ical(out_dir / "activities.ics", activities, name=scenario.name, lang=lang)
         )
-        write_letters(
-            out_dir / "letters",
-            scenario,
-            result.plan,
-            template_dir=template_dir,
-            organisation=organisation,
-            lang=lang,
-            pdf=pdf,
-        )
+        try:
+            write_letters(
+                out_dir / "letters",
+                scenario,
+                result.plan,
+                template_dir=template_dir,
+                organisation=organisation,
+                lang=lang,
+                pdf=pdf,
+            )
+        except jinja2.TemplateError as exc:  # the sandbox refused, or a name is missing
+            where = f"{template_dir}: " if template_dir is not None else ""
+            raise InputError([f"{where}letter template: {exc}"]) from exc
         written.append(out_dir / "letters")
     else:
         for name in PLAN_FILES:

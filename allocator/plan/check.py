@@ -19,6 +19,7 @@ timeline (one with ``pavilion_type`` set) of the plan.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -211,6 +212,69 @@ def check_households(scenario: Scenario, plan: Plan) -> list[Violation]:
                     f"is renovated in stage {stage}",
                 )
             )
+    return out
+
+
+def check_references(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Every id the plan names exists: stages, households, places, pavilion types, dwellings.
+
+    The rule checks look a plan up by these ids; one that names nothing
+    would otherwise be skipped by them rather than reported.
+    """
+    out: list[Violation] = []
+    stages = {s.id for s in scenario.stages}
+    households = {h.id for h in scenario.households}
+    dwellings = {d.id for d in scenario.dwellings}
+    after = {a.id for a in scenario.after_dwellings}
+    types = {p.id for p in scenario.pavilions}
+    places = dwellings | {t.place for t in plan.places if t.pavilion_type is not None}
+    cost_stages = stages | {"total"}
+    segment_stages: set[str | None] = {None, *stages}
+    segment_households: set[str | None] = {None, *households}
+
+    def unknown(
+        where: str | Callable[[], str], what: str, value: str | None, known: set[str]
+    ) -> None:
+        if value is not None and value not in known:
+            subject = where if isinstance(where, str) else where()
+            out.append(Violation("plan", subject, f"unknown {what} {value!r}"))
+
+    for hp in plan.households:
+        where = f"household {hp.household}"
+        unknown(where, "stage", hp.stage, stages)
+        unknown(where, "place", hp.place, places)
+        unknown(where, "after-renovation dwelling", hp.after_dwelling, after)
+        unknown(where, "dwelling", hp.permanent_dwelling, dwellings)
+    for t in plan.places:
+        where = f"place {t.place}"
+        if t.pavilion_type is None:
+            unknown(where, "dwelling", t.place, dwellings)
+        else:
+            unknown(where, "pavilion type", t.pavilion_type, types)
+        for seg in t.segments:
+            if seg.stage in segment_stages and seg.household in segment_households:
+                continue  # the usual case, without writing the message
+            unknown(f"{where}, {_span(seg)}", "stage", seg.stage, stages)
+            unknown(f"{where}, {_span(seg)}", "household", seg.household, households)
+    for cost in plan.costs:
+        unknown("costs", "stage", cost.stage, cost_stages)
+    for kpi in plan.kpis.stages:
+        unknown("kpis", "stage", kpi.stage, stages)
+    return out
+
+
+def check_segment_order(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Each timeline lists its segments in time order, within its own span."""
+    out = []
+    for t in plan.places:
+        keys = [(seg.start, seg.end) for seg in t.segments]
+        if keys != sorted(keys):
+            out.append(Violation("plan", f"place {t.place}", "segments not in time order"))
+        for seg in t.segments:
+            if seg.end < seg.start:
+                out.append(
+                    Violation("plan", f"place {t.place}", f"{_span(seg)} ends before it starts")
+                )
     return out
 
 
@@ -1115,6 +1179,14 @@ def _stage_key(item: Any) -> str | None:
     return item.get("stage") if isinstance(item, dict) else None
 
 
+def _agree(stated: float, expected: float) -> bool:
+    """Whether two amounts agree within :data:`TOLERANCE`; never for NaN or infinity.
+
+    Written so that it fails closed: every comparison with NaN is false.
+    """
+    return math.isfinite(stated) and math.isfinite(expected) and abs(stated - expected) <= TOLERANCE
+
+
 def _differences(path: str, stated: Any, expected: Any) -> Iterator[tuple[str, str]]:
     """Where two dumped values differ (path, how); floats within :data:`TOLERANCE`.
 
@@ -1145,7 +1217,7 @@ def _differences(path: str, stated: Any, expected: Any) -> Iterator[tuple[str, s
         and not isinstance(stated, bool)
         and not isinstance(expected, bool)
     ):
-        if abs(stated - expected) > TOLERANCE:
+        if not _agree(stated, expected):
             yield path, f"plan says {stated}, recomputed {expected}"
     elif stated != expected:
         yield path, f"plan says {stated}, recomputed {expected}"
@@ -1162,7 +1234,7 @@ def check_prices(plan: Plan, pricing: Pricing, objective: float | None = None) -
     out = [Violation("prices", where, how) for where, how in _differences("", stated, expected)]
     if objective is not None:
         recomputed = pricing.objective_ore / 100
-        if abs(objective - recomputed) > TOLERANCE:
+        if not _agree(objective, recomputed):
             out.append(
                 Violation(
                     "prices",
@@ -1178,6 +1250,8 @@ def check_prices(plan: Plan, pricing: Pricing, objective: float | None = None) -
 #: The checks :func:`check_plan` runs, in report order.
 CHECKS: tuple[Callable[[Scenario, Plan], list[Violation]], ...] = (
     check_households,
+    check_references,
+    check_segment_order,
     check_r8_agreement,
     check_r1_window,
     check_r1_r13_moving_days,

@@ -47,6 +47,7 @@ from dateutil.relativedelta import relativedelta
 
 from allocator import rules
 from allocator.i18n import DEFAULT_LANG, Lang, gettext, ngettext
+from allocator.io.cells import spreadsheet_frame
 from allocator.io.write import write_file
 from models.plan import Mode, PlaceTimeline, Plan, SegmentKind
 from models.scenario import Scenario, Source
@@ -421,7 +422,7 @@ def write_activities_csv(path: Path | str, df: pd.DataFrame) -> Path:
     """
     out = df.copy()
     out["date"] = [d.isoformat() for d in out["date"]]
-    text = out.to_csv(index=False, lineterminator="\n")
+    text = spreadsheet_frame(out).to_csv(index=False, lineterminator="\n")
     return write_file(Path(path), text)
 
 

@@ -37,10 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 from dateutil.relativedelta import relativedelta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from allocator import rules
 from allocator.i18n import DEFAULT_LANG, Lang, day, gettext, money, ngettext, number
+from allocator.io.errors import InputError
 from allocator.io.write import write_file
 from allocator.labels import label
 from allocator.report.pdf import write_pdfs
@@ -87,7 +91,14 @@ def stage_label(stage: Stage, lang: Lang = DEFAULT_LANG) -> str:
 def environment(
     template_dir: Path | str | None = None, lang: Lang = DEFAULT_LANG
 ) -> jinja2.Environment:
-    """The Jinja2 environment for letters and the report, in ``lang``.
+    """The Jinja2 environment for letters and the report, in ``lang``, sandboxed.
+
+    Templates can be the organisation's own, so they run in Jinja2's
+    immutable sandbox: no attribute that starts with ``_`` (the way to
+    Python's internals, e.g. ``''.__class__.__mro__``), no unsafe callables,
+    no changes to the data they are given. A template that tries any of
+    that fails with :class:`jinja2.sandbox.SecurityError`;
+    :func:`check_templates` refuses it before any solve.
 
     Parameters
     ----------
@@ -111,7 +122,7 @@ def environment(
     if template_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "svg")),
         undefined=jinja2.StrictUndefined,
@@ -131,6 +142,81 @@ def environment(
     env.filters["label"] = lambda v: label(v, lang)
     env.globals["lang"] = lang
     return env
+
+
+#: Names a letter template is given (:func:`render_letter`, the index).
+TEMPLATE_NAMES = frozenset({"h", "organisation", "scenario", "key_time", "rows"})
+#: The templates :func:`write_letters` renders.
+LETTER_TEMPLATES = frozenset({*NOTICE_TEMPLATES, *RETURN_TEMPLATES, "letters_index.html"})
+
+
+def check_templates(template_dir: Path | str) -> None:
+    """Load and check an organisation's templates, before anything is solved or written.
+
+    Every file in ``template_dir`` is compiled, and refused if it does not
+    parse or reaches for Python's internals (an attribute or item that
+    starts with ``_``, directly or through the ``attr`` filter: the sandbox
+    would stop it halfway through writing the letters); a letter template
+    (:data:`LETTER_TEMPLATES`) is also refused if it uses a name that no
+    letter is given.
+
+    Parameters
+    ----------
+    template_dir
+        The organisation's template directory.
+
+    Raises
+    ------
+    InputError
+        One message per problem, naming the file and the line.
+    """
+    env = environment(template_dir)
+    own = jinja2.FileSystemLoader(str(template_dir))
+    problems: list[str] = []
+    for name in own.list_templates():
+        path = Path(template_dir) / name
+        try:
+            source = own.get_source(env, name)[0]
+            tree = env.parse(source, name, str(path))
+        except UnicodeDecodeError as exc:
+            problems.append(f"{path}: not UTF-8 text ({exc.reason})")
+            continue
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(f"{path}: line {exc.lineno}: {exc.message}")
+            continue
+        for node, attr in _attributes(tree):
+            if attr.startswith("_"):
+                problems.append(
+                    f"{path}: line {node.lineno}: {attr!r} reaches into Python's internals, "
+                    "which templates may not"
+                )
+        if name not in LETTER_TEMPLATES:
+            continue  # included pieces see their includer's names
+        for unknown in sorted(jinja2.meta.find_undeclared_variables(tree) - TEMPLATE_NAMES):
+            if unknown not in env.globals:
+                problems.append(f"{path}: unknown name {unknown!r} (a letter has {_names()})")
+    if problems:
+        raise InputError(problems)
+
+
+def _attributes(tree: jinja2.nodes.Template) -> list[tuple[jinja2.nodes.Node, str]]:
+    """Every attribute a template reads by a fixed name: ``x.a``, ``x['a']``, ``x|attr('a')``."""
+    found: list[tuple[jinja2.nodes.Node, str]] = []
+    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem, jinja2.nodes.Filter)):
+        if isinstance(node, jinja2.nodes.Getattr):
+            found.append((node, node.attr))
+        elif isinstance(node, jinja2.nodes.Getitem):
+            if isinstance(node.arg, jinja2.nodes.Const) and isinstance(node.arg.value, str):
+                found.append((node, node.arg.value))
+        elif isinstance(node, jinja2.nodes.Filter) and node.name == "attr":
+            for arg in node.args:
+                if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
+                    found.append((node, arg.value))
+    return found
+
+
+def _names() -> str:
+    return ", ".join(sorted(TEMPLATE_NAMES))
 
 
 # -- what a letter says ------------------------------------------------------------

@@ -19,7 +19,7 @@ from allocator.heuristics import portfolio
 from allocator.solving.fallback import greedy_fallback
 from allocator.solving.progress import ProgressCallback
 from allocator.solving.result import make_result, solver_info
-from allocator.solving.settings import MAX_NODES, Settings, Strategy
+from allocator.solving.settings import MAX_NODES, Settings, StopCheck, Strategy
 from allocator.solving.single import solve_single
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
@@ -38,6 +38,7 @@ def solve(
     on_progress: ProgressCallback | None = None,
     max_nodes: int | None = MAX_NODES,
     diagnosis_time: float | None = 30.0,
+    stop: StopCheck | None = None,
     **solver_params: Any,
 ) -> Result:
     """Plan the rehousing of ``scenario`` at least cost.
@@ -47,7 +48,12 @@ def solve(
     scenario
         A validated scenario.
     time_limit
-        Wall-clock seconds for the search; the best plan found is returned.
+        Wall-clock seconds for building the model and searching it (the
+        search gets at least 1 s); the best plan found is returned. A
+        scenario too large for one model spends part of it finding that
+        out; its decomposition then builds no more group models once the
+        time is up (docs/RELIABILITY-RUNTIME.md: what the limit covers
+        and by how much a run can overrun it).
     num_workers
         CP-SAT search workers. With one worker and a fixed ``seed`` the same
         scenario always gives the same plan (for one OR-Tools version).
@@ -86,6 +92,18 @@ def solve(
         Seconds for the diagnosis of an infeasible scenario
         (:func:`allocator.explain.diagnose.diagnose`; ``None``: no diagnosis).
         Its causes and the changes that lift them are ``Result.diagnosis``.
+    stop
+        A stop request: called now and then (every 50 ms during a CP-SAT
+        search, at HiGHS' interrupt checks, between the phases, the
+        decomposition's groups and the Lagrangian steps), it returns
+        ``True`` once the search should end, e.g. ``event.is_set`` of a
+        :class:`threading.Event` set by a signal handler. The result is
+        then the best plan found so far (a decomposition completes the
+        groups not yet searched with their greedy plans), with a warning
+        that the run was stopped; ``NO_SOLUTION_IN_TIME`` if there was
+        none. Building a model is not interrupted: the stop takes effect
+        when its search starts. Without a stop request the run is exactly
+        as without ``stop``.
     **solver_params
         Further CP-SAT parameters by name, e.g. ``linearization_level=2``
         or ``subsolvers=["max_lp", "core"]``.
@@ -95,6 +113,11 @@ def solve(
     Result
         Status, objective and bound in DKK, gap, runtime and the plan.
         It never raises for an infeasible, invalid or timed-out run.
+
+    Raises
+    ------
+    ValueError
+        If ``time_limit`` or ``gap_limit`` is not finite or out of range.
     """
     settings = Settings.of(
         time_limit,
@@ -103,9 +126,33 @@ def solve(
         log=log,
         strategy=strategy,
         gap_limit=gap_limit,
+        stop=stop,
         **solver_params,
     )
+    result = _solve(scenario, settings, initial_plan, on_progress, max_nodes, **solver_params)
+    asked_to_stop = stop is not None and stop()
+    if result.status is Status.INFEASIBLE and diagnosis_time is not None and not asked_to_stop:
+        diagnosis = diagnose(scenario, time_limit=diagnosis_time)
+        result = result.model_copy(update={"diagnosis": diagnosis})
+    if asked_to_stop:
+        found = "the best plan found so far" if result.plan is not None else "no plan yet"
+        stopped = f"stopped on request after {result.runtime:.1f} s: {found}"
+        result = result.model_copy(update={"warnings": [*result.warnings, stopped]})
+    return result
+
+
+def _solve(
+    scenario: Scenario,
+    settings: Settings,
+    initial_plan: Plan | None,
+    on_progress: ProgressCallback | None,
+    max_nodes: int | None,
+    **solver_params: Any,
+) -> Result:
+    """One model, or the decomposition or the greedy plan if it is too large (see :func:`solve`)."""
     started = time.perf_counter()
+    time_limit = settings.time_limit
+    p = settings.params
     try:
         result = solve_single(
             scenario,
@@ -133,18 +180,16 @@ def solve(
         return portfolio.solve_portfolio(
             scenario,
             time_limit=max(1.0, time_limit - refused),
-            num_workers=num_workers,
-            seed=seed,
+            num_workers=p["num_workers"],
+            seed=p["random_seed"],
             group_size=size,
             reason=str(exc),
-            log=log,
-            gap_limit=gap_limit,
+            log=settings.log,
+            gap_limit=p["relative_gap_limit"],
             max_nodes=max_nodes,
-            strategy=strategy,
+            strategy=str(settings.strategy),
             nodes=exc.estimate,
+            stop=settings.stop,
             **solver_params,
         )
-    if result.status is Status.INFEASIBLE and diagnosis_time is not None:
-        found = diagnose(scenario, time_limit=diagnosis_time)
-        result = result.model_copy(update={"diagnosis": found})
     return result

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,6 +31,15 @@ DEFAULT_SUBSOLVERS = ["max_lp", "core"]
 #: 25 s, and its LP takes about 75 s; the portfolio P (7,000 households,
 #: 100 stages) would have 3.9 million.
 MAX_NODES = 1_500_000
+
+
+#: A request to stop: called now and then during a search, it returns ``True``
+#: once the caller wants the search to end with the best plan found so far
+#: (e.g. ``threading.Event().is_set``, set from a signal handler).
+StopCheck = Callable[[], bool]
+
+#: Seconds between two looks at a stop request while a solver runs.
+STOP_POLL = 0.05
 
 
 class Strategy(StrEnum):
@@ -59,6 +70,8 @@ class Settings:
         Write the solver logs to standard error.
     params
         CP-SAT parameters by name, the time limit, workers and seed included.
+    stop
+        Asked during the search whether to stop now (``None``: never).
 
     """
 
@@ -66,6 +79,7 @@ class Settings:
     strategy: Strategy | str
     log: bool
     params: dict[str, Any]
+    stop: StopCheck | None = None
 
     @classmethod
     def of(
@@ -77,9 +91,22 @@ class Settings:
         log: bool = False,
         strategy: Strategy | str = Strategy.LP_GUIDED,
         gap_limit: float = 1e-3,
+        stop: StopCheck | None = None,
         **solver_params: Any,
     ) -> Settings:
-        """The settings of :func:`allocator.solving.entry.solve`'s arguments of the same names."""
+        """The settings of :func:`allocator.solving.entry.solve`'s arguments of the same names.
+
+        Raises
+        ------
+        ValueError
+            If the time limit is not a positive finite number or the gap
+            limit not a finite number of at least 0 (NaN would pass every
+            comparison of the search unnoticed).
+        """
+        if not (math.isfinite(time_limit) and time_limit > 0):
+            raise ValueError(f"time limit must be a positive number of seconds, not {time_limit}")
+        if not (math.isfinite(gap_limit) and gap_limit >= 0):
+            raise ValueError(f"gap limit must be a finite number of at least 0, not {gap_limit}")
         params = dict(solver_params)
         if num_workers >= 2:
             params.setdefault("subsolvers", DEFAULT_SUBSOLVERS)
@@ -93,11 +120,17 @@ class Settings:
             log_to_stdout=False,
             relative_gap_limit=float(gap_limit),
         )
-        return cls(time_limit, strategy, log, params)
+        return cls(time_limit, strategy, log, params, stop)
 
 
-def configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_model.CpSolver:
+def configured(
+    params: dict[str, Any], time_limit: float, log: bool, *, stoppable: bool = False
+) -> cp_model.CpSolver:
     """A CP-SAT solver with ``params`` and the given time limit.
+
+    With ``stoppable`` the caller stops the search itself (a
+    :data:`StopCheck`), so CP-SAT must not take over SIGINT: its own handler
+    would end only the current phase and hide the signal from the caller.
 
     Raises
     ------
@@ -113,6 +146,8 @@ def configured(params: dict[str, Any], time_limit: float, log: bool) -> cp_model
             repeated.extend(val)
         else:
             setattr(solver.parameters, name, val)
+    if stoppable:
+        solver.parameters.catch_sigint_signal = False
     if log:
         solver.log_callback = lambda line: print(line, file=sys.stderr)
     return solver

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from ortools.sat.python import cp_model
@@ -27,7 +29,7 @@ from allocator.cpsat.model import RehousingModel
 from allocator.plan.pricing import build_plan
 from allocator.solving.progress import Progress, ProgressCallback
 from allocator.solving.result import make_result, solver_info
-from allocator.solving.settings import Settings, Strategy, configured
+from allocator.solving.settings import STOP_POLL, Settings, StopCheck, Strategy, configured
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 
@@ -43,6 +45,9 @@ _STATUS = {
 LP_SHARE = 0.5
 #: Share of the remaining time for the search restricted to the LP's support.
 RESTRICTED_SHARE = 0.4
+#: Fewest seconds a search gets when building the model took its whole time limit
+#: (the time limit itself if shorter).
+MIN_SEARCH = 1.0
 
 
 @dataclass
@@ -127,6 +132,9 @@ def solve_single(
     if initial_plan is not None:
         model.hint(initial_plan)
     build_seconds = time.perf_counter() - started
+    # the time limit covers building and searching
+    left = max(min(MIN_SEARCH, settings.time_limit), settings.time_limit - build_seconds)
+    searching = replace(settings, time_limit=left)
 
     warnings = list(instance.warnings)
     try:
@@ -136,7 +144,7 @@ def solve_single(
         warnings.append(f"solver settings rejected: {exc}")
         outcome, strategy = Outcome(Status.MODEL_INVALID), Strategy.LP_GUIDED
     else:
-        outcome = solve_instance(model, settings, strategy, on_progress=on_progress, duals=duals)
+        outcome = solve_instance(model, searching, strategy, on_progress=on_progress, duals=duals)
         warnings += outcome.notes
     proto = model.model.proto
     result = make_result(
@@ -174,13 +182,18 @@ def solve_instance(
     """
     params, log = settings.params, settings.log
     started = time.perf_counter()
-    watch = (on_progress, started)
+    watch = _Watching(on_progress, started, settings.stop)
     found = None
     if strategy is Strategy.CP_SAT:
         search = _cp_sat(model.model, params, settings.time_limit, log, watch=watch)
     else:
         deadline = started + settings.time_limit
-        lp = solve_proto(model.model.proto, time_limit=settings.time_limit * LP_SHARE, relax=True)
+        lp = solve_proto(
+            model.model.proto,
+            time_limit=settings.time_limit * LP_SHARE,
+            relax=True,
+            stop=settings.stop,
+        )
         if duals:
             found = lagrange.duals_of(model, lp)
         search = _lp_guided(model, lp, params, deadline, log, watch)
@@ -203,6 +216,44 @@ class _Search:
     objective: int | None = None
     bound: float | None = None
     notes: list[str] = field(default_factory=list)
+
+
+class _Watching(NamedTuple):
+    """Who follows a search: the progress callback, the start time, the stop request."""
+
+    on_progress: ProgressCallback | None = None
+    t0: float = 0.0
+    stop: StopCheck | None = None
+
+
+_NOBODY = _Watching()
+
+
+@contextmanager
+def _stoppable(solver: cp_model.CpSolver, stop: StopCheck | None) -> Iterator[None]:
+    """Stop ``solver``'s search as soon as ``stop()`` says so, meanwhile.
+
+    A thread asks every :data:`STOP_POLL` seconds: a solution callback alone
+    would wait for the next plan, which may never come.
+    """
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(STOP_POLL):
+            if stop():
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=poll, name="genhus-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -236,13 +287,21 @@ def _cp_sat(
     time_limit: float,
     log: bool,
     bound: float | None = None,
-    watch: tuple[ProgressCallback | None, float] = (None, 0.0),
+    watch: _Watching = _NOBODY,
 ) -> _Search:
-    """Run CP-SAT on ``model``; stop near ``bound`` (a known lower bound) if given."""
-    solver = configured(params, time_limit, log)
+    """Run CP-SAT on ``model``; stop near ``bound`` (a known lower bound) if given.
+
+    A stop request (``watch.stop``) ends the search with its best plan; one
+    made before it starts skips it (no plan).
+    """
+    if watch.stop is not None and watch.stop():
+        return _Search(Status.NO_SOLUTION_IN_TIME)
+    solver = configured(params, time_limit, log, stoppable=watch.stop is not None)
     gap_limit = float(params.get("relative_gap_limit", 0.0))
-    callback = _Watch(bound, gap_limit, *watch)
-    status = _STATUS.get(solver.solve(model, callback), Status.NO_SOLUTION_IN_TIME)
+    callback = _Watch(bound, gap_limit, watch.on_progress, watch.t0)
+    with _stoppable(solver, watch.stop):
+        code = solver.solve(model, callback)
+    status = _STATUS.get(code, Status.NO_SOLUTION_IN_TIME)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         notes = [f"CP-SAT: {model.validate()}"] if status is Status.MODEL_INVALID else []
         return _Search(status, notes=notes)
@@ -258,7 +317,7 @@ def _lp_guided(
     params: dict[str, Any],
     deadline: float,
     log: bool,
-    watch: tuple[ProgressCallback | None, float],
+    watch: _Watching,
 ) -> _Search:
     """From the LP relaxation ``lp``: a first plan on the LP's support, reduced-cost fixing, CP-SAT.
 
