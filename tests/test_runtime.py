@@ -118,7 +118,7 @@ def test_a_signal_stops_the_search_and_keeps_the_best_plan(tmp_path: Path, sig: 
     """One signal during the search: prompt exit 5, the checked plan written, or nothing."""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "allocator.cli", "solve", str(EXAMPLE), "--out", str(out)]
-    cmd += ["--time-limit", "120", "--gap", "0", "--workers", "1"]
+    cmd += ["--time-limit", "120", "--gap", "0", "--workers", "1", "--lang", "en"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     assert proc.stderr is not None
@@ -191,7 +191,7 @@ def test_an_unwritable_out_is_refused_before_the_search(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     started = time.perf_counter()
-    code, text = run("solve", str(EXAMPLE), "--out", str(blocker / "out"))
+    code, text = run("solve", str(EXAMPLE), "--out", str(blocker / "out"), "--lang", "en")
     assert code == ExitCode.BAD_INPUT
     assert f"{blocker / 'out'}: cannot write the outputs here" in text
     assert "solving" not in text
@@ -204,7 +204,9 @@ def test_two_runs_never_share_an_output_directory(tmp_path: Path) -> None:
         assert out.is_dir()
         with pytest.raises(DirectoryBusy), claim_directory(out):
             pass
-        code, text = run("solve", str(EXAMPLE), "--out", str(out), "--time-limit", "5")
+        code, text = run(
+            "solve", str(EXAMPLE), "--out", str(out), "--time-limit", "5", "--lang", "en"
+        )
         assert code == ExitCode.BAD_INPUT
         assert "another genhus run is writing to this directory" in text
         assert "solving" not in text
