@@ -26,6 +26,7 @@ from allocator.explain.words import (
     source_label,
 )
 from allocator.i18n import N_, Lang, gettext, ngettext
+from allocator.io.cells import spreadsheet_text
 from models.plan import Result
 from models.scenario import Scenario
 
@@ -52,7 +53,9 @@ def write_why_sheet(ws: Worksheet, scenario: Scenario, result: Result, lang: Lan
     ) -> None:
         nonlocal row
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            # user text (names, ids) must never run as a formula
+            shown = spreadsheet_text(value) if isinstance(value, str) else value
+            cell = ws.cell(row=row, column=col, value=shown)
             if bold:
                 cell.font = _BOLD
             if formats and col in formats:

@@ -145,7 +145,7 @@ def environment(
 
 
 #: Names a letter template is given (:func:`render_letter`, the index).
-TEMPLATE_NAMES = frozenset({"h", "organisation", "scenario", "key_time", "rows"})
+TEMPLATE_NAMES = frozenset({"h", "organisation", "scenario", "key_time", "rows", "pdf_note"})
 #: The templates :func:`write_letters` renders.
 LETTER_TEMPLATES = frozenset({*NOTICE_TEMPLATES, *RETURN_TEMPLATES, "letters_index.html"})
 
