@@ -5,11 +5,17 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from io import BytesIO
+from pathlib import Path
 from typing import Any, Final
 
+import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -28,7 +34,9 @@ from allocator.excel.fields import (
     TableSheet,
     fields_of,
 )
-from allocator.io.errors import InputError
+from allocator.io.errors import TOP, InputError
+from allocator.io.limits import LIMITS, read_input, refuse, short
+from models.bounds import EARLIEST
 from models.scenario import Policy, Scenario, Source
 
 __all__ = ["read_workbook"]
@@ -82,7 +90,7 @@ def _to_date(value: Any) -> date:
                 return date(int(m[3]), int(m[2]), int(m[1]))
             except ValueError:
                 pass
-    raise _CellError(f"invalid date {value!r}: use a date cell or YYYY-MM-DD")
+    raise _CellError(f"invalid date {short(value)}: use a date cell or YYYY-MM-DD")
 
 
 def _to_bool(value: Any) -> bool:
@@ -96,13 +104,15 @@ def _to_bool(value: Any) -> bool:
             return True
         if word in _FALSE_WORDS:
             return False
-    raise _CellError(f"invalid yes/no value {value!r}: use {YES} or {NO}")
+    raise _CellError(f"invalid yes/no value {short(value)}: use {YES} or {NO}")
 
 
 def _to_number(value: Any) -> float | int:
     if isinstance(value, bool):
-        raise _CellError(f"invalid number {_to_str(value)!r}")
+        raise _CellError(f"invalid number {short(_to_str(value))}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise _CellError(f"invalid number {short(value)}: not a finite number")
         return value
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "")
@@ -124,7 +134,7 @@ def _to_number(value: Any) -> float | int:
         else:
             if math.isfinite(number):
                 return int(number) if number.is_integer() and scale == 1.0 else number
-    raise _CellError(f"invalid number {value!r}")
+    raise _CellError(f"invalid number {short(value)}")
 
 
 def _enum_text(value: Any) -> str:
@@ -243,10 +253,8 @@ def _pydantic_text(err: Mapping[str, Any]) -> str:
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     text = msg.replace("Input should be", "must be")
     value = err.get("input")
-    if isinstance(value, str):
-        text += f", got {value!r}"
-    elif value is not None and not isinstance(value, Mapping | list):
-        text += f", got {_to_str(value)}"
+    if value is not None and not isinstance(value, Mapping | list):
+        text += f", got {short(value)}"
     return text
 
 
@@ -264,29 +272,36 @@ class _Reader:
     # -- sheets ------------------------------------------------------------
 
     def read(self) -> Scenario:
-        try:
-            wb = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise InputError([f"{self.path}: cannot read the workbook: {exc}"]) from None
-        try:
-            names = {name.strip().lower(): name for name in wb.sheetnames}
-            sheets: dict[str, list[tuple[Any, ...]] | None] = {}
-            for title, attr in [(t.title, t.attr) for t in TABLES] + [
-                (k.title, k.attr or "scenario") for k in KEY_SHEETS
-            ]:
-                actual = names.get(title.lower()) or names.get(attr)
-                if actual is None:
-                    sheets[title] = None
-                    continue
-                ws = wb[actual]
-                if not isinstance(ws, ReadOnlyWorksheet):
-                    self.report.add("not a worksheet (a chart sheet?)", actual)
-                    sheets[title] = None
-                    continue
-                ws.reset_dimensions()  # some writers store wrong sheet dimensions
-                sheets[title] = [tuple(r) for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
+        path = Path(self.path)
+        raw = read_input(path, LIMITS.workbook_bytes)
+        _check_package(path, raw)
+        # openpyxl warns about what it drops (extensions, odd dates); the
+        # problems that matter are reported below, in the file's own terms.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                wb = load_workbook(BytesIO(raw), read_only=True, data_only=True)
+            except Exception as exc:
+                raise refuse(path, TOP, _damaged(exc)) from None
+            try:
+                names = {name.strip().lower(): name for name in wb.sheetnames}
+                sheets: dict[str, list[tuple[Any, ...]] | None] = {}
+                for title, attr in [(t.title, t.attr) for t in TABLES] + [
+                    (k.title, k.attr or "scenario") for k in KEY_SHEETS
+                ]:
+                    actual = names.get(title.lower()) or names.get(attr)
+                    if actual is None:
+                        sheets[title] = None
+                        continue
+                    ws = wb[actual]
+                    if not isinstance(ws, ReadOnlyWorksheet):
+                        self.report.add("not a worksheet (a chart sheet?)", actual)
+                        sheets[title] = None
+                        continue
+                    ws.reset_dimensions()  # some writers store wrong sheet dimensions
+                    sheets[title] = _sheet_rows(path, ws, actual)
+            finally:
+                wb.close()
         return self._build(sheets)
 
     def _build(self, sheets: Mapping[str, list[tuple[Any, ...]] | None]) -> Scenario:
@@ -334,7 +349,7 @@ class _Reader:
             name = _to_str(cell)
             if name not in known:
                 self.report.add(
-                    f"unknown field {name!r} (clear this cell to keep the column for notes)",
+                    f"unknown field {short(name)} (clear this cell to keep the column for notes)",
                     title,
                     2,
                     c,
@@ -409,7 +424,7 @@ class _Reader:
             name, _, sub = key.partition(".")
             f = fields.get(name)
             if f is None or (f.kind is Kind.MAP) != bool(sub):
-                self.report.add(f"unknown key {key!r}", spec.title, r, key_col, "key")
+                self.report.add(f"unknown key {short(key)}", spec.title, r, key_col, "key")
                 continue
             if key in key_rows:
                 self.report.add(
@@ -421,7 +436,7 @@ class _Reader:
                 continue
             if f.kind is Kind.MAP and not sub.isdigit():
                 self.report.add(
-                    f"unknown key {key!r}: use {name}.N with N a whole number of rooms",
+                    f"unknown key {short(key)}: use {name}.N with N a whole number of rooms",
                     spec.title,
                     r,
                     key_col,
@@ -486,7 +501,10 @@ class _Reader:
                 loc = err["loc"]
                 if not loc:
                     row.broken = True
-                    self.report.add(_pydantic_text(err), spec.title, row.excel_row)
+                    text = _pydantic_text(err)
+                    name = _field_named(text, table.columns)
+                    column = table.columns.get(name) if name else None
+                    self.report.add(text, spec.title, row.excel_row, column, name)
                     continue
                 name = str(loc[0])
                 already = name in row.bad
@@ -594,7 +612,7 @@ _INNER_PATH = re.compile(r"\b(stages|dwellings|households|after_dwellings|pavili
 #: row still takes part in the cross-reference checks.
 _NEUTRAL: Final[Mapping[str, Any]] = {
     "source": Source.OWN_DEPARTMENT.value,
-    "seniority_date": date.min,
+    "seniority_date": EARLIEST,
     "rooms": 1,
     "area_m2": 1.0,
     "monthly_rent": 0.0,
@@ -602,6 +620,99 @@ _NEUTRAL: Final[Mapping[str, Any]] = {
     "removal_cost": 0.0,
     "max_count": 0,
 }
+
+
+def _field_named(text: str, columns: Mapping[str, int]) -> str | None:
+    """The first column's field that a row-level message names (``end (...) must be ...``)."""
+    return next((w for w in re.findall(r"[a-z_]+", text) if w in columns), None)
+
+
+def _check_package(path: Path, raw: bytes) -> None:
+    """Refuse a workbook that is not a zip archive, or that unpacks to too much.
+
+    The sizes are those the archive declares; Python's zip reader stops
+    at them, so a part cannot unpack to more than its entry says.
+    """
+    if not openpyxl.DEFUSEDXML:  # e.g. OPENPYXL_DEFUSEDXML=False in the environment
+        raise refuse(path, TOP, "workbooks are read only with defusedxml's XML parser; not read")
+    try:
+        with zipfile.ZipFile(BytesIO(raw)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise refuse(
+            path, TOP, "not an .xlsx workbook (the file is not a zip archive, or damaged)"
+        ) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > LIMITS.unpacked_bytes or len(parts) > 10_000:
+        raise refuse(
+            path,
+            TOP,
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB in {len(parts):,} parts "
+            f"(at most {LIMITS.unpacked_bytes / 2**20:,.0f} MiB and 10,000 parts): not read",
+        )
+
+
+_NOT_A_NUMBER = re.compile(
+    r"(?:invalid literal for int\(\) with base 10|could not convert string to float): (.*)"
+)
+
+
+def _damaged(exc: BaseException) -> str:
+    """What an exception from openpyxl, its XML parser or the zip layer means to the user."""
+    if isinstance(exc, DefusedXmlException):
+        return (
+            "the workbook's XML declares a document type or entities (an XML bomb or an "
+            "external reference): not read"
+        )
+    if isinstance(exc, zipfile.BadZipFile | EOFError) or type(exc).__name__ == "error":
+        return (
+            f"the workbook is damaged (its zip archive cannot be unpacked: {short(str(exc), 80)})"
+        )
+    if isinstance(exc, KeyError):
+        return f"the workbook lacks a part ({short(str(exc), 80)}): not an .xlsx file, or damaged"
+    if type(exc).__name__ in ("ParseError", "ExpatError"):
+        return f"the workbook's XML is malformed ({short(str(exc), 80)})"
+    number = _NOT_A_NUMBER.fullmatch(str(exc))
+    if isinstance(exc, ValueError) and number is not None:
+        return f"a number cell holds {short(number[1].strip(chr(39)))}, which is not a number"
+    if isinstance(exc, IndexError):
+        return "a text cell refers to shared text the workbook does not have"
+    if isinstance(exc, MemoryError):
+        return "the workbook is too large to read"
+    return f"cannot read the workbook ({type(exc).__name__}: {short(str(exc), 80)})"
+
+
+def _sheet_rows(path: Path, ws: ReadOnlyWorksheet, title: str) -> list[tuple[Any, ...]]:
+    """The rows of a sheet: its used range up to :data:`~allocator.io.limits.LIMITS`.
+
+    Only columns A to the limit are read, and each row without its blank
+    tail, so that a row padded to column XFD costs what its cells do; rows
+    past the limit are read only to see whether they hold anything.
+    """
+    rows: list[tuple[Any, ...]] = []
+    last = 0
+    try:
+        # The stubs give ReadOnlyWorksheet.iter_rows Worksheet's self type.
+        cells = ws.iter_rows(max_col=LIMITS.sheet_columns, values_only=True)  # type: ignore[misc]
+        for values in cells:
+            if last >= LIMITS.sheet_rows:
+                if any(not _is_blank(v) for v in values):
+                    raise refuse(
+                        path,
+                        f"sheet {title}",
+                        f"more than {LIMITS.sheet_rows:,} rows: not read",
+                    )
+                continue
+            end = len(values)
+            while end and values[end - 1] is None:
+                end -= 1
+            rows.append(tuple(values[:end]))
+            last += 1
+    except InputError:
+        raise
+    except Exception as exc:
+        raise refuse(path, f"sheet {title}, after row {last}", _damaged(exc)) from None
+    return rows
 
 
 def read_workbook(path: str | os.PathLike[str]) -> Scenario:
