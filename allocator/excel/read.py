@@ -112,7 +112,7 @@ def _to_number(value: Any) -> float | int:
         raise _CellError(f"invalid number {short(_to_str(value))}")
     if isinstance(value, int | float):
         if not math.isfinite(value):
-            raise _CellError(f"invalid number {short(value)}: not a finite number")
+            raise _CellError("invalid number: the cell's value is too large (not finite)")
         return value
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "")
@@ -659,6 +659,13 @@ _NOT_A_NUMBER = re.compile(
 
 def _damaged(exc: BaseException) -> str:
     """What an exception from openpyxl, its XML parser or the zip layer means to the user."""
+    causes = [exc]
+    while causes[-1].__cause__ is not None or causes[-1].__context__ is not None:
+        causes.append(causes[-1].__cause__ or causes[-1].__context__)  # type: ignore[arg-type]
+        if len(causes) > 10:
+            break
+    # openpyxl wraps what its parser raised in a ValueError of its own
+    exc = next((c for c in reversed(causes) if not _is_wrapper(c)), exc)
     if isinstance(exc, DefusedXmlException):
         return (
             "the workbook's XML declares a document type or entities (an XML bomb or an "
@@ -680,6 +687,10 @@ def _damaged(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "the workbook is too large to read"
     return f"cannot read the workbook ({type(exc).__name__}: {short(str(exc), 80)})"
+
+
+def _is_wrapper(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and str(exc).startswith("Unable to read workbook")
 
 
 def _sheet_rows(path: Path, ws: ReadOnlyWorksheet, title: str) -> list[tuple[Any, ...]]:

@@ -25,7 +25,10 @@ activity plan: dates and money (labels of codes: :mod:`allocator.labels`).
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -86,6 +89,42 @@ def safe_name(text: str) -> str:
     """``text`` made safe as part of a file name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
     return cleaned or "_"
+
+
+def letter_stems(ids: Iterable[str]) -> dict[str, str]:
+    """A file name stem per household id: safe, and unique even where the ids differ only in case.
+
+    An id that :func:`safe_name` keeps as it is, and that no other id
+    matches case-blind (some file systems do not tell ``H1`` from ``h1``),
+    is its own stem; any other gets a short digest of the id appended, so
+    that ``H/1`` and ``H:1`` do not both become ``H_1`` and overwrite each
+    other's letters.
+
+    Parameters
+    ----------
+    ids
+        The household ids (each once).
+
+    Returns
+    -------
+    dict
+        Id to stem, distinct case-blind.
+    """
+    ids = list(dict.fromkeys(ids))
+    folded = Counter(safe_name(i).casefold() for i in ids)
+    stems: dict[str, str] = {}
+    used: set[str] = set()
+    for i in ids:
+        stem = safe_name(i)[:60]
+        if stem != i or folded[stem.casefold()] > 1:
+            stem = f"{stem}-{hashlib.sha256(i.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+        unique, n = stem, 1
+        while unique.casefold() in used:  # an id that looks like another's stem
+            n += 1
+            unique = f"{stem}-{n}"
+        used.add(unique.casefold())
+        stems[i] = unique
+    return stems
 
 
 def stage_title(stage: Stage) -> str:
@@ -385,9 +424,10 @@ def write_letters(
     sender = organisation or "Boligorganisationen"
     written: list[Path] = []
     rows: list[dict[str, Any]] = []
+    stems = letter_stems(hp.household for hp in plan.households)
     for hp in sorted(plan.households, key=lambda h: (h.stage, h.household)):
         info = letter_info(scenario, plan, hp)
-        stem = safe_name(hp.household)
+        stem = stems[hp.household]
         files: dict[str, str | None] = dict.fromkeys(
             ("notice_html", "notice_md", "return_html", "return_md")
         )
