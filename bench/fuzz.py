@@ -428,6 +428,10 @@ def hostile_cases() -> list[Case]:
             "yaml",
             _replace_first(example, r"^(  name: ).*$", "A" * 40_000),
         ),
+        "explicit-tag.yaml": (
+            "yaml",
+            _replace_first(example, r"^(  clearing_days: ).*$", "!!timestamp 2024-13-45"),
+        ),
         "nan.json": ("json", '{"policy": {"planning_date": "2025-01-01", "overcapacity": NaN}}'),
     }
     cases = [

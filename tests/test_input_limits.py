@@ -59,6 +59,7 @@ EXPECTED = {
     "unknown-keys.yaml": "unknown_0: unknown field",
     "long-text.yaml": "a text of 40,000 characters (at most 10,000)",
     "nan.json": "policy.overcapacity: expected a number",
+    "explicit-tag.yaml": "'2024-13-45' cannot be read as timestamp (month must be in 1..12)",
     "entity-bomb.xlsx": "the workbook's XML declares a document type or entities",
     "entity-bomb-sheet.xlsx": "the workbook's XML declares a document type or entities",
     "external-entity.xlsx": "the workbook's XML declares a document type or entities",

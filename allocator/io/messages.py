@@ -25,6 +25,9 @@ __all__ = ["error_lines", "validate_data"]
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Problems that get a "did you mean" suggestion (the command line prints 100).
+SUGGESTIONS = 200
+
 # The list sections of a scenario, whose items a cross-reference message names.
 _SECTIONS = ("stages", "dwellings", "households", "after_dwellings", "pavilions")
 _SECTION_REF_RE = re.compile(r"\b(" + "|".join(_SECTIONS) + r")\[(\d+)\]")
@@ -84,19 +87,23 @@ def _field_annotation(model: type[BaseModel], loc: tuple[str | int, ...]) -> Any
     return current
 
 
-def _unknown_field(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
-    """Message for a field that the model does not have, with a suggestion."""
+def _unknown_field(model: type[BaseModel], loc: tuple[str | int, ...], suggest: bool = True) -> str:
+    """Message for a field that the model does not have, with a suggestion if ``suggest``."""
     parent = _field_annotation(model, loc[:-1])
     name = str(loc[-1])
     if isinstance(parent, type) and issubclass(parent, BaseModel):
-        close = difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+        close = (
+            difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+            if suggest
+            else []
+        )
         if close:
             return f"unknown field (did you mean {close[0]!r}?)"
         return f"unknown field; {parent.__name__} has: {', '.join(parent.model_fields)}"
     return "unknown field"
 
 
-def _describe(model: type[BaseModel], error: Mapping[str, Any]) -> str:
+def _describe(model: type[BaseModel], error: Mapping[str, Any], suggest: bool = True) -> str:
     """Plain-language text for one pydantic error entry."""
     kind: str = error["type"]
     value = error.get("input")
@@ -105,7 +112,7 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return _unknown_field(model, tuple(error["loc"]))
+        return _unknown_field(model, tuple(error["loc"]), suggest)
     if kind.startswith("date") or kind.startswith("datetime"):
         if isinstance(value, str) and _ISO_LIKE_RE.match(value) and ctx.get("error"):
             return f"invalid date {_short(value)}: {ctx['error']}"
@@ -172,9 +179,11 @@ def error_lines(
     """
     out: list[tuple[tuple[str | int, ...], str]] = []
     field_level = False
-    for error in exc.errors(include_url=False):
+    for n, error in enumerate(exc.errors(include_url=False)):
         loc = tuple(error["loc"])
-        text = _describe(model, error)
+        # A suggestion costs a fuzzy match: a file of 20,000 unknown keys gets them
+        # for the first SUGGESTIONS only (more are not printed).
+        text = _describe(model, error, suggest=n < SUGGESTIONS)
         if loc:
             field_level = True
         if len(loc) >= 2 and loc[-1] == "[key]":  # a bad key of a mapping

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -24,6 +25,7 @@ from allocator.io.limits import (
     Limits,
     aliases_expand,
     refuse,
+    short,
     too_deep,
     too_long,
     too_many_digits,
@@ -41,6 +43,23 @@ RESOLVERS = {
 }
 
 
+def _construct_object(
+    self: yaml.constructor.BaseConstructor, node: Node, deep: bool = False
+) -> Any:
+    """PyYAML's ``construct_object``, with a position for a value its tag cannot hold.
+
+    An explicit tag such as ``!!timestamp 2024-13-45`` or ``!!int abc`` makes
+    PyYAML's constructor raise a plain ``ValueError`` without a position.
+    """
+    try:
+        return yaml.constructor.BaseConstructor.construct_object(self, node, deep)
+    except (ValueError, TypeError, KeyError, OverflowError, ArithmeticError) as exc:
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{short(node.value)} cannot be read as {kind} ({exc})", node.start_mark
+        ) from None
+
+
 class _Loader(yaml.SafeLoader):
     """Safe YAML loader that keeps dates as text (:data:`RESOLVERS`).
 
@@ -49,6 +68,7 @@ class _Loader(yaml.SafeLoader):
     """
 
     _depth = 0
+    construct_object = _construct_object
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         """Compose one node, refusing nesting deeper than :attr:`Limits.depth`."""
@@ -73,6 +93,8 @@ if yaml.__with_libyaml__:
 
     class _CLoader(yaml.CSafeLoader):
         """:class:`_Loader` with libyaml's parser: the same dates-as-text resolvers."""
+
+        construct_object = _construct_object
 
     _CLoader.yaml_implicit_resolvers = RESOLVERS
     _FastLoader = _CLoader
@@ -221,7 +243,7 @@ def _check_scalar(path: Path, node: ScalarNode, limits: Limits) -> None:
     value = node.value
     if len(value) > limits.string_chars:
         raise refuse(path, _where(node), too_long(value, limits))
-    if node.tag in _NUMBER_TAGS and not node.style and len(value) > limits.number_chars:
+    if node.tag in _NUMBER_TAGS and len(value) > limits.number_chars:
         raise refuse(path, _where(node), too_many_digits(value, limits))
 
 
