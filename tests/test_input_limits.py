@@ -334,10 +334,25 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(
     path = _workbook(tmp_path)
     (message,) = _messages(path)
     assert re.fullmatch(
-        r"\(top level\): the workbook unpacks to \d+ MiB in \d+ parts "
-        r"\(at most 0 MiB and 10,000 parts\): not read",
+        r"\(top level\): the workbook unpacks to 0\.\d MiB in \d+ parts "
+        r"\(at most 0\.0 MiB and 10,000 parts\): not read",
         message,
     ), message
+
+
+def test_a_file_over_the_size_limit_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from allocator.io import load
+
+    monkeypatch.setattr(load, "LIMITS", Limits(file_bytes=2**20))
+    path = tmp_path / "big.yaml"
+    path.write_text("name: " + "x" * 9000 + "\n" + "a: 1\n" * 300_000, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert caught.value.messages == [
+        f"{path}: (top level): the file is 1.4 MiB; at most 1.0 MiB is read"
+    ]
 
 
 def test_a_scenario_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from allocator.excel.fields import (
     fields_of,
 )
 from allocator.io.errors import TOP, InputError
-from allocator.io.limits import LIMITS, read_input, refuse, short
+from allocator.io.limits import LIMITS, mib, read_input, refuse, short
 from models.bounds import EARLIEST
 from models.scenario import Policy, Scenario, Source
 
@@ -647,8 +647,8 @@ def _check_package(path: Path, raw: bytes) -> None:
         raise refuse(
             path,
             TOP,
-            f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB in {len(parts):,} parts "
-            f"(at most {LIMITS.unpacked_bytes / 2**20:,.0f} MiB and 10,000 parts): not read",
+            f"the workbook unpacks to {mib(unpacked)} in {len(parts):,} parts "
+            f"(at most {mib(LIMITS.unpacked_bytes)} and 10,000 parts): not read",
         )
 
 

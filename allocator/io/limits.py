@@ -35,6 +35,7 @@ __all__ = [
     "check_tree",
     "decode_text",
     "line_and_column",
+    "mib",
     "read_input",
     "refuse",
     "short",
@@ -143,7 +144,8 @@ def refuse(path: Path | str, where: str, what: str) -> InputError:
     return InputError([f"{path}: {where}: {what}"])
 
 
-def _mib(n: int) -> str:
+def mib(n: int) -> str:
+    """``n`` bytes in MiB, one decimal (``4.2 MiB``)."""
     return f"{n / 2**20:,.1f} MiB"
 
 
@@ -194,13 +196,13 @@ def read_input(path: Path, limit: int) -> bytes:
             )
         size = os.fstat(fd).st_size
         if size > limit:
-            raise refuse(path, TOP, f"the file is {_mib(size)}; at most {_mib(limit)} is read")
+            raise refuse(path, TOP, f"the file is {mib(size)}; at most {mib(limit)} is read")
         try:
             raw = handle.read(limit + 1)
         except OSError as exc:
             raise refuse(path, TOP, f"cannot read the file: {exc.strerror}") from None
     if len(raw) > limit:
-        raise refuse(path, TOP, f"the file is larger than {_mib(limit)}")
+        raise refuse(path, TOP, f"the file is larger than {mib(limit)}")
     return raw
 
 
