@@ -434,7 +434,7 @@ class _Reader:
             key_rows[key] = r
             if _is_blank(value):
                 continue
-            if f.kind is Kind.MAP and not sub.isdigit():
+            if f.kind is Kind.MAP and not re.fullmatch(r"[0-9]{1,3}", sub):
                 self.report.add(
                     f"unknown key {short(key)}: use {name}.N with N a whole number of rooms",
                     spec.title,

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from allocator.io.errors import TOP, InputError, Locator, format_loc, parse_path
+from allocator.io.limits import short
 from models.scenario import Scenario
 
 __all__ = ["error_lines", "validate_data"]
@@ -34,12 +35,6 @@ _SECTION_REF_RE = re.compile(r"\b(" + "|".join(_SECTIONS) + r")\[(\d+)\]")
 _ISO_LIKE_RE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")
 
 
-def _short(value: object) -> str:
-    """A short representation of an input value for a message."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _kind(value: object) -> str:
     """What kind of YAML/JSON value ``value`` is, in words."""
     if value is None:
@@ -49,7 +44,7 @@ def _kind(value: object) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {_short(value)}"
+        return f"the text {short(value)}"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -115,8 +110,8 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], suggest: bool = 
         return _unknown_field(model, tuple(error["loc"]), suggest)
     if kind.startswith("date") or kind.startswith("datetime"):
         if isinstance(value, str) and _ISO_LIKE_RE.match(value) and ctx.get("error"):
-            return f"invalid date {_short(value)}: {ctx['error']}"
-        return f"invalid date {_short(value)} (expected YYYY-MM-DD)"
+            return f"invalid date {short(value)}: {ctx['error']}"
+        return f"invalid date {short(value)} (expected YYYY-MM-DD)"
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return f"expected text, got {_kind(value)}; put it in quotes ('{value}')"
@@ -130,7 +125,7 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], suggest: bool = 
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {_kind(value)}"
     if kind == "enum":
-        return f"{_short(value)} is not one of {ctx.get('expected', '?')}"
+        return f"{short(value)} is not one of {ctx.get('expected', '?')}"
     if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
         return f"expected a mapping (key: value lines), got {_kind(value)}"
     if kind == "list_type":
@@ -142,7 +137,7 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], suggest: bool = 
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     text = msg.replace("Input should be", "must be")
     if value is not None and not isinstance(value, Mapping | list):
-        text += f", got {_short(value)}"
+        text += f", got {short(value)}"
     return text
 
 
