@@ -36,7 +36,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from types import FrameType
@@ -114,6 +114,7 @@ class Outcome:
     name: str
     exit_code: int | None
     seconds: float
+    cpu: float = 0.0
     traceback: bool = False
     hang: bool = False
     lost: bool = False
@@ -131,6 +132,7 @@ class Tally:
     lost: int = 0
     bad_exit: int = 0
     slowest: float = 0.0
+    slowest_cpu: float = 0.0
 
 
 # -- the seeds ------------------------------------------------------------------
@@ -487,14 +489,19 @@ def _directory(directory: Path) -> Path:
 # -- generated cases ----------------------------------------------------------------
 
 
-def generated_cases(count: int, seed: int = 0) -> Iterator[Case]:
-    """``count`` mutated inputs, in turn YAML, JSON, workbook and plan, from ``seed``."""
+def generated_cases(count: int, seed: int = 0, shard: tuple[int, int] = (0, 1)) -> Iterator[Case]:
+    """``count`` mutated inputs, in turn YAML, JSON, workbook and plan, from ``seed``.
+
+    With ``shard=(i, n)`` only the cases whose number is ``i`` modulo ``n``
+    (the same cases as in a run without shards).
+    """
     rng = random.Random(seed)
     kinds = ("yaml", "json", "xlsx", "plan")
     for n in range(count):
         kind = kinds[n % len(kinds)]
         case_rng = random.Random(rng.getrandbits(64))
-        yield _generated(kind, n, case_rng)
+        if n % shard[1] == shard[0]:
+            yield _generated(kind, n, case_rng)
 
 
 def _generated(kind: str, n: int, rng: random.Random) -> Case:
@@ -541,7 +548,13 @@ def _snapshot(directory: Path) -> dict[str, bytes | None]:
 
 
 def run_case(case: Case, limit: float = 10.0) -> Outcome:
-    """Run one case in-process with a time limit (``SIGALRM``), in a fresh directory."""
+    """Run one case in-process, in a fresh directory, stopped past ``limit``.
+
+    A case is stopped (and counted as a hang) after ``limit`` seconds of CPU
+    time (``SIGPROF``: a shared machine's load does not count), or after
+    six times as many seconds of wall time (``SIGALRM``: a case that waits
+    rather than computes).
+    """
     with tempfile.TemporaryDirectory(prefix="genhus-fuzz-") as tmp:
         directory = Path(tmp)
         path = case.write(directory)
@@ -551,23 +564,25 @@ def run_case(case: Case, limit: float = 10.0) -> Outcome:
             scenario.write_bytes(_scenario_yaml())
             args = ["check", str(scenario), str(path)]
         before = _snapshot(directory)
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        start = time.perf_counter()
+        previous = {sig: signal.signal(sig, _alarm) for sig in (signal.SIGALRM, signal.SIGPROF)}
+        signal.setitimer(signal.ITIMER_PROF, limit)
+        signal.setitimer(signal.ITIMER_REAL, 6 * limit)
+        start, start_cpu = time.perf_counter(), time.process_time()
         hang = False
         try:
             result = _runner().invoke(cli.main, args, catch_exceptions=True)
         except _Timeout:
             hang = True
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         seconds = time.perf_counter() - start
-        if hang:
-            return Outcome(case.kind, case.name, None, seconds, hang=True)
+        cpu = time.process_time() - start_cpu
+        if hang or isinstance(result.exception, _Timeout):
+            return Outcome(case.kind, case.name, None, seconds, cpu, hang=True)
         lost = _snapshot(directory) != before
-        if isinstance(result.exception, _Timeout):
-            return Outcome(case.kind, case.name, None, seconds, hang=True, lost=lost)
         stderr = result.stderr if result.stderr_bytes is not None else result.output
         raised = result.exception is not None and not isinstance(result.exception, SystemExit)
         return Outcome(
@@ -575,6 +590,7 @@ def run_case(case: Case, limit: float = 10.0) -> Outcome:
             case.name,
             result.exit_code,
             seconds,
+            cpu,
             traceback=raised or "Traceback" in stderr or "Traceback" in result.output,
             lost=lost,
             stderr=stderr[:4000],
@@ -593,6 +609,7 @@ def tally(outcomes: list[Outcome]) -> dict[str, Tally]:
         t.lost += o.lost
         t.bad_exit += o.exit_code is not None and o.exit_code not in ALLOWED_EXITS
         t.slowest = max(t.slowest, o.seconds)
+        t.slowest_cpu = max(t.slowest_cpu, o.cpu)
     return {k: v for k, v in out.items() if v.cases}
 
 
@@ -600,8 +617,8 @@ def table(counts: dict[str, Tally]) -> str:
     """The counts as a markdown table."""
     rows = [
         "| input | cases | exit 0 | exit 1 | exit 2 | exit 3 | other exit | tracebacks | hangs "
-        "| lost files | slowest (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| lost files | slowest CPU (s) | slowest wall (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     total = Tally()
     for kind, t in counts.items():
@@ -613,6 +630,7 @@ def table(counts: dict[str, Tally]) -> str:
         total.lost += t.lost
         total.bad_exit += t.bad_exit
         total.slowest = max(total.slowest, t.slowest)
+        total.slowest_cpu = max(total.slowest_cpu, t.slowest_cpu)
     rows.append(_row("**all**", total))
     return "\n".join(rows)
 
@@ -621,7 +639,8 @@ def _row(kind: str, t: Tally) -> str:
     other = t.cases - sum(t.exits[c] for c in (0, 1, 2, 3))
     return (
         f"| {kind} | {t.cases:,} | {t.exits[0]:,} | {t.exits[1]:,} | {t.exits[2]:,} "
-        f"| {t.exits[3]:,} | {other:,} | {t.tracebacks} | {t.hangs} | {t.lost} | {t.slowest:.2f} |"
+        f"| {t.exits[3]:,} | {other:,} | {t.tracebacks} | {t.hangs} | {t.lost} "
+        f"| {t.slowest_cpu:.2f} | {t.slowest:.2f} |"
     )
 
 
@@ -636,13 +655,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=float, default=10.0, help="seconds per case")
     parser.add_argument("--out", type=Path, help="write the table and the failures here (markdown)")
+    parser.add_argument(
+        "--shard", default="0/1", help="I/N: run the cases numbered I modulo N (hostile in 0/N)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the counts as JSON (for --merge)")
+    parser.add_argument("--merge", type=Path, nargs="+", help="add up the --json files of shards")
     args = parser.parse_args(argv)
+    if args.merge:
+        return _merge(args.merge, args.out)
+    index, shards = (int(x) for x in args.shard.split("/"))
     start = time.time()
     outcomes: list[Outcome] = []
     failures: list[Outcome] = []
-    hostile = hostile_cases()
-    total = len(hostile) + args.cases
-    cases = itertools.chain(hostile, generated_cases(args.cases, args.seed))  # made as run
+    hostile = hostile_cases() if index == 0 else []
+    total = len(hostile) + len(range(index, args.cases, shards))
+    generated = generated_cases(args.cases, args.seed, (index, shards))
+    cases = itertools.chain(hostile, generated)  # made as they are run
     for i, case in enumerate(cases, 1):
         try:
             o = run_case(case, args.limit)
@@ -656,21 +684,54 @@ def main(argv: list[str] | None = None) -> int:
             )
         if i % 500 == 0:
             print(f"{i:,}/{total:,} cases, {time.time() - start:,.0f} s", file=sys.stderr)
-    text = table(tally(outcomes))
+    counts = tally(outcomes)
     head = (
-        f"`python -m bench.fuzz --cases {args.cases} --seed {args.seed} --limit {args.limit:g}`: "
-        f"{total:,} cases in {time.time() - start:,.0f} s on {os.cpu_count()} cores."
+        f"`python -m bench.fuzz --cases {args.cases} --seed {args.seed} --limit {args.limit:g} "
+        f"--shard {args.shard}`: {total:,} cases in {time.time() - start:,.0f} s "
+        f"on {os.cpu_count()} cores."
     )
-    print(head + "\n\n" + text)
-    if args.out is not None:
-        body = head + "\n\n" + text + "\n"
-        if failures:
-            body += (
-                "\n## Failures\n\n"
-                + "\n".join(f"- `{f.name}`: exit {f.exit_code}" for f in failures)
-                + "\n"
-            )
-        write_file(args.out, body)
+    names = [f"{f.name}: exit {f.exit_code}" for f in failures]
+    if args.json is not None:
+        record = {"head": head, "counts": {k: _plain(v) for k, v in counts.items()}}
+        write_file(args.json, json.dumps({**record, "failures": names}, indent=1))
+    _report(head, counts, names, args.out)
+    return 1 if failures else 0
+
+
+def _plain(t: Tally) -> dict[str, Any]:
+    return {**asdict(t), "exits": {str(k): n for k, n in t.exits.items()}}
+
+
+def _report(head: str, counts: dict[str, Tally], failures: list[str], out: Path | None) -> None:
+    body = head + "\n\n" + table(counts) + "\n"
+    if failures:
+        body += "\n## Failures\n\n" + "\n".join(f"- `{f}`" for f in failures) + "\n"
+    print(body)
+    if out is not None:
+        write_file(out, body)
+
+
+def _merge(paths: list[Path], out: Path | None) -> int:
+    """Add up the counts of shards (``--json`` files) into one table."""
+    counts: dict[str, Tally] = {}
+    heads: list[str] = []
+    failures: list[str] = []
+    for path in paths:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        heads.append(record["head"])
+        failures += record["failures"]
+        for kind, data in record["counts"].items():
+            t = counts.setdefault(kind, Tally())
+            t.cases += data["cases"]
+            t.exits.update({None if k == "None" else int(k): n for k, n in data["exits"].items()})
+            t.tracebacks += data["tracebacks"]
+            t.hangs += data["hangs"]
+            t.lost += data["lost"]
+            t.bad_exit += data["bad_exit"]
+            t.slowest = max(t.slowest, data["slowest"])
+            t.slowest_cpu = max(t.slowest_cpu, data["slowest_cpu"])
+    ordered = {k: counts[k] for k in KINDS if k in counts}
+    _report("\n".join(f"- {h}" for h in heads), ordered, failures, out)
     return 1 if failures else 0
 
 

@@ -388,7 +388,8 @@ def test_consequences_of_a_broken_row_are_not_reported(tmp_path: Path) -> None:
     assert got == [
         "sheet Politik, row 3, column B (planning_date): invalid date 'someday': "
         "use a date cell or YYYY-MM-DD",
-        "sheet Boliger, row 3, column C (stage): only own_department dwellings can belong to a stage",
+        "sheet Boliger, row 3, column C (stage): "
+        "only own_department dwellings can belong to a stage",
     ]
 
 

@@ -2,7 +2,7 @@
 
 The campaign of ``bench.fuzz`` in small: 200 mutated scenarios (YAML, JSON,
 workbook) and plans, each through ``genhus validate`` or ``genhus check``
-in-process, within 10 s, with exit code 0, 1, 2 or 3 and no traceback. The
+in-process, within 10 s of CPU time, with exit code 0, 1, 2 or 3 and no traceback. The
 hostile files of issue 14 are run by ``tests/test_input_limits.py``; the
 10,000-case campaign is ``python -m bench.fuzz --cases 10000``
 (docs/RELIABILITY.md).
@@ -25,7 +25,7 @@ def test_mutated_inputs_exit_cleanly() -> None:
         if o.traceback or o.hang or o.lost or o.exit_code not in fuzz.ALLOWED_EXITS
     ]
     assert not failures, "\n\n".join(failures)
-    assert all(o.seconds < 10 for o in outcomes)
+    assert all(o.cpu < 10 for o in outcomes)
     kinds = Counter(o.kind for o in outcomes)
     assert kinds == {"yaml": 50, "json": 50, "xlsx": 50, "plan": 50}
     # the mutations reach the checks: most cases are refused, with a message naming the file
