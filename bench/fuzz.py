@@ -134,6 +134,17 @@ class Tally:
     slowest: float = 0.0
     slowest_cpu: float = 0.0
 
+    def add(self, other: Tally) -> None:
+        """Add the counts of ``other`` (another kind, or another shard)."""
+        self.cases += other.cases
+        self.exits.update(other.exits)
+        self.tracebacks += other.tracebacks
+        self.hangs += other.hangs
+        self.lost += other.lost
+        self.bad_exit += other.bad_exit
+        self.slowest = max(self.slowest, other.slowest)
+        self.slowest_cpu = max(self.slowest_cpu, other.slowest_cpu)
+
 
 # -- the seeds ------------------------------------------------------------------
 
@@ -623,14 +634,7 @@ def table(counts: dict[str, Tally]) -> str:
     total = Tally()
     for kind, t in counts.items():
         rows.append(_row(kind, t))
-        total.cases += t.cases
-        total.exits.update(t.exits)
-        total.tracebacks += t.tracebacks
-        total.hangs += t.hangs
-        total.lost += t.lost
-        total.bad_exit += t.bad_exit
-        total.slowest = max(total.slowest, t.slowest)
-        total.slowest_cpu = max(total.slowest_cpu, t.slowest_cpu)
+        total.add(t)
     rows.append(_row("**all**", total))
     return "\n".join(rows)
 
@@ -721,15 +725,8 @@ def _merge(paths: list[Path], out: Path | None) -> int:
         heads.append(record["head"])
         failures += record["failures"]
         for kind, data in record["counts"].items():
-            t = counts.setdefault(kind, Tally())
-            t.cases += data["cases"]
-            t.exits.update({None if k == "None" else int(k): n for k, n in data["exits"].items()})
-            t.tracebacks += data["tracebacks"]
-            t.hangs += data["hangs"]
-            t.lost += data["lost"]
-            t.bad_exit += data["bad_exit"]
-            t.slowest = max(t.slowest, data["slowest"])
-            t.slowest_cpu = max(t.slowest_cpu, data["slowest_cpu"])
+            exits = Counter({None if k == "None" else int(k): n for k, n in data["exits"].items()})
+            counts.setdefault(kind, Tally()).add(Tally(**{**data, "exits": exits}))
     ordered = {k: counts[k] for k in KINDS if k in counts}
     _report("\n".join(f"- {h}" for h in heads), ordered, failures, out)
     return 1 if failures else 0
