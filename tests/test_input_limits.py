@@ -340,6 +340,19 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(
     ), message
 
 
+def test_a_workbook_without_a_part_says_which(tmp_path: Path) -> None:
+    path = _workbook(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist() if n != "xl/workbook.xml"}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert _messages(path) == [
+        "(top level): the workbook lacks a part (There is no item named 'xl/workbook.xml' in "
+        "the archive): not an .xlsx file, or damaged"
+    ]
+
+
 def test_a_file_over_the_size_limit_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

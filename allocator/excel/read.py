@@ -676,7 +676,8 @@ def _damaged(exc: BaseException) -> str:
             f"the workbook is damaged (its zip archive cannot be unpacked: {short(str(exc), 80)})"
         )
     if isinstance(exc, KeyError):
-        return f"the workbook lacks a part ({short(str(exc), 80)}): not an .xlsx file, or damaged"
+        what = str(exc.args[0]) if exc.args else ""
+        return f"the workbook lacks a part ({what[:100]}): not an .xlsx file, or damaged"
     if type(exc).__name__ in ("ParseError", "ExpatError"):
         return f"the workbook's XML is malformed ({short(str(exc), 80)})"
     number = _NOT_A_NUMBER.fullmatch(str(exc))
