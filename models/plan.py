@@ -8,11 +8,11 @@ whole timeline. Money is in DKK with two decimals.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.bounds import Day
 from models.explain import Diagnosis, MarginalValue
 from models.scenario import Source
 
@@ -93,7 +93,7 @@ class NeedGroup(BaseModel):
 
 
 class _Frozen(BaseModel):
-    # NaN and infinity in a plan or result would pass every comparison unseen
+    # Dates within the horizon of models.bounds; no NaN or infinite amounts.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
@@ -103,14 +103,14 @@ class HouseholdPlan(_Frozen):
     household: str
     stage: str
     mode: Mode
-    notice_date: date = Field(description="Latest date for the formal notice (R3).")
-    move_out: date = Field(description="Day it leaves its current dwelling (R1).")
+    notice_date: Day = Field(description="Latest date for the formal notice (R3).")
+    move_out: Day = Field(description="Day it leaves its current dwelling (R1).")
     place: str | None = Field(default=None, description="Temporary dwelling or pavilion module.")
     place_source: Source | None = None
-    return_date: date | None = Field(
+    return_date: Day | None = Field(
         default=None, description="Day it leaves the temporary place (R1)."
     )
-    return_letter_date: date | None = Field(
+    return_letter_date: Day | None = Field(
         default=None, description="Latest date for the return letter (R4)."
     )
     after_dwelling: str | None = Field(
@@ -123,8 +123,8 @@ class Segment(_Frozen):
     """A stretch [start, end) of a place's timeline."""
 
     kind: SegmentKind
-    start: date
-    end: date
+    start: Day
+    end: Day
     household: str | None = None
     stage: str | None = None
     need: NeedGroup | None = Field(
@@ -142,8 +142,8 @@ class PlaceTimeline(_Frozen):
     place: str
     source: Source
     pavilion_type: str | None = None
-    collected_from: date
-    released: date = Field(description="Day the plan stops using the place.")
+    collected_from: Day
+    released: Day = Field(description="Day the plan stops using the place.")
     segments: list[Segment]
 
 
@@ -164,7 +164,7 @@ class StageKpi(_Frozen):
     spares: int = Field(description="Places held ready over the offer period (R10).")
     pool: int = Field(description="Places collected for the stage: displaced plus spares (R10).")
     overcapacity: float | None = Field(description="pool / displaced - 1; none if none displaced.")
-    notice_date: date
+    notice_date: Day
     notice_in_past: bool
 
 

@@ -20,9 +20,24 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-NonNegInt = Annotated[int, Field(ge=0)]
-PosInt = Annotated[int, Field(ge=1)]
-Money = Annotated[float, Field(ge=0, description="Amount in DKK.")]
+from models.bounds import (
+    MAX_COUNT,
+    MAX_MONEY,
+    MAX_MONTHS,
+    MAX_ROOMS,
+    Count,
+    Day,
+    Days,
+    Id,
+    Ref,
+    Text,
+)
+
+#: Persons, rooms and floors: 0 or 1 up to :data:`~models.bounds.MAX_ROOMS`.
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_ROOMS)]
+PosInt = Annotated[int, Field(ge=1, le=MAX_ROOMS)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, description="Amount in DKK.")]
+Area = Annotated[float, Field(gt=0, le=100_000, description="Square metres.")]
 #: A Danish postcode (four digits), or empty when not given.
 Postcode = Annotated[str, Field(pattern=r"^(\d{4})?$", description="Danish postcode, four digits.")]
 
@@ -71,17 +86,19 @@ def one_line_address(street: str, postcode: str, town: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+    )
 
 
 class Stage(_Strict):
     """A stage (etape): dwellings renovated together during [start, end)."""
 
-    id: str = Field(min_length=1)
-    name: str = ""
-    start: date = Field(description="First day of the physical works.")
-    end: date = Field(description="Day the works are finished (exclusive).")
-    department: str | None = Field(
+    id: Id
+    name: Text = ""
+    start: Day = Field(description="First day of the physical works.")
+    end: Day = Field(description="Day the works are finished (exclusive).")
+    department: Text | None = Field(
         default=None,
         description=(
             "The department (afdeling) renovated; its stages share one moving company "
@@ -105,29 +122,29 @@ class Dwelling(_Strict):
     Other dwellings are candidate rehousing dwellings.
     """
 
-    id: str = Field(min_length=1)
+    id: Id
     source: Source
-    stage: str | None = Field(default=None, description="Stage renovating this dwelling.")
-    address: str = Field(default="", description="Street, number, floor and door.")
+    stage: Ref | None = Field(default=None, description="Stage renovating this dwelling.")
+    address: Text = Field(default="", description="Street, number, floor and door.")
     postcode: Postcode = ""
-    town: str = ""
+    town: Text = ""
     rooms: PosInt
-    area_m2: float = Field(gt=0)
-    floor: int = Field(default=0, ge=-1, description="0 = ground floor.")
+    area_m2: Area
+    floor: int = Field(default=0, ge=-1, le=MAX_ROOMS, description="0 = ground floor.")
     elevator: bool = False
     wheelchair: bool = Field(default=False, description="Wheelchair accessible.")
     monthly_rent: Money
-    vacant_from: date | None = Field(
+    vacant_from: Day | None = Field(
         default=None,
         description="First day the dwelling is vacant and usable; none if occupied.",
     )
-    hand_back: date | None = Field(
+    hand_back: Day | None = Field(
         default=None, description="Borrowed dwellings: last day the lender lets us use it."
     )
     municipal_referral: bool = Field(
         default=False, description="Reserved for the municipality's referral right (R15)."
     )
-    municipality: str | None = None
+    municipality: Text | None = None
 
     @property
     def step_free(self) -> bool:
@@ -161,16 +178,16 @@ class Dwelling(_Strict):
 class Household(_Strict):
     """A household living in a dwelling of a stage."""
 
-    id: str = Field(min_length=1)
-    name: str = ""
-    dwelling: str = Field(description="Id of the dwelling it lives in now.")
+    id: Id
+    name: Text = ""
+    dwelling: Ref = Field(description="Id of the dwelling it lives in now.")
     adults: PosInt = 1
     children: NonNegInt = 0
-    seniority_date: date = Field(description="Moved into the department (R9).")
-    birth_date: date | None = Field(default=None, description="Main tenant; for tie-breaks.")
+    seniority_date: Day = Field(description="Moved into the department (R9).")
+    birth_date: Day | None = Field(default=None, description="Main tenant; for tie-breaks.")
     wheelchair: bool = False
     step_free: bool = False
-    max_floor: int | None = Field(default=None, ge=0)
+    max_floor: int | None = Field(default=None, ge=0, le=MAX_ROOMS)
     elderly: bool = False
     disabled: bool = False
     agreement: Agreement = Agreement.TEMPORARY
@@ -178,7 +195,7 @@ class Household(_Strict):
     rooms_max: PosInt | None = Field(default=None, description="Wished maximum (hard, R5).")
     excluded_sources: list[Source] = Field(default_factory=list)
     preferred_sources: list[Source] = Field(default_factory=list)
-    wishes: list[str] = Field(
+    wishes: list[Ref] = Field(
         default_factory=list,
         description="After-renovation dwelling ids, most wanted first (R9).",
     )
@@ -216,18 +233,18 @@ class AfterDwelling(_Strict):
     households cannot return to them.
     """
 
-    id: str = Field(min_length=1)
-    stage: str
+    id: Id
+    stage: Ref
     rooms: PosInt
-    area_m2: float = Field(gt=0)
-    floor: int = Field(default=0, ge=-1)
+    area_m2: Area
+    floor: int = Field(default=0, ge=-1, le=MAX_ROOMS)
     elevator: bool = False
     wheelchair: bool = False
     monthly_rent: Money
-    replaces: list[str] = Field(default_factory=list)
-    address: str = Field(default="", description="Street, number, floor and door (letters).")
+    replaces: list[Ref] = Field(default_factory=list)
+    address: Text = Field(default="", description="Street, number, floor and door (letters).")
     postcode: Postcode = ""
-    town: str = ""
+    town: Text = ""
 
     @property
     def step_free(self) -> bool:
@@ -243,21 +260,21 @@ class AfterDwelling(_Strict):
 class PavilionType(_Strict):
     """A pavilion module type that can be rented (R12)."""
 
-    id: str = Field(min_length=1)
+    id: Id
     rooms: PosInt
-    area_m2: float = Field(default=60.0, gt=0)
+    area_m2: Area = 60.0
     wheelchair: bool = False
-    max_count: NonNegInt
+    max_count: Count
     setup_cost: Money
     removal_cost: Money
     monthly_rent: Money
-    min_months: NonNegInt = 0
-    lead_days: NonNegInt = Field(default=90, description="From order to ready.")
-    site: str = Field(
+    min_months: Annotated[int, Field(ge=0, le=MAX_MONTHS)] = 0
+    lead_days: Days = Field(default=90, description="From order to ready.")
+    site: Text = Field(
         default="", description="Where its modules stand: the site's name, street and number."
     )
     postcode: Postcode = ""
-    town: str = ""
+    town: Text = ""
 
     @property
     def step_free(self) -> bool:
@@ -273,16 +290,16 @@ class PavilionType(_Strict):
 class Contact(_Strict):
     """Who a household calls about its rehousing (named in every letter)."""
 
-    name: str = Field(min_length=1, description="The rehousing contact's name.")
-    phone: str = Field(min_length=1)
-    email: str = ""
-    hours: str = Field(default="", description="When the contact answers, e.g. 'man-fre 9-12'.")
+    name: Text = Field(min_length=1, description="The rehousing contact's name.")
+    phone: Text = Field(min_length=1)
+    email: Text = ""
+    hours: Text = Field(default="", description="When the contact answers, e.g. 'man-fre 9-12'.")
 
 
 class Costs(_Strict):
     """Unit costs in DKK (the guide's budget model, R11 to R14)."""
 
-    moving_company: dict[int, Money] = Field(
+    moving_company: dict[Annotated[int, Field(le=MAX_ROOMS)], Money] = Field(
         default_factory=lambda: {1: 6000.0, 2: 8000.0, 3: 10000.0, 4: 12000.0, 5: 14000.0},
         description="Moving company per move, by rooms of the household's dwelling.",
     )
@@ -345,19 +362,19 @@ class Penalties(_Strict):
 class Policy(_Strict):
     """How the organisation runs the case."""
 
-    planning_date: date = Field(description="Today: day 0 of the plan.")
-    clearing_days: NonNegInt = Field(
-        default=30, description="Out this many days before start (R1)."
+    planning_date: Day = Field(description="Today: day 0 of the plan.")
+    clearing_days: Days = Field(default=30, description="Out this many days before start (R1).")
+    ready_days: Days = Field(default=14, description="Back this many days after end (R1).")
+    turnaround_days: Days = Field(default=7, description="Between two occupants (R2).")
+    notice_months: Annotated[int, Field(ge=1, le=MAX_MONTHS)] = Field(
+        default=4, description="Notice lead before start (R3)."
     )
-    ready_days: NonNegInt = Field(default=14, description="Back this many days after end (R1).")
-    turnaround_days: NonNegInt = Field(default=7, description="Between two occupants (R2).")
-    notice_months: PosInt = Field(default=4, description="Notice lead before start (R3).")
-    legal_notice_months: PosInt = 3
+    legal_notice_months: Annotated[int, Field(ge=1, le=MAX_MONTHS)] = 3
     persons_per_room: PosInt = Field(default=2, description="Occupancy: a room per N persons (R5).")
     overcapacity: float = Field(
         default=0.2, ge=0, le=1, description="Minimum spare share of the pool per stage (R10)."
     )
-    time_limited_min_days: NonNegInt = Field(
+    time_limited_min_days: Days = Field(
         default=90, description="Shortest time-limited lease worth offering (R11)."
     )
     same_municipality: bool = Field(
@@ -380,18 +397,18 @@ class Policy(_Strict):
             "(lower_of_two; the organisation pays the difference)."
         ),
     )
-    moves_per_day: PosInt = Field(
+    moves_per_day: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         default=8,
         description="Moves a department's moving company carries out on one working day (R13).",
     )
-    offer_days: NonNegInt = Field(
+    offer_days: Days = Field(
         default=30,
         description=(
             "R10: spare places are held ready from this many days before a stage's first "
             "move-out day to its last."
         ),
     )
-    closed_days: list[date] = Field(
+    closed_days: list[Day] = Field(
         default_factory=list,
         description="Days without moves or letters besides weekends and public holidays.",
     )
@@ -422,8 +439,8 @@ def _plain(value: Any) -> Any:
 class Scenario(_Strict):
     """A whole rehousing case: the input of :func:`allocator.solve`."""
 
-    name: str = "scenario"
-    municipality: str | None = None
+    name: Text = "scenario"
+    municipality: Text | None = None
     contact: Contact | None = Field(
         default=None, description="The rehousing contact the letters name."
     )

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.bounds import Text
 from models.scenario import Agreement, Costs, Dwelling, PavilionType, Source
 
 __all__ = [
@@ -46,7 +47,7 @@ class _Strict(BaseModel):
 class StageShift(_Strict):
     """Move a stage's works (start and end) by a number of months and days."""
 
-    stage: str = Field(min_length=1, description="Id of the stage, or 'all' for every stage.")
+    stage: Text = Field(min_length=1, description="Id of the stage, or 'all' for every stage.")
     months: int = 0
     days: int = 0
 
@@ -156,7 +157,7 @@ class SolveSettings(_Strict):
 class Grid(_Strict):
     """Every combination of some changes' values (their product)."""
 
-    name: str = Field(default="", description="Prefix of the variants' names.")
+    name: Text = Field(default="", description="Prefix of the variants' names.")
     fixed: dict[str, Any] = Field(
         default_factory=dict, description="Changes every variant of the grid has."
     )
@@ -178,8 +179,8 @@ class Grid(_Strict):
 class StudyFile(_Strict):
     """A study file: a base scenario, solver settings, named variants and grids."""
 
-    name: str = "study"
-    base: str = Field(min_length=1, description="Scenario file, relative to the study file.")
+    name: Text = "study"
+    base: Text = Field(min_length=1, description="Scenario file, relative to the study file.")
     settings: SolveSettings = Field(default_factory=SolveSettings)
     include_base: bool = Field(default=True, description="Solve the base scenario as 'base'.")
     variants: dict[str, Changes] = Field(default_factory=dict)

@@ -348,8 +348,8 @@ def test_many_kinds_of_errors(tmp_path: Path) -> None:
         "sheet Husstande, row 3, column P (excluded_sources): item 2: must be "
         "'own_department', 'own_organisation', 'partner' or 'pavilion', got 'moon'",
         "sheet Husstande, row 3, column R (wishes): unknown after-renovation dwelling 'N7'",
-        "sheet Husstande, row 4: rooms_min (3) is larger than rooms_max (2)",
         "sheet Husstande, row 4, column D (adults): invalid number 'two'",
+        "sheet Husstande, row 4, column N (rooms_min): rooms_min (3) is larger than rooms_max (2)",
         "sheet Husstande, row 9, column C (dwelling): a value is required",
         "sheet Husstande, row 9, column F (seniority_date): a value is required",
         "sheet Omkostninger, row 14, column C (key): "
@@ -388,7 +388,8 @@ def test_consequences_of_a_broken_row_are_not_reported(tmp_path: Path) -> None:
     assert got == [
         "sheet Politik, row 3, column B (planning_date): invalid date 'someday': "
         "use a date cell or YYYY-MM-DD",
-        "sheet Boliger, row 3: only own_department dwellings can belong to a stage",
+        "sheet Boliger, row 3, column C (stage): "
+        "only own_department dwellings can belong to a stage",
     ]
 
 
@@ -411,7 +412,9 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "junk.xlsx"
     path.write_text("not a zip")
     got = messages(path)
-    assert len(got) == 1 and got[0].startswith(f"{path}: cannot read the workbook")
+    assert got == [
+        f"{path}: (top level): not an .xlsx workbook (the file is not a zip archive, or damaged)"
+    ]
 
 
 # -- the template itself --------------------------------------------------------------

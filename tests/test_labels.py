@@ -47,12 +47,21 @@ def _imports(path: Path) -> set[str]:
 
 def test_excel_uses_only_the_errors_and_the_writer_of_io() -> None:
     # allocator.io.load imports the Excel reader; the other way round would be a cycle.
-    # (allocator.io.cells, the spreadsheet text of every CSV and cell, imports nothing of ours.)
-    leaves = {"allocator.io.errors", "allocator.io.write", "allocator.io.cells"}
+    # (allocator.io.cells, the spreadsheet text of every CSV and cell, imports nothing of ours;
+    # allocator.io.limits, the input boundary, imports only allocator.io.errors.)
+    leaves = {
+        "allocator.io.errors",
+        "allocator.io.write",
+        "allocator.io.cells",
+        "allocator.io.limits",
+    }
     for path in (ALLOCATOR / "excel").glob("*.py"):
         used = {m for m in _imports(path) if m.startswith("allocator.io")}
         assert used <= leaves, path.name
     assert not {m for m in _imports(ALLOCATOR / "io" / "cells.py") if m.startswith("allocator")}
+    assert {m for m in _imports(ALLOCATOR / "io" / "limits.py") if m.startswith("allocator")} == {
+        "allocator.io.errors"
+    }
     assert _imports(ALLOCATOR / "io" / "__init__.py") == set()
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from io import BytesIO
+from pathlib import Path
 from typing import Any, Final
 
+import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -29,7 +35,9 @@ from allocator.excel.fields import (
     fields_of,
 )
 from allocator.io.cells import from_spreadsheet_text
-from allocator.io.errors import InputError
+from allocator.io.errors import TOP, InputError
+from allocator.io.limits import LIMITS, mib, read_input, refuse, short
+from models.bounds import EARLIEST
 from models.scenario import Policy, Scenario, Source
 
 __all__ = ["read_workbook"]
@@ -83,7 +91,7 @@ def _to_date(value: Any) -> date:
                 return date(int(m[3]), int(m[2]), int(m[1]))
             except ValueError:
                 pass
-    raise _CellError(f"invalid date {value!r}: use a date cell or YYYY-MM-DD")
+    raise _CellError(f"invalid date {short(value)}: use a date cell or YYYY-MM-DD")
 
 
 def _to_bool(value: Any) -> bool:
@@ -97,7 +105,7 @@ def _to_bool(value: Any) -> bool:
             return True
         if word in _FALSE_WORDS:
             return False
-    raise _CellError(f"invalid yes/no value {value!r}: use {YES} or {NO}")
+    raise _CellError(f"invalid yes/no value {short(value)}: use {YES} or {NO}")
 
 
 #: Digits grouped in threes by a thousands separator (``{sep}``), e.g. ``1.234.567``.
@@ -132,8 +140,10 @@ def _number_text(text: str) -> str | None:
 
 def _to_number(value: Any) -> float | int:
     if isinstance(value, bool):
-        raise _CellError(f"invalid number {_to_str(value)!r}")
+        raise _CellError(f"invalid number {short(_to_str(value))}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise _CellError("invalid number: the cell's value is too large (not finite)")
         return value
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "")
@@ -145,7 +155,7 @@ def _to_number(value: Any) -> float | int:
         if plain is None and re.fullmatch(r"[+-]?" + _GROUPED.format(sep=","), text):
             decimals = text.rstrip("0").rstrip(",")
             raise _CellError(
-                f"ambiguous number {value!r}: write {text.replace(',', '')} if thousands "
+                f"ambiguous number {short(value)}: write {text.replace(',', '')} if thousands "
                 f"are meant, or {decimals} if decimals are meant"
             )
         try:
@@ -154,7 +164,7 @@ def _to_number(value: Any) -> float | int:
             number = math.nan
         if math.isfinite(number):
             return int(number) if number.is_integer() and scale == 1.0 else number
-    raise _CellError(f"invalid number {value!r}")
+    raise _CellError(f"invalid number {short(value)}")
 
 
 def _enum_text(value: Any) -> str:
@@ -273,10 +283,8 @@ def _pydantic_text(err: Mapping[str, Any]) -> str:
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     text = msg.replace("Input should be", "must be")
     value = err.get("input")
-    if isinstance(value, str):
-        text += f", got {value!r}"
-    elif value is not None and not isinstance(value, Mapping | list):
-        text += f", got {_to_str(value)}"
+    if value is not None and not isinstance(value, Mapping | list):
+        text += f", got {short(value)}"
     return text
 
 
@@ -294,29 +302,36 @@ class _Reader:
     # -- sheets ------------------------------------------------------------
 
     def read(self) -> Scenario:
-        try:
-            wb = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise InputError([f"{self.path}: cannot read the workbook: {exc}"]) from None
-        try:
-            names = {name.strip().lower(): name for name in wb.sheetnames}
-            sheets: dict[str, list[tuple[Any, ...]] | None] = {}
-            for title, attr in [(t.title, t.attr) for t in TABLES] + [
-                (k.title, k.attr or "scenario") for k in KEY_SHEETS
-            ]:
-                actual = names.get(title.lower()) or names.get(attr)
-                if actual is None:
-                    sheets[title] = None
-                    continue
-                ws = wb[actual]
-                if not isinstance(ws, ReadOnlyWorksheet):
-                    self.report.add("not a worksheet (a chart sheet?)", actual)
-                    sheets[title] = None
-                    continue
-                ws.reset_dimensions()  # some writers store wrong sheet dimensions
-                sheets[title] = [tuple(r) for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
+        path = Path(self.path)
+        raw = read_input(path, LIMITS.workbook_bytes)
+        _check_package(path, raw)
+        # openpyxl warns about what it drops (extensions, odd dates); the
+        # problems that matter are reported below, in the file's own terms.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                wb = load_workbook(BytesIO(raw), read_only=True, data_only=True)
+            except Exception as exc:
+                raise refuse(path, TOP, _damaged(exc)) from None
+            try:
+                names = {name.strip().lower(): name for name in wb.sheetnames}
+                sheets: dict[str, list[tuple[Any, ...]] | None] = {}
+                for title, attr in [(t.title, t.attr) for t in TABLES] + [
+                    (k.title, k.attr or "scenario") for k in KEY_SHEETS
+                ]:
+                    actual = names.get(title.lower()) or names.get(attr)
+                    if actual is None:
+                        sheets[title] = None
+                        continue
+                    ws = wb[actual]
+                    if not isinstance(ws, ReadOnlyWorksheet):
+                        self.report.add("not a worksheet (a chart sheet?)", actual)
+                        sheets[title] = None
+                        continue
+                    ws.reset_dimensions()  # some writers store wrong sheet dimensions
+                    sheets[title] = _sheet_rows(path, ws, actual)
+            finally:
+                wb.close()
         return self._build(sheets)
 
     def _build(self, sheets: Mapping[str, list[tuple[Any, ...]] | None]) -> Scenario:
@@ -366,7 +381,7 @@ class _Reader:
             name = _to_str(cell)
             if name not in known:
                 self.report.add(
-                    f"unknown field {name!r} (clear this cell to keep the column for notes)",
+                    f"unknown field {short(name)} (clear this cell to keep the column for notes)",
                     title,
                     2,
                     c,
@@ -441,7 +456,7 @@ class _Reader:
             name, _, sub = key.partition(".")
             f = fields.get(name)
             if f is None or (f.kind is Kind.MAP) != bool(sub):
-                self.report.add(f"unknown key {key!r}", spec.title, r, key_col, "key")
+                self.report.add(f"unknown key {short(key)}", spec.title, r, key_col, "key")
                 continue
             if key in key_rows:
                 self.report.add(
@@ -451,9 +466,9 @@ class _Reader:
             key_rows[key] = r
             if _is_blank(value):
                 continue
-            if f.kind is Kind.MAP and not sub.isdigit():
+            if f.kind is Kind.MAP and not re.fullmatch(r"[0-9]{1,3}", sub):
                 self.report.add(
-                    f"unknown key {key!r}: use {name}.N with N a whole number of rooms",
+                    f"unknown key {short(key)}: use {name}.N with N a whole number of rooms",
                     spec.title,
                     r,
                     key_col,
@@ -518,7 +533,10 @@ class _Reader:
                 loc = err["loc"]
                 if not loc:
                     row.broken = True
-                    self.report.add(_pydantic_text(err), spec.title, row.excel_row)
+                    text = _pydantic_text(err)
+                    name = _field_named(text, table.columns)
+                    column = table.columns.get(name) if name else None
+                    self.report.add(text, spec.title, row.excel_row, column, name)
                     continue
                 name = str(loc[0])
                 already = name in row.bad
@@ -626,7 +644,7 @@ _INNER_PATH = re.compile(r"\b(stages|dwellings|households|after_dwellings|pavili
 #: row still takes part in the cross-reference checks.
 _NEUTRAL: Final[Mapping[str, Any]] = {
     "source": Source.OWN_DEPARTMENT.value,
-    "seniority_date": date.min,
+    "seniority_date": EARLIEST,
     "rooms": 1,
     "area_m2": 1.0,
     "monthly_rent": 0.0,
@@ -634,6 +652,111 @@ _NEUTRAL: Final[Mapping[str, Any]] = {
     "removal_cost": 0.0,
     "max_count": 0,
 }
+
+
+def _field_named(text: str, columns: Mapping[str, int]) -> str | None:
+    """The first column's field that a row-level message names (``end (...) must be ...``)."""
+    return next((w for w in re.findall(r"[a-z_]+", text) if w in columns), None)
+
+
+def _check_package(path: Path, raw: bytes) -> None:
+    """Refuse a workbook that is not a zip archive, or that unpacks to too much.
+
+    The sizes are those the archive declares; Python's zip reader stops
+    at them, so a part cannot unpack to more than its entry says.
+    """
+    if not openpyxl.DEFUSEDXML:  # e.g. OPENPYXL_DEFUSEDXML=False in the environment
+        raise refuse(path, TOP, "workbooks are read only with defusedxml's XML parser; not read")
+    try:
+        with zipfile.ZipFile(BytesIO(raw)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise refuse(
+            path, TOP, "not an .xlsx workbook (the file is not a zip archive, or damaged)"
+        ) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > LIMITS.unpacked_bytes or len(parts) > 10_000:
+        raise refuse(
+            path,
+            TOP,
+            f"the workbook unpacks to {mib(unpacked)} in {len(parts):,} parts "
+            f"(at most {mib(LIMITS.unpacked_bytes)} and 10,000 parts): not read",
+        )
+
+
+_NOT_A_NUMBER = re.compile(
+    r"(?:invalid literal for int\(\) with base 10|could not convert string to float): (.*)"
+)
+
+
+def _damaged(exc: BaseException) -> str:
+    """What an exception from openpyxl, its XML parser or the zip layer means to the user."""
+    causes = [exc]
+    while causes[-1].__cause__ is not None or causes[-1].__context__ is not None:
+        causes.append(causes[-1].__cause__ or causes[-1].__context__)  # type: ignore[arg-type]
+        if len(causes) > 10:
+            break
+    # openpyxl wraps what its parser raised in a ValueError of its own
+    exc = next((c for c in reversed(causes) if not _is_wrapper(c)), exc)
+    if isinstance(exc, DefusedXmlException):
+        return (
+            "the workbook's XML declares a document type or entities (an XML bomb or an "
+            "external reference): not read"
+        )
+    if isinstance(exc, zipfile.BadZipFile | EOFError) or type(exc).__name__ == "error":
+        return (
+            f"the workbook is damaged (its zip archive cannot be unpacked: {short(str(exc), 80)})"
+        )
+    if isinstance(exc, KeyError):
+        what = str(exc.args[0]) if exc.args else ""
+        return f"the workbook lacks a part ({what[:100]}): not an .xlsx file, or damaged"
+    if type(exc).__name__ in ("ParseError", "ExpatError"):
+        return f"the workbook's XML is malformed ({short(str(exc), 80)})"
+    number = _NOT_A_NUMBER.fullmatch(str(exc))
+    if isinstance(exc, ValueError) and number is not None:
+        return f"a number cell holds {short(number[1].strip(chr(39)))}, which is not a number"
+    if isinstance(exc, IndexError):
+        return "a text cell refers to shared text the workbook does not have"
+    if isinstance(exc, MemoryError):
+        return "the workbook is too large to read"
+    return f"cannot read the workbook ({type(exc).__name__}: {short(str(exc), 80)})"
+
+
+def _is_wrapper(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and str(exc).startswith("Unable to read workbook")
+
+
+def _sheet_rows(path: Path, ws: ReadOnlyWorksheet, title: str) -> list[tuple[Any, ...]]:
+    """The rows of a sheet: its used range up to :data:`~allocator.io.limits.LIMITS`.
+
+    Only columns A to the limit are read, and each row without its blank
+    tail, so that a row padded to column XFD costs what its cells do; rows
+    past the limit are read only to see whether they hold anything.
+    """
+    rows: list[tuple[Any, ...]] = []
+    last = 0
+    try:
+        # The stubs give ReadOnlyWorksheet.iter_rows Worksheet's self type.
+        cells = ws.iter_rows(max_col=LIMITS.sheet_columns, values_only=True)  # type: ignore[misc]
+        for values in cells:
+            if last >= LIMITS.sheet_rows:
+                if any(not _is_blank(v) for v in values):
+                    raise refuse(
+                        path,
+                        f"sheet {title}",
+                        f"more than {LIMITS.sheet_rows:,} rows: not read",
+                    )
+                continue
+            end = len(values)
+            while end and values[end - 1] is None:
+                end -= 1
+            rows.append(tuple(values[:end]))
+            last += 1
+    except InputError:
+        raise
+    except Exception as exc:
+        raise refuse(path, f"sheet {title}, after row {last}", _damaged(exc)) from None
+    return rows
 
 
 def read_workbook(path: str | os.PathLike[str]) -> Scenario:

@@ -20,6 +20,16 @@ from pydantic import ValidationError
 from allocator.excel.read import read_workbook
 from allocator.i18n import Lang
 from allocator.io.errors import TOP, InputError, Locator
+from allocator.io.limits import (
+    LIMITS,
+    check_tree,
+    decode_text,
+    line_and_column,
+    read_input,
+    refuse,
+    too_deep,
+    too_many_digits,
+)
 from allocator.io.messages import error_lines, validate_data
 from allocator.io.yaml_source import gc_paused, parse_yaml
 from models.plan import Plan, Result
@@ -33,27 +43,18 @@ EXCEL_SUFFIXES = (".xlsx",)
 
 
 def _read_text(path: Path) -> str:
-    """Read a UTF-8 text file, turning OS problems into :class:`InputError`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([f"{path}: {TOP}: file not found"]) from None
-    except IsADirectoryError:
-        raise InputError([f"{path}: {TOP}: is a directory, not a file"]) from None
-    except PermissionError:
-        raise InputError([f"{path}: {TOP}: permission denied"]) from None
-    except OSError as exc:
-        raise InputError([f"{path}: {TOP}: cannot read the file: {exc.strerror}"]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            [f"{path}: line {line}: the file is not UTF-8 text (byte {exc.start})"]
-        ) from None
-    if not text.strip():
-        raise InputError([f"{path}: {TOP}: the file is empty"])
-    return text
+    """Read a UTF-8 text file within :data:`~allocator.io.limits.LIMITS`."""
+    return decode_text(path, read_input(path, LIMITS.file_bytes))
+
+
+class _LongNumber(Exception):
+    """A JSON number longer than :attr:`Limits.number_chars`."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > LIMITS.number_chars:
+        raise _LongNumber(text)
+    return int(text)
 
 
 def _parse_json(path: Path, text: str) -> object:
@@ -68,20 +69,25 @@ def _parse_json(path: Path, text: str) -> object:
         return out
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs)
+        data = json.loads(text, object_pairs_hook=pairs, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise InputError([f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
     except RecursionError:
-        raise InputError([f"{path}: {TOP}: the JSON is nested too deeply"]) from None
+        raise refuse(path, TOP, too_deep()) from None
+    except _LongNumber as exc:
+        digits = str(exc)
+        where = line_and_column(text, text.find(digits))
+        raise refuse(path, where, too_many_digits(digits)) from None
     if duplicates:
         raise InputError(duplicates)
+    check_tree(path, data)
     return data
 
 
 def _check_kind(path: Path, suffixes: tuple[str, ...]) -> None:
     """Refuse a missing file, a directory or an unknown extension."""
     if not path.exists():
-        _read_text(path)  # raises "file not found" (or a permission problem)
+        read_input(path, 0)  # raises "file not found" (or a permission problem)
     if path.is_dir():
         raise InputError([f"{path}: {TOP}: is a directory, not a file"])
     if path.suffix.lower() not in suffixes:

@@ -20,22 +20,20 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.i18n import N_, Lang, gettext, ngettext
 from allocator.io.errors import TOP, InputError, Locator, format_loc, parse_path
+from allocator.io.limits import short
 from models.scenario import Scenario
 
 __all__ = ["error_lines", "validate_data"]
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Problems that get a "did you mean" suggestion (the command line prints 100).
+SUGGESTIONS = 200
+
 # The list sections of a scenario, whose items a cross-reference message names.
 _SECTIONS = ("stages", "dwellings", "households", "after_dwellings", "pavilions")
 _SECTION_REF_RE = re.compile(r"\b(" + "|".join(_SECTIONS) + r")\[(\d+)\]")
 _ISO_LIKE_RE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")
-
-
-def _short(value: object) -> str:
-    """A short representation of an input value for a message."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind(value: object, lang: Lang = "en") -> str:
@@ -47,7 +45,7 @@ def _kind(value: object, lang: Lang = "en") -> str:
     if isinstance(value, int | float):
         return gettext("the number %(value)s", lang) % {"value": value}
     if isinstance(value, str):
-        return gettext("the text %(value)s", lang) % {"value": _short(value)}
+        return gettext("the text %(value)s", lang) % {"value": short(value)}
     if isinstance(value, Mapping):
         return gettext("a mapping", lang)
     if isinstance(value, list | tuple):
@@ -85,12 +83,18 @@ def _field_annotation(model: type[BaseModel], loc: tuple[str | int, ...]) -> Any
     return current
 
 
-def _unknown_field(model: type[BaseModel], loc: tuple[str | int, ...], lang: Lang = "en") -> str:
-    """Message for a field that the model does not have, with a suggestion."""
+def _unknown_field(
+    model: type[BaseModel], loc: tuple[str | int, ...], lang: Lang = "en", suggest: bool = True
+) -> str:
+    """Message for a field that the model does not have, with a suggestion if ``suggest``."""
     parent = _field_annotation(model, loc[:-1])
     name = str(loc[-1])
     if isinstance(parent, type) and issubclass(parent, BaseModel):
-        close = difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+        close = (
+            difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+            if suggest
+            else []
+        )
         if close:
             return gettext("unknown field (did you mean %(name)r?)", lang) % {"name": close[0]}
         return gettext("unknown field; %(model)s has: %(fields)s", lang) % {
@@ -109,7 +113,9 @@ _BOUNDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en") -> str:
+def _describe(
+    model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en", suggest: bool = True
+) -> str:
     """Plain-language text for one pydantic error entry, in ``lang``.
 
     The scenario's own checks (ids, references, dates between fields) stay
@@ -124,14 +130,14 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en
     if kind == "missing":
         return _("required field is missing", lang)
     if kind == "extra_forbidden":
-        return _unknown_field(model, tuple(error["loc"]), lang)
+        return _unknown_field(model, tuple(error["loc"]), lang, suggest)
     if kind.startswith("date") or kind.startswith("datetime"):
         if isinstance(value, str) and _ISO_LIKE_RE.match(value) and ctx.get("error"):
             return _("invalid date %(value)s: %(error)s", lang) % {
-                "value": _short(value),
+                "value": short(value),
                 "error": ctx["error"],
             }
-        return _("invalid date %(value)s (expected YYYY-MM-DD)", lang) % {"value": _short(value)}
+        return _("invalid date %(value)s (expected YYYY-MM-DD)", lang) % {"value": short(value)}
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _("expected text, got %(kind)s; put it in quotes ('%(value)s')", lang) % {
@@ -149,7 +155,7 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en
         return _("expected true or false, got %(kind)s", lang) % got
     if kind == "enum":
         return _("%(value)s is not one of %(expected)s", lang) % {
-            "value": _short(value),
+            "value": short(value),
             "expected": ctx.get("expected", "?"),
         }
     if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
@@ -171,7 +177,7 @@ def _describe(model: type[BaseModel], error: Mapping[str, Any], lang: Lang = "en
     else:
         text = msg.replace("Input should be", "must be")
     if value is not None and not isinstance(value, Mapping | list):
-        text += _(", got %(value)s", lang) % {"value": _short(value)}
+        text += _(", got %(value)s", lang) % {"value": short(value)}
     return text
 
 
@@ -214,9 +220,11 @@ def error_lines(
     """
     out: list[tuple[tuple[str | int, ...], str]] = []
     field_level = False
-    for error in exc.errors(include_url=False):
+    for n, error in enumerate(exc.errors(include_url=False)):
         loc = tuple(error["loc"])
-        text = _describe(model, error, lang)
+        # A suggestion costs a fuzzy match: a file of 20,000 unknown keys gets them
+        # for the first SUGGESTIONS only (more are not printed).
+        text = _describe(model, error, lang, suggest=n < SUGGESTIONS)
         if loc:
             field_level = True
         if len(loc) >= 2 and loc[-1] == "[key]":  # a bad key of a mapping

@@ -14,11 +14,22 @@ import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from allocator.io.errors import TOP, InputError, Locator, format_loc
+from allocator.io.limits import (
+    LIMITS,
+    Limits,
+    aliases_expand,
+    refuse,
+    short,
+    too_deep,
+    too_long,
+    too_many_digits,
+)
 
 __all__ = ["RESOLVERS", "gc_paused", "parse_yaml"]
 
@@ -32,8 +43,43 @@ RESOLVERS = {
 }
 
 
+def _construct_object(
+    self: yaml.constructor.BaseConstructor, node: Node, deep: bool = False
+) -> Any:
+    """PyYAML's ``construct_object``, with a position for a value its tag cannot hold.
+
+    An explicit tag such as ``!!timestamp 2024-13-45`` or ``!!int abc`` makes
+    PyYAML's constructor raise a plain ``ValueError`` without a position.
+    """
+    try:
+        return yaml.constructor.BaseConstructor.construct_object(self, node, deep)
+    except (ValueError, TypeError, KeyError, OverflowError, ArithmeticError) as exc:
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{short(node.value)} cannot be read as {kind} ({exc})", node.start_mark
+        ) from None
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that keeps dates as text (:data:`RESOLVERS`)."""
+    """Safe YAML loader that keeps dates as text (:data:`RESOLVERS`).
+
+    Its composer, which is recursive, stops at :attr:`Limits.depth` levels
+    (libyaml's stops at 1,000 levels, safely below Python's recursion limit).
+    """
+
+    _depth = 0
+    construct_object = _construct_object
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        """Compose one node, refusing nesting deeper than :attr:`Limits.depth`."""
+        self._depth += 1
+        try:
+            if self._depth > LIMITS.depth:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, too_deep(), mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = RESOLVERS
@@ -47,6 +93,8 @@ if yaml.__with_libyaml__:
 
     class _CLoader(yaml.CSafeLoader):
         """:class:`_Loader` with libyaml's parser: the same dates-as-text resolvers."""
+
+        construct_object = _construct_object
 
     _CLoader.yaml_implicit_resolvers = RESOLVERS
     _FastLoader = _CLoader
@@ -92,19 +140,33 @@ def _yaml_duplicates(path: Path, node: Node, loc: tuple[str | int, ...] = ()) ->
 
 
 def _yaml_locator(root: Node) -> Locator:
-    """A :data:`Locator` giving the line of a location in a YAML document."""
+    """A :data:`Locator` giving the line of a location in a YAML document.
+
+    Each mapping's keys are indexed the first time a location passes
+    through it, so that locating every one of many problems (20,000 unknown
+    keys, say) takes time in proportion to their number, not its square.
+    """
+    indexes: dict[int, dict[str, tuple[Node, int]]] = {}
+
+    def keys_of(node: MappingNode) -> dict[str, tuple[Node, int]]:
+        index = indexes.get(id(node))
+        if index is None:
+            index = {}
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    index.setdefault(key.value, (value, key.start_mark.line))
+            indexes[id(node)] = index
+        return index
 
     def locate(loc: tuple[str | int, ...]) -> str | None:
         node = root
         line = root.start_mark.line
         for part in loc:
             if isinstance(node, MappingNode):
-                for key, value in node.value:
-                    if isinstance(key, ScalarNode) and key.value == str(part):
-                        node, line = value, key.start_mark.line
-                        break
-                else:
+                found = keys_of(node).get(str(part))
+                if found is None:
                     break
+                node, line = found
             elif isinstance(node, SequenceNode) and isinstance(part, int):
                 if not 0 <= part < len(node.value):
                     break
@@ -115,6 +177,108 @@ def _yaml_locator(root: Node) -> Locator:
         return f"line {line + 1}"
 
     return locate
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(path: Path, root: Node, limits: Limits = LIMITS) -> None:
+    """Refuse a composed document that aliases expand, or that is too deep or long.
+
+    Aliases make nodes shared, so the document is a graph, not a tree: ten
+    lines can stand for a billion items, and every later walk of the data
+    would take that long. The walk here visits each node once, with its own
+    stack; only a document that shares a node is counted out in full
+    (:func:`_measure_aliases`).
+
+    Raises
+    ------
+    InputError
+        A node nested deeper than :attr:`Limits.depth`, a text or a number
+        too long, or aliases that expand the document too much.
+    """
+    seen: set[int] = set()
+    shared = False
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    shortest = min(limits.string_chars, limits.number_chars)
+    deepest = limits.depth
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ScalarNode):
+            if len(node.value) > shortest:
+                _check_scalar(path, node, limits)
+            continue
+        value = node.value
+        key = id(node)
+        if key in seen:
+            shared = True
+            continue
+        seen.add(key)
+        if depth > deepest:
+            raise refuse(path, _where(node), too_deep(limits))
+        depth += 1
+        if node.__class__ is MappingNode:
+            for k, v in value:
+                stack.append((k, depth))
+                stack.append((v, depth))
+        else:
+            stack.extend([(c, depth) for c in value])
+    if shared:
+        _measure_aliases(path, root, limits)
+
+
+def _where(node: Node) -> str:
+    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+
+
+def _check_scalar(path: Path, node: ScalarNode, limits: Limits) -> None:
+    value = node.value
+    if len(value) > limits.string_chars:
+        raise refuse(path, _where(node), too_long(value, limits))
+    if node.tag in _NUMBER_TAGS and len(value) > limits.number_chars:
+        raise refuse(path, _where(node), too_many_digits(value, limits))
+
+
+def _measure_aliases(path: Path, root: Node, limits: Limits) -> None:
+    """Count what a document with shared nodes expands to, refusing cycles and bombs."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    cap = limits.alias_growth * 2**20 + limits.alias_slack  # stop counting early
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            visiting.discard(key)
+            if height[key] > limits.depth + 1:
+                raise refuse(path, _where(node), too_deep(limits))
+            if size[key] > cap:
+                break
+            continue
+        if key in size:
+            continue
+        if key in visiting:
+            raise refuse(path, _where(node), "an alias refers to a node that contains it")
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    expanded = size.get(id(root))
+    if expanded is None:  # the count was stopped at the cap
+        raise refuse(path, TOP, aliases_expand(None, cap, limits))
+    if expanded > limits.alias_growth * len(size) + limits.alias_slack:
+        raise refuse(path, TOP, aliases_expand(len(size), expanded, limits))
 
 
 @contextmanager
@@ -218,11 +382,13 @@ def _parse_yaml_with(
     text: str,
     vet: Callable[[Node], bool] | None = None,
 ) -> tuple[object, Locator | None]:
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError([f"{path}: {TOP}: the file is empty"])
+        _measure(path, node)
         if vet is not None and not vet(node):
             raise _NotForLibyaml
         duplicates = _yaml_duplicates(path, node)
@@ -231,6 +397,9 @@ def _parse_yaml_with(
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise InputError([_yaml_problem(path, exc)]) from None
+    except RecursionError:  # a safety net: _Loader and libyaml stop far earlier
+        raise refuse(path, TOP, too_deep()) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, _yaml_locator(node)

@@ -30,7 +30,10 @@ what is missing; :func:`letter_problems` lists them for the command line.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,6 +72,42 @@ def safe_name(text: str) -> str:
     """``text`` made safe as part of a file name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
     return cleaned or "_"
+
+
+def letter_stems(ids: Iterable[str]) -> dict[str, str]:
+    """A file name stem per household id: safe, and unique even where the ids differ only in case.
+
+    An id that :func:`safe_name` keeps as it is, and that no other id
+    matches case-blind (some file systems do not tell ``H1`` from ``h1``),
+    is its own stem; any other gets a short digest of the id appended, so
+    that ``H/1`` and ``H:1`` do not both become ``H_1`` and overwrite each
+    other's letters.
+
+    Parameters
+    ----------
+    ids
+        The household ids (each once).
+
+    Returns
+    -------
+    dict
+        Id to stem, distinct case-blind.
+    """
+    ids = list(dict.fromkeys(ids))
+    folded = Counter(safe_name(i).casefold() for i in ids)
+    stems: dict[str, str] = {}
+    used: set[str] = set()
+    for i in ids:
+        stem = safe_name(i)[:60]
+        if stem != i or folded[stem.casefold()] > 1:
+            stem = f"{stem}-{hashlib.sha256(i.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+        unique, n = stem, 1
+        while unique.casefold() in used:  # an id that looks like another's stem
+            n += 1
+            unique = f"{stem}-{n}"
+        used.add(unique.casefold())
+        stems[i] = unique
+    return stems
 
 
 def stage_title(stage: Stage, lang: Lang = DEFAULT_LANG) -> str:
@@ -577,9 +616,10 @@ def write_letters(
     html_letters: list[Path] = []
     rows: list[dict[str, Any]] = []
     notice_stem, return_stem = _FILE_STEMS[lang]
+    stems = letter_stems(hp.household for hp in plan.households)
     for hp in sorted(plan.households, key=lambda h: (h.stage, h.household)):
         info = letter_info(scenario, plan, hp, lang)
-        stem = safe_name(hp.household)
+        stem = stems[hp.household]
         files: dict[str, str | None] = dict.fromkeys(
             ("notice_html", "notice_md", "notice_pdf", "return_html", "return_md", "return_pdf")
         )
