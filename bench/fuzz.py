@@ -574,6 +574,7 @@ def run_case(case: Case, limit: float = 10.0) -> Outcome:
             scenario = directory / "scenario.yaml"
             scenario.write_bytes(_scenario_yaml())
             args = ["check", str(scenario), str(path)]
+        args += ["--lang", "en"]  # the messages the campaign's expectations quote
         before = _snapshot(directory)
         previous = {sig: signal.signal(sig, _alarm) for sig in (signal.SIGALRM, signal.SIGPROF)}
         signal.setitimer(signal.ITIMER_PROF, limit)

@@ -55,7 +55,7 @@ EXPECTED = {
     "deep.yaml": "nested deeper than 32 levels",
     "deep-block.yaml": "nested deeper than 32 levels",
     "deep.json": "nested deeper than 32 levels",
-    "control-name.yaml": "stages[0].name: contains the control character U+001B at position 4",
+    "control-name.yaml": "contact.name: contains the control character U+001B at position 4",
     "unknown-keys.yaml": "unknown_0: unknown field",
     "long-text.yaml": "a text of 40,000 characters (at most 10,000)",
     "nan.json": "policy.overcapacity: expected a number",
@@ -63,11 +63,11 @@ EXPECTED = {
     "entity-bomb.xlsx": "the workbook's XML declares a document type or entities",
     "entity-bomb-sheet.xlsx": "the workbook's XML declares a document type or entities",
     "external-entity.xlsx": "the workbook's XML declares a document type or entities",
-    "malformed-sheet.xlsx": "sheet Boliger, after row 101: the workbook's XML is malformed",
+    "malformed-sheet.xlsx": "sheet Boliger, after row 102: the workbook's XML is malformed",
     "number-abc.xlsx": "after row 2: a number cell holds 'abc', which is not a number",
     "number-inf.xlsx": "after row 2: a number cell holds 'inf', which is not a number",
     "number-1e400.xlsx": (
-        "sheet Boliger, row 3, column E (rooms): invalid number: the cell's value is too large"
+        "sheet Boliger, row 3, column G (rooms): invalid number: the cell's value is too large"
     ),
     "shared-string-missing.xlsx": "a text cell refers to shared text the workbook does not have",
     "damaged-zip.xlsx": "not an .xlsx workbook (the file is not a zip archive, or damaged)",
