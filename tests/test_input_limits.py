@@ -340,6 +340,21 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(
     ), message
 
 
+def test_a_zip_of_a_version_python_cannot_read_is_a_damaged_workbook(tmp_path: Path) -> None:
+    """Found by the 10,000-case campaign: zipfile raises NotImplementedError for it."""
+    path = _workbook(tmp_path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.index(b"PK\x01\x02")  # the first central directory entry
+    raw[entry + 6 : entry + 8] = (202).to_bytes(2, "little")  # version needed: 20.2
+    path.write_bytes(bytes(raw))
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(path)  # what the reader must not let through
+    (message,) = _messages(path)
+    assert message == (
+        "(top level): not an .xlsx workbook (the file is not a zip archive, or damaged)"
+    )
+
+
 def test_a_workbook_without_a_part_says_which(tmp_path: Path) -> None:
     path = _workbook(tmp_path)
     with zipfile.ZipFile(path) as archive:

@@ -670,7 +670,14 @@ def _check_package(path: Path, raw: bytes) -> None:
     try:
         with zipfile.ZipFile(BytesIO(raw)) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # a zip version, compression or encryption Python cannot read
+        ValueError,
+        OSError,
+        EOFError,
+    ):
         raise refuse(
             path, TOP, "not an .xlsx workbook (the file is not a zip archive, or damaged)"
         ) from None
