@@ -29,6 +29,7 @@ LAYERS: tuple[grimp.Layer, ...] = (
         independent=False,
     ),
     grimp.Layer("allocator.solving.entry"),
+    grimp.Layer("allocator.replan"),
     grimp.Layer("allocator.heuristics.portfolio"),
     grimp.Layer("allocator.solving.single", "allocator.solving.fallback"),
     grimp.Layer("allocator.bound", "allocator.heuristics.greedy"),

@@ -20,6 +20,7 @@ import click
 
 from allocator.cli.common import EXIT_CODES_HELP, ExitCode
 from allocator.cli.inspect import check_command, schema_command, validate_command
+from allocator.cli.replan import replan_command, stress_command
 from allocator.cli.solve import solve_command
 from allocator.cli.tools import generate_command, template_command
 
@@ -49,5 +50,7 @@ for _command in (
     schema_command,
     template_command,
     generate_command,
+    replan_command,
+    stress_command,
 ):
     main.add_command(_command)

@@ -105,10 +105,26 @@ def _occupants(
     for (stage, day, t), nodes in model.move_nodes.items():
         queues = {c: movers[(stage, day, c)] for c in model.vars.move[(stage, day, t)]}
         groups.append(((stage, day, t), nodes, model.vars.move[(stage, day, t)], queues))
+    inst = model.instance
+    preferred = model.preferred
+    todo = []
     for _, nodes, counts, queues in groups:
         used = _used(arcs, nodes, value)
-        for c, var in counts.items():
-            for _ in range(value(var)):
+        left = {c: value(var) for c, var in counts.items()}
+        if preferred:  # households promised a used dwelling get it first
+            for c in counts:
+                for hi in list(queues[c]):
+                    want = preferred.get(inst.households[hi].household.id)
+                    node = next((n for n in used if inst.units[n[0]].dwelling == want), None)
+                    if node is not None and left[c] > 0:
+                        used.remove(node)
+                        queues[c].remove(hi)
+                        occupant[node] = hi
+                        left[c] -= 1
+        todo.append((used, left, queues))
+    for used, left, queues in todo:
+        for c, n in left.items():
+            for _ in range(n):
                 occupant[used.popleft()] = queues[c].popleft()
         if used:
             raise ExtractionError(f"{len(used)} used places of a type without a household")

@@ -22,9 +22,17 @@ from allocator.io.errors import TOP, InputError, Locator
 from allocator.io.messages import error_lines, validate_data
 from allocator.io.yaml_source import gc_paused, parse_yaml
 from models.plan import Plan, Result
+from models.replan import Changes, StressConfig
 from models.scenario import Scenario
 
-__all__ = ["load_plan", "load_plan_and_objective", "load_scenario", "load_yaml_or_json"]
+__all__ = [
+    "load_changes",
+    "load_plan",
+    "load_plan_and_objective",
+    "load_scenario",
+    "load_stress_config",
+    "load_yaml_or_json",
+]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -210,3 +218,27 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
     """
     return load_plan_and_objective(path)[0]
+
+
+def load_changes(path: str | os.PathLike[str]) -> Changes:
+    """Load and validate a changes file (``genhus replan --changes``; YAML or JSON).
+
+    Raises
+    ------
+    InputError
+        Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
+    """
+    data, locate = load_yaml_or_json(path)
+    return validate_data(Changes, data, str(path), locate)
+
+
+def load_stress_config(path: str | os.PathLike[str]) -> StressConfig:
+    """Load and validate a stress test's distributions (``genhus stress --config``).
+
+    Raises
+    ------
+    InputError
+        Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
+    """
+    data, locate = load_yaml_or_json(path)
+    return validate_data(StressConfig, data, str(path), locate)

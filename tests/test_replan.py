@@ -1,0 +1,129 @@
+"""Replanning after changes and the stress test, on the tiny two-stage case."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from allocator import rules
+from allocator.io.errors import InputError
+from allocator.io.load import load_changes
+from allocator.replan.changes import ReplanError
+from allocator.replan.promises import promises_of
+from allocator.replan.replan import replan
+from allocator.replan.stress import stress, summarise
+from allocator.solving.entry import solve
+from models.plan import Plan
+from models.replan import Changes, StressConfig
+from models.scenario import Scenario
+from tests.tiny import changed, scenario, two_stage_data
+
+#: After S1's households moved out (2025-05-02) and S2's notices (2025-07-01),
+#: before S2's move-out (2025-10-02).
+AS_OF = date(2025, 8, 1)
+
+
+@pytest.fixture(scope="module")
+def case() -> tuple[Scenario, Plan]:
+    # H4 (stage S2) wishes nothing: it stays in a rehousing place and returns
+    case = scenario(changed(two_stage_data(), "households", "H4", wishes=[]))
+    result = solve(case, time_limit=5, num_workers=1)
+    assert result.plan is not None
+    return case, result.plan
+
+
+def _changes(*items: dict[str, object]) -> Changes:
+    return Changes.model_validate({"changes": list(items)})
+
+
+def test_a_delayed_stage_keeps_earlier_moves_and_promises(case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    r = replan(base, plan, _changes({"kind": "stage_delay", "stage": "S2", "days": 60}), AS_OF)
+    assert r.plan is not None and r.check is not None and r.diff is not None
+    assert r.check.ok, r.check.messages
+    old = {h.household: h for h in plan.households}
+    new = {h.household: h for h in r.plan.households}
+    for hid in ("H1", "H2"):  # stage S1 moved out before the as-of date: untouched
+        assert new[hid] == old[hid]
+    assert new["H4"].move_out > old["H4"].move_out
+    assert new["H4"].place == old["H4"].place  # the address its letter names
+    assert {p.household for p in promises_of(plan, AS_OF)} == {"H1", "H2", "H4"}
+    assert r.broken == [] and r.diff.broken == 0
+    assert [h.household for h in r.diff.households] == ["H4"]
+    assert set(r.diff.households[0].changes) >= {"move_out", "return_date"}
+    notice = next(x for x in r.diff.letters if x.kind == "notice")
+    stage = r.scenario.stage_of(r.scenario.household("H4"))
+    assert notice.household == "H4" and notice.correction
+    assert notice.due == new["H4"].notice_date
+    assert notice.legal_latest == rules.legal_notice_date(
+        r.scenario, stage.start, new["H4"].move_out
+    )
+    assert notice.legal_met and not notice.overdue
+    assert any(x.kind == "return" and x.household == "H4" for x in r.diff.letters)
+
+
+def test_a_lost_promised_place_is_one_broken_promise(case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    h4 = next(h for h in plan.households if h.household == "H4")
+    assert h4.place is not None
+    gone = {"kind": "dwelling_unavailable", "dwelling": h4.place, "from": "2025-09-20"}
+    r = replan(base, plan, _changes(gone), AS_OF)
+    assert r.plan is not None and r.check is not None and r.check.ok, r.check and r.check.messages
+    new = next(h for h in r.plan.households if h.household == "H4")
+    assert new.place not in (None, h4.place)
+    assert [(b.household, b.what) for b in r.broken] == [("H4", ("place",))]
+    # the objective held the same price for it: the checker agreed on the cost
+    assert r.cost is not None and r.check.pricing is not None
+
+
+def test_a_change_that_moves_the_past_is_refused(case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    with pytest.raises(ReplanError, match="end_only"):
+        replan(base, plan, _changes({"kind": "stage_delay", "stage": "S1", "days": 14}), AS_OF)
+    late = {"kind": "stage_delay", "stage": "S1", "end_only": True}
+    r = replan(base, plan, _changes({**late, "days": 7}), AS_OF)
+    assert r.check is not None and r.check.ok, r.check.messages
+    assert r.broken == []
+    # two weeks late, S1's households hold both places when H4 must move out
+    r = replan(base, plan, _changes({**late, "days": 14}), AS_OF)
+    assert r.status.value == "INFEASIBLE" and r.plan is None
+
+
+def test_changes_file_errors_name_the_field(tmp_path: Path, case: tuple[Scenario, Plan]) -> None:
+    bad = tmp_path / "changes.yaml"
+    bad.write_text("changes:\n  - kind: stage_delay\n    stage: S2\n    days: fish\n")
+    with pytest.raises(InputError) as caught:
+        load_changes(bad)
+    assert any("changes[0]" in m and "days" in m for m in caught.value.messages)
+    base, plan = case
+    with pytest.raises(ReplanError) as refused:
+        replan(base, plan, _changes({"kind": "stage_delay", "stage": "S9", "days": 5}), AS_OF)
+    assert refused.value.messages == ["changes: changes[0].stage: unknown stage 'S9'"]
+
+
+def test_stress_is_reproducible_with_a_seed(case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    config = StressConfig.model_validate(
+        {
+            "stage_delay": {"probability": 0.8, "max_days": 40},
+            "as_of_days": (AS_OF - min(h.notice_date for h in plan.households)).days,
+        }
+    )
+    first = stress(base, plan, 3, 7, config, time_limit=5)
+    with ThreadPoolExecutor(2) as pool:
+        again = stress(base, plan, 3, 7, config, executor=pool, time_limit=5)
+    assert first == again
+    assert any(r["changes"] for r in first)
+    s = summarise(first)
+    assert s.runs == 3 and s.checks_failed == 0
+    assert s.unhoused + s.rejected + s.no_plan_in_time <= 3
+
+
+def test_as_of_before_any_letter_promises_nothing(case: tuple[Scenario, Plan]) -> None:
+    _, plan = case
+    first = min(h.notice_date for h in plan.households)
+    assert promises_of(plan, first) == []
+    assert len(promises_of(plan, first + timedelta(days=1))) >= 1
