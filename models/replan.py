@@ -205,6 +205,14 @@ class CategoryChange(_Strict):
     delta: float
 
 
+class SignedLease(_Strict):
+    """A time-limited lease of ``place`` over [start, end) signed before the as-of date."""
+
+    place: str
+    start: date
+    end: date
+
+
 class ReplanDiff(_Strict):
     """Old against new plan: who is affected and how, letters to send, cost change."""
 
@@ -216,6 +224,9 @@ class ReplanDiff(_Strict):
     new_total: float
     promises: int = Field(description="Promises made before the as-of date.")
     broken: int = Field(description="Promises the new plan breaks.")
+    leases: list[SignedLease] = Field(
+        default_factory=list, description="Signed time-limited leases the new plan cuts short."
+    )
 
 
 class StressSummary(_Strict):

@@ -19,15 +19,17 @@ from allocator.cli.common import (
     fail_internal,
     load,
 )
+from allocator.excel.replan import add_replan_sheet
 from allocator.i18n import LANGS, Lang, gettext, money, number
 from allocator.io.errors import InputError
 from allocator.io.load import load_changes, load_plan, load_stress_config
+from allocator.io.outputs import write_outputs
 from allocator.io.write import write_file
 from allocator.replan.changes import ReplanError
 from allocator.replan.diff import diff_text
 from allocator.replan.replan import CHANGE_PRICE, PROMISE_PRICE, Replanned, replan
 from allocator.replan.stress import overcapacity_curve, stress, summarise
-from allocator.report.replan import replan_page, stress_page
+from allocator.report.replan import add_replan_section, replan_page, stress_page
 from models.plan import Plan
 from models.replan import StressConfig
 
@@ -67,7 +69,7 @@ def _replanned_json(r: Replanned) -> str:
         "broken_promises": [
             {"household": b.household, "fixed": b.fixed, "what": list(b.what)} for b in r.broken
         ],
-        "leases_not_kept": r.leases,
+        "leases_cut_short": [lease.model_dump(mode="json") for lease in r.leases],
         "violations": r.check.messages if r.check else [],
         "notes": r.notes,
         "diff": None if r.diff is None else r.diff.model_dump(mode="json"),
@@ -121,7 +123,10 @@ def _replanned_json(r: Replanned) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     metavar="DIR",
-    help="Write plan.json, replan.json, replan.txt and replan.html to DIR.",
+    help=(
+        "Write the new plan's outputs (as genhus solve, with a replan sheet and section) "
+        "and replan.json, replan.txt, replan.html to DIR."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @_lang
@@ -184,11 +189,12 @@ def replan_command(
             click.echo(f"  - {message}", err=True)
         sys.exit(ExitCode.INTERNAL)
     text = diff_text(r.diff, lang)
-    if r.leases:
-        text += "\n" + gettext("Time-limited leases not kept", lang) + "\n"
-        text += "".join(f"  {lease}\n" for lease in r.leases)
     if out_dir is not None:
         try:
+            if r.result is not None:  # the usual outputs of the new plan, and the replan's part
+                write_outputs(r.result, r.scenario, out_dir)
+                add_replan_sheet(out_dir / "result.xlsx", r.diff, lang)
+                add_replan_section(out_dir / "report.html", r.diff, lang)
             out_dir.mkdir(parents=True, exist_ok=True)
             write_file(out_dir / "plan.json", r.plan.model_dump_json(indent=2) + "\n")
             write_file(out_dir / "replan.json", _replanned_json(r))

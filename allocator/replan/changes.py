@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from models.plan import Plan, SegmentKind
+from models.plan import PlaceTimeline, Plan, SegmentKind
 from models.replan import (
     Changes,
     DwellingUnavailable,
@@ -182,14 +182,21 @@ def _replaced(data: dict[str, Any]) -> set[str]:
 
 
 def _settle_the_past(data: dict[str, Any], plan: Plan, as_of: date) -> None:
-    """Vacancies not withheld before ``as_of`` are let; places released before it are gone."""
-    held = {t.place: t for t in plan.places if t.pavilion_type is None}
+    """Vacancies not withheld before ``as_of`` are let; places released before it are gone.
+
+    A department dwelling of a stage that the plan did not withhold is
+    still empty, waiting for its works: usable from ``as_of`` on.
+    """
+    timelines: dict[str, list[PlaceTimeline]] = {}
+    for t in plan.places:
+        if t.pavilion_type is None:
+            timelines.setdefault(t.place, []).append(t)
     replaced = _replaced(data)
     for d in data["dwellings"]:
         if d["vacant_from"] is None:
             continue
-        timeline = held.get(d["id"])
-        if timeline is None or timeline.collected_from >= as_of:
+        used = timelines.get(d["id"], [])
+        if not any(t.collected_from < as_of for t in used):
             if d["vacant_from"] >= as_of:
                 continue
             if d["stage"] is None and d["id"] not in replaced:
@@ -199,9 +206,10 @@ def _settle_the_past(data: dict[str, Any], plan: Plan, as_of: date) -> None:
             else:
                 d["gone"] = True
             continue
-        let_for_good = any(seg.kind is SegmentKind.PERMANENT for seg in timeline.segments)
-        if not let_for_good and d["vacant_from"] < timeline.released <= as_of:
+        if d["stage"] is not None:
+            continue  # its use ends at its stage's move-out anyway
+        released = max(t.released for t in used)
+        let_for_good = any(seg.kind is SegmentKind.PERMANENT for t in used for seg in t.segments)
+        if not let_for_good and d["vacant_from"] < released <= as_of:
             hand_back = d["hand_back"]
-            d["hand_back"] = (
-                timeline.released if hand_back is None else min(hand_back, timeline.released)
-            )
+            d["hand_back"] = released if hand_back is None else min(hand_back, released)

@@ -8,10 +8,10 @@ from allocator import rules
 from allocator.i18n import Lang, day, gettext, money
 from allocator.replan.promises import Broken, place_of
 from models.plan import CostCategory, HouseholdPlan, Mode, Plan
-from models.replan import CategoryChange, HouseholdDiff, Letter, ReplanDiff
+from models.replan import CategoryChange, HouseholdDiff, Letter, ReplanDiff, SignedLease
 from models.scenario import Scenario
 
-__all__ = ["diff_plans", "diff_text"]
+__all__ = ["diff_plans", "diff_text", "plan_cost"]
 
 #: What a notice letter tells (R3) and what a return letter tells (R4).
 NOTICE_FIELDS = ("mode", "move_out", "place", "permanent_dwelling", "after_dwelling")
@@ -31,6 +31,12 @@ def _fields(plan: Plan, h: HouseholdPlan) -> dict[str, str | None]:
     }
 
 
+def plan_cost(plan: Plan) -> float:
+    """A plan's budget cost plus soft-wish penalties, DKK (its objective)."""
+    total = next(c for c in plan.costs if c.stage == "total")
+    return total.total + plan.penalties
+
+
 def _totals(plan: Plan) -> dict[CostCategory, float]:
     total = next(c for c in plan.costs if c.stage == "total")
     return dict(total.by_category)
@@ -43,6 +49,7 @@ def diff_plans(
     new: Plan,
     as_of: date,
     broken: list[Broken],
+    leases: list[SignedLease] | None = None,
 ) -> ReplanDiff:
     """Compare the old plan of ``scenario`` with the new plan of ``changed`` as of ``as_of``.
 
@@ -56,6 +63,8 @@ def diff_plans(
         The day of replanning.
     broken
         The promises ``new`` breaks (:func:`allocator.replan.promises.broken_promises`).
+    leases
+        The signed leases it cuts short (:func:`allocator.replan.promises.broken_leases`).
 
     Returns
     -------
@@ -139,6 +148,7 @@ def diff_plans(
         new_total=round(sum(new_cost.values()), 2),
         promises=sum(1 for h in old.households if h.notice_date < as_of),
         broken=len(broken),
+        leases=leases or [],
     )
 
 
@@ -150,6 +160,7 @@ def diff_text(diff: ReplanDiff, lang: Lang = "da") -> str:
         f"{_('Households affected')}: {len(diff.households)}",
         f"{_('Promises made (letters sent)')}: {diff.promises}",
         f"{_('Promises broken')}: {diff.broken}",
+        f"{_('Time-limited leases cut short')}: {len(diff.leases)}",
         f"{_('Total cost')}: {money(diff.old_total, lang)} -> {money(diff.new_total, lang)}"
         f" ({money(diff.new_total - diff.old_total, lang)})",
         "",
@@ -172,6 +183,9 @@ def diff_text(diff: ReplanDiff, lang: Lang = "da") -> str:
         if not letter.legal_met:
             text += f"; {_('the legal notice period can no longer be met')}"
         lines.append(text)
+    if diff.leases:
+        lines += ["", _("Time-limited leases cut short")]
+        lines += [f"  {x.place}: {day(x.start, lang)} - {day(x.end, lang)}" for x in diff.leases]
     lines += ["", _("Cost by category")]
     for c in diff.costs:
         lines.append(

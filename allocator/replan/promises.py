@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from models.plan import HouseholdPlan, Mode, Plan, SegmentKind
+from models.replan import SignedLease
 
 __all__ = [
     "Broken",
     "Promise",
     "broken_leases",
     "broken_promises",
+    "leases_of",
     "past_changes",
     "place_of",
     "promises_of",
@@ -117,6 +119,10 @@ def broken_promises(promises: list[Promise], plan: Plan) -> list[Broken]:
     return out
 
 
+#: Uses of a place that end a time-limited tenant's lease early.
+DISPLACING = (SegmentKind.OCCUPIED, SegmentKind.SPARE, SegmentKind.PERMANENT)
+
+
 def past_changes(old: Plan, new: Plan, as_of: date) -> list[str]:
     """What ``new`` changes of what ``old`` did before ``as_of``, one sentence each.
 
@@ -158,32 +164,58 @@ def past_changes(old: Plan, new: Plan, as_of: date) -> list[str]:
             problems.append(
                 f"household {n.household}: replanned to move back on {n.return_date}, in the past"
             )
-    old_places = {t.place: t for t in old.places if t.pavilion_type is None}
+
+    def uses(plan: Plan) -> set[tuple[str, SegmentKind, str | None, str | None]]:
+        return {
+            (t.place, seg.kind, seg.stage, seg.household)
+            for t in plan.places
+            if t.pavilion_type is None
+            for seg in t.segments
+            if seg.kind in DISPLACING and seg.start < as_of
+        }
+
+    old_uses, new_uses = uses(old), uses(new)
+    for place, kind, stage, household in sorted(new_uses - old_uses, key=str):
+        whom = f" by household {household}" if household else ""
+        problems.append(f"place {place}: a {kind.value} use for stage {stage}{whom} did not happen")
+    for place, kind, stage, _ in sorted(old_uses - new_uses, key=str):
+        if kind is SegmentKind.SPARE:
+            problems.append(f"place {place}: the spare held for stage {stage} is gone")
+    withheld = {t.place for t in old.places if t.pavilion_type is None and t.collected_from < as_of}
     for t in new.places:
         if t.pavilion_type is not None or t.collected_from >= as_of:
             continue
-        before = old_places.get(t.place)
-        if before is None or before.collected_from >= as_of:
+        if t.place not in withheld:
             problems.append(
                 f"place {t.place}: withheld from {t.collected_from}, which did not happen"
             )
     return problems
 
 
-def broken_leases(old: Plan, new: Plan, as_of: date) -> list[str]:
-    """Time-limited leases signed before ``as_of`` that ``new`` no longer keeps."""
-    # a lease kept to its end, or extended, is kept
-    ends = {
-        (t.place, s.start): s.end
-        for t in new.places
-        for s in t.segments
-        if s.kind is SegmentKind.TIME_LIMITED
-    }
+def leases_of(plan: Plan, as_of: date) -> list[SignedLease]:
+    """The time-limited leases ``plan`` had signed by ``as_of``."""
     return [
-        f"place {t.place}: the time-limited lease {s.start} to {s.end} was signed"
-        for t in old.places
-        for s in t.segments
-        if s.kind is SegmentKind.TIME_LIMITED
-        and s.start < as_of
-        and ends.get((t.place, s.start), s.start) < s.end
+        SignedLease(place=t.place, start=seg.start, end=seg.end)
+        for t in plan.places
+        for seg in t.segments
+        if seg.kind is SegmentKind.TIME_LIMITED and seg.start < as_of
+    ]
+
+
+def broken_leases(old: Plan, new: Plan, as_of: date) -> list[SignedLease]:
+    """Time-limited leases signed before ``as_of`` that ``new`` cuts short.
+
+    A signed lease [start, end) is broken if the new plan puts the place to
+    another use during it: a stay, a spare or a letting for good. A lease
+    extended, or a place the new plan no longer uses, keeps its tenant.
+    """
+    uses: dict[str, list[tuple[date, date]]] = {}
+    for t in new.places:
+        for seg in t.segments:
+            if seg.kind in DISPLACING:
+                uses.setdefault(t.place, []).append((seg.start, seg.end))
+    return [
+        lease
+        for lease in leases_of(old, as_of)
+        if any(s < lease.end and lease.start < e for s, e in uses.get(lease.place, []))
     ]

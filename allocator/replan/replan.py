@@ -31,19 +31,21 @@ from allocator.cpsat.instance import NodeKind, Option, OptionKind, build_instanc
 from allocator.cpsat.model import RehousingModel
 from allocator.plan.check import CheckReport, Violation, check_plan
 from allocator.replan.changes import ReplanError, Unhoused, apply_changes
-from allocator.replan.diff import diff_plans
+from allocator.replan.diff import diff_plans, plan_cost
 from allocator.replan.promises import (
     Broken,
     Promise,
     broken_leases,
     broken_promises,
+    leases_of,
     past_changes,
     promises_of,
 )
+from allocator.solving.result import make_result, solver_info
 from allocator.solving.settings import Settings, Strategy, configured
 from allocator.solving.single import solve_instance
-from models.plan import Mode, Plan, Status
-from models.replan import Changes, ReplanDiff
+from models.plan import Mode, Plan, Result, SegmentKind, Status
+from models.replan import Changes, ReplanDiff, SignedLease
 from models.scenario import Scenario
 
 __all__ = ["CHANGE_PRICE", "PROMISE_PRICE", "Replanned", "replan", "replan_scenario"]
@@ -76,11 +78,14 @@ class Replanned:
     broken
         The promises the new plan breaks (counted from the plans alone).
     leases
-        Time-limited leases signed before the as-of date the new plan no longer keeps.
+        Time-limited leases signed before the as-of date that the new plan cuts short.
     check
         The plan checker's report on the new plan, the past check included.
     diff
         Old against new plan: who is affected, new letters, cost by category.
+    result
+        The new plan as a :class:`~models.plan.Result` (for the usual outputs);
+        its objective is ``cost``.
     runtime
         Wall seconds of the search.
     notes
@@ -95,11 +100,12 @@ class Replanned:
     bound: float | None
     promises: list[Promise]
     broken: list[Broken]
-    leases: list[str]
+    leases: list[SignedLease]
     check: CheckReport | None
     diff: ReplanDiff | None
     runtime: float
     notes: list[str] = field(default_factory=list)
+    result: Result | None = None
 
 
 def _matches(opt: Option, p: Promise) -> bool:
@@ -215,6 +221,73 @@ def add_promises(model: RehousingModel, promises: list[Promise], price_ore: int)
     return terms
 
 
+def add_leases(model: RehousingModel, leases: list[SignedLease], price_ore: int) -> None:
+    """Price every use of a place during a signed time-limited lease (it ends the lease early).
+
+    Each stay, spare or letting for good of the place's units that overlaps
+    the lease costs ``price_ore``: a broken lease costs at least that once,
+    so the objective never understates what the checker counts.
+    """
+    inst, m = model.instance, model.model
+    scenario = inst.scenario
+    uses = (NodeKind.STAY, NodeKind.SPARE, NodeKind.PERMANENT)
+    by_place: dict[str, list[SignedLease]] = defaultdict(list)
+    for lease in leases:
+        by_place[lease.place].append(lease)
+    terms = []
+    for u, unit in enumerate(inst.units):
+        for lease in by_place.get(unit.dwelling, []):
+            start, end = scenario.day(lease.start), scenario.day(lease.end)
+            for j, node in enumerate(unit.nodes):
+                if node.kind in uses and node.start < end and start < node.end:
+                    used = m.new_bool_var(f"lease_{u}_{j}")
+                    m.add(used == model.inflow(u, j))
+                    terms.append((used, price_ore))
+    model.add_cost(terms)
+
+
+#: Model uses and the plan segments they become.
+_USE_SEGMENT = {
+    NodeKind.STAY: SegmentKind.OCCUPIED,
+    NodeKind.SPARE: SegmentKind.SPARE,
+    NodeKind.PERMANENT: SegmentKind.PERMANENT,
+}
+
+
+def fix_the_past(model: RehousingModel, plan: Plan, as_of: date) -> None:
+    """Uses of a dwelling that begin before ``as_of`` must fit what the old plan did.
+
+    A spare or a letting for good of a dwelling starting before the as-of
+    date is possible only if the old plan made it, and a spare it held then
+    is held again; a stay whose block starts before the date needs a
+    dwelling the old plan withheld by then (the fixed households keep their
+    own stays, :func:`add_promises`).
+    """
+    inst, m = model.instance, model.model
+    day = inst.scenario.day(as_of)
+    past = {
+        (t.place, seg.kind, seg.stage)
+        for t in plan.places
+        if t.pavilion_type is None
+        for seg in t.segments
+        if seg.kind in _USE_SEGMENT.values() and seg.start < as_of
+    }
+    withheld = {t.place for t in plan.places if t.collected_from < as_of}
+    held: dict[tuple[str, str | None], list[cp_model.LinearExprT]] = defaultdict(list)
+    for u, unit in enumerate(inst.units):
+        for j, node in enumerate(unit.nodes):
+            kind = _USE_SEGMENT.get(node.kind)
+            if kind is None or node.start >= day:
+                continue
+            made = (unit.dwelling, kind, node.stage) in past
+            if kind is SegmentKind.SPARE and made:
+                held[(unit.dwelling, node.stage)].append(model.inflow(u, j))
+            elif not made and not (kind is SegmentKind.OCCUPIED and unit.dwelling in withheld):
+                m.add(model.inflow(u, j) == 0)
+    for inflows in held.values():
+        m.add(sum(inflows) == 1)
+
+
 def _check_dates(old: Plan, changed: Scenario, as_of: date) -> None:
     """Refuse changes that would move a move out or back that has happened or is past."""
     sched = rules.schedule(changed)
@@ -318,6 +391,8 @@ def replan(
     terms = add_promises(model, promises, rules.ore(promise_price))
     intentions = promises_of(plan, as_of, sent=False)
     add_promises(model, intentions, rules.ore(change_price))
+    add_leases(model, leases_of(plan, as_of), rules.ore(promise_price))
+    fix_the_past(model, plan, as_of)
     notes: list[str] = []
     if lexicographic:
         fewest = _fewest_broken(model, terms, settings, time_limit / 3)
@@ -346,13 +421,45 @@ def replan(
     new = outcome.plan
     broken = broken_promises(promises, new)
     changed_plans = broken_promises(intentions, new)
-    cost = outcome.objective / 100 - promise_price * len(broken) - change_price * len(changed_plans)
+    cost = plan_cost(new)
     report = check_plan(changed, new, objective=round(cost, 2))
     past = [
         Violation("plan", "", f"before {as_of}: {text}") for text in past_changes(plan, new, as_of)
     ]
+    # the model's kept variables may only understate what the plan keeps (a
+    # search stopped early leaves some at 0), never overstate it
+    leases = broken_leases(plan, new, as_of)
+    priced = cost + promise_price * (len(broken) + len(leases)) + change_price * len(changed_plans)
+    if outcome.objective / 100 < priced - 0.01:
+        past.append(
+            Violation(
+                "prices",
+                "objective",
+                f"the model's objective {outcome.objective / 100:.2f} DKK is below the plan's "
+                f"cost plus its {len(broken)} broken promises, {len(leases)} leases cut short "
+                f"and {len(changed_plans)} changed plans priced ({priced:.2f} DKK)",
+            )
+        )
     report = CheckReport([*report.violations, *past], report.pricing)
+    proto = model.model.proto
+    result = make_result(
+        changed.name,
+        outcome.status,
+        objective=round(cost, 2),
+        bound=None,  # the search's bound includes the promise prices
+        runtime=outcome.runtime,
+        plan=new,
+        warnings=notes + outcome.notes,
+        solver=solver_info(
+            settings.params,
+            strategy="replan",
+            lp=True,
+            variables=len(proto.variables),
+            constraints=len(proto.constraints),
+        ),
+    )
     return Replanned(
+        result=result,
         status=outcome.status,
         scenario=changed,
         plan=new,
@@ -360,9 +467,9 @@ def replan(
         bound=None if outcome.bound is None else outcome.bound / 100,
         promises=promises,
         broken=broken,
-        leases=broken_leases(plan, new, as_of),
+        leases=leases,
         check=report,
-        diff=diff_plans(scenario, plan, changed, new, as_of, broken),
+        diff=diff_plans(scenario, plan, changed, new, as_of, broken, leases),
         runtime=outcome.runtime,
         notes=notes + outcome.notes,
     )

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from allocator.replan.changes import ReplanError, Unhoused
+from allocator.replan.diff import plan_cost
 from allocator.replan.replan import replan
 from allocator.solving.settings import MAX_NODES, Settings
 from allocator.solving.single import solve_single
@@ -65,12 +66,6 @@ class InProcess(Executor):
         except BaseException as exc:  # handed to the caller through the future
             future.set_exception(exc)
         return future
-
-
-def plan_cost(plan: Plan) -> float:
-    """A plan's budget cost plus soft-wish penalties, DKK (its objective)."""
-    total = next(c for c in plan.costs if c.stage == "total")
-    return total.total + plan.penalties
 
 
 def as_of_date(plan: Plan, config: StressConfig) -> date:
@@ -198,6 +193,8 @@ def stress_run(
         leases=len(r.leases),
         check_ok=bool(r.check and r.check.ok),
     )
+    if r.check is not None and not r.check.ok:
+        row["violations"] = r.check.messages[:5]
     return row
 
 
@@ -265,7 +262,9 @@ def overcapacity_curve(
 
     The expected total cost is the plan's cost plus the expected repair:
     the extra cost of repaired runs, and ``config.unhoused_cost`` for each
-    run that no plan can repair. Every share uses the same run seeds.
+    run that no plan can repair; runs whose changes cannot be applied or
+    that find no plan in time are left out (their numbers are in the
+    summary). Every share uses the same run seeds.
     """
     config = config or StressConfig()
     for share in shares:
@@ -281,8 +280,8 @@ def overcapacity_curve(
             variant, result.plan, runs, seed, config, executor=executor, time_limit=time_limit
         )
         summary = summarise(rows)
-        # runs whose drawn changes could not be applied are left out
-        counted = [r for r in rows if r["status"] != "rejected"]
+        # runs whose changes could not be applied, or not repaired in time, are left out
+        counted = [r for r in rows if r["status"] not in ("rejected", "no_plan_in_time")]
         repairs = sum(
             r["extra_cost"] if r["status"] in ("repaired", "unchanged") else config.unhoused_cost
             for r in counted

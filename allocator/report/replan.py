@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from html import escape
+from pathlib import Path
 
 import matplotlib
 
@@ -16,9 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from allocator.i18n import Lang, day, gettext, money, number
+from allocator.io.write import write_file
 from models.replan import CurvePoint, ReplanDiff
 
-__all__ = ["replan_page", "replan_section", "stress_page"]
+__all__ = ["add_replan_section", "replan_page", "replan_section", "stress_page"]
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
@@ -166,3 +168,12 @@ def stress_page(points: Sequence[CurvePoint], runs: int, seed: int, lang: Lang =
         )
     )
     return _page(_("Stress test: overcapacity"), body, lang)
+
+
+def add_replan_section(report: Path, diff: ReplanDiff, lang: Lang = "da") -> None:
+    """Add the replan's section (:func:`replan_section`) to the end of ``report.html``."""
+    html = report.read_text(encoding="utf-8")
+    section = replan_section(diff, lang)
+    at = html.rfind("</body>")
+    html = html[:at] + section + html[at:] if at >= 0 else html + section
+    write_file(report, html)
