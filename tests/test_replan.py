@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from allocator import rules
+from allocator.io.dump import dump_scenario
 from allocator.io.errors import InputError
 from allocator.io.load import load_changes
 from allocator.replan.changes import ReplanError
@@ -19,6 +21,7 @@ from allocator.solving.entry import solve
 from models.plan import Plan
 from models.replan import Changes, StressConfig
 from models.scenario import Scenario
+from tests.test_cli import run
 from tests.tiny import changed, scenario, two_stage_data
 
 #: After S1's households moved out (2025-05-02) and S2's notices (2025-07-01),
@@ -127,3 +130,46 @@ def test_as_of_before_any_letter_promises_nothing(case: tuple[Scenario, Plan]) -
     first = min(h.notice_date for h in plan.households)
     assert promises_of(plan, first) == []
     assert len(promises_of(plan, first + timedelta(days=1))) >= 1
+
+
+def test_lexicographic_breaks_no_more_promises(case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    h4 = next(h for h in plan.households if h.household == "H4")
+    gone = {"kind": "dwelling_unavailable", "dwelling": h4.place, "from": "2025-09-20"}
+    r = replan(base, plan, _changes(gone), AS_OF, lexicographic=True)
+    assert r.check is not None and r.check.ok, r.check.messages
+    assert len(r.broken) == 1 and any("lexicographic: at most 1" in n for n in r.notes)
+
+
+def _files(tmp_path: Path, base: Scenario, plan: Plan, changes: str) -> list[str]:
+    scn, pl, ch = tmp_path / "s.yaml", tmp_path / "plan.json", tmp_path / "changes.yaml"
+    dump_scenario(base, scn)
+    pl.write_text(plan.model_dump_json())
+    ch.write_text(changes)
+    return [str(scn), str(pl), "--changes", str(ch), "--as-of", AS_OF.isoformat()]
+
+
+def test_cli_replan_writes_the_new_plan_and_its_diff(
+    tmp_path: Path, case: tuple[Scenario, Plan]
+) -> None:
+    base, plan = case
+    args = _files(tmp_path, base, plan, "changes:\n  - {kind: stage_delay, stage: S2, days: 60}\n")
+    out = tmp_path / "out"
+    done = run("replan", *args, "--out", str(out), "--lang", "en", "--time-limit", "5")
+    assert done.exit_code == 0, done.stderr
+    assert "H4 (S2): move_out" in done.stdout and "notice letter" in done.stdout
+    assert load_workbook(out / "result.xlsx")["Replanning"]["A1"].value == "Replanned as of"
+    assert 'id="replan"' in (out / "report.html").read_text()
+    # the new plan passes the checker against the changed scenario the replan wrote
+    checked = run("check", str(out / "scenario.yaml"), str(out / "plan.json"))
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    danish = run("replan", *args, "--time-limit", "5")
+    assert "Berørte husstande: 1" in danish.stdout
+
+
+def test_cli_replan_names_the_bad_field(tmp_path: Path, case: tuple[Scenario, Plan]) -> None:
+    base, plan = case
+    args = _files(tmp_path, base, plan, "changes:\n  - {kind: stage_delay, stage: S9, days: 5}\n")
+    done = run("replan", *args)
+    assert done.exit_code == 2
+    assert "changes[0].stage: unknown stage 'S9'" in done.stderr

@@ -21,6 +21,7 @@ from allocator.cli.common import (
 )
 from allocator.excel.replan import add_replan_sheet
 from allocator.i18n import LANGS, Lang, gettext, money, number
+from allocator.io.dump import dump_scenario
 from allocator.io.errors import InputError
 from allocator.io.load import load_changes, load_plan, load_stress_config
 from allocator.io.outputs import write_outputs
@@ -124,8 +125,8 @@ def _replanned_json(r: Replanned) -> str:
     default=None,
     metavar="DIR",
     help=(
-        "Write the new plan's outputs (as genhus solve, with a replan sheet and section) "
-        "and replan.json, replan.txt, replan.html to DIR."
+        "Write the new plan's outputs (as genhus solve, with a replan sheet and section), "
+        "the changed scenario.yaml and replan.json, replan.txt, replan.html to DIR."
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -196,6 +197,7 @@ def replan_command(
                 add_replan_sheet(out_dir / "result.xlsx", r.diff, lang)
                 add_replan_section(out_dir / "report.html", r.diff, lang)
             out_dir.mkdir(parents=True, exist_ok=True)
+            dump_scenario(r.scenario, out_dir / "scenario.yaml")
             write_file(out_dir / "plan.json", r.plan.model_dump_json(indent=2) + "\n")
             write_file(out_dir / "replan.json", _replanned_json(r))
             write_file(out_dir / "replan.txt", text)

@@ -480,15 +480,11 @@ def _fewest_broken(
 ) -> int | None:
     """The fewest broken promises any plan of ``model`` has (CP-SAT on a copy), or None."""
     copy = model.model.clone()
-    objective = copy.proto.objective
-    del objective.vars[:]
-    del objective.coeffs[:]
-    objective.vars.extend([k.index for k in terms.variables])
-    objective.coeffs.extend([-1] * len(terms.variables))
-    objective.offset = len(terms.kept)
-    objective.scaling_factor = 1.0
+    copy.clear_objective()  # type: ignore[no-untyped-call]
+    kept = [copy.get_int_var_from_proto_index(k.index) for k in terms.variables]
+    copy.maximize(cp_model.LinearExpr.sum(kept))
     solver = configured(settings.params, time_limit, settings.log)
     status = solver.solve(copy)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return round(solver.objective_value)
+    return len(terms.kept) - round(solver.objective_value)
