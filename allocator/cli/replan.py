@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -43,14 +45,34 @@ _lang = click.option(
     show_default=True,
     help="Language of the text and pages.",
 )
-_time = click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    metavar="S",
-    help="Search time limit in seconds (per repair for stress).",
-)
+
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def _scenario_and_plan(command: FC) -> FC:
+    """The SCENARIO and PLAN arguments of both commands."""
+    command = click.argument("plan", type=click.Path(path_type=Path))(command)
+    return click.argument("scenario", type=click.Path(path_type=Path))(command)
+
+
+def _file(name: str, dest: str, text: str, *, required: bool = False) -> Callable[[FC], FC]:
+    """An option naming a YAML or JSON input file."""
+    return click.option(
+        name, dest, type=click.Path(path_type=Path), required=required, metavar="FILE", help=text
+    )
+
+
+def _number(name: str, default: float, metavar: str, text: str) -> Callable[[FC], FC]:
+    """A non-negative number option (``S`` seconds: positive) with its default shown."""
+    return click.option(
+        name,
+        type=click.FloatRange(min=0, min_open=metavar == "S"),
+        default=default,
+        show_default=True,
+        metavar=metavar,
+        help=text,
+    )
 
 
 def _plan(path: Path) -> Plan:
@@ -79,15 +101,12 @@ def _replanned_json(r: Replanned) -> str:
 
 
 @click.command("replan", epilog=EXIT_CODES_HELP)
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("plan", type=click.Path(path_type=Path))
-@click.option(
+@_scenario_and_plan
+@_file(
     "--changes",
     "changes_path",
-    type=click.Path(path_type=Path),
+    "What has changed (YAML or JSON; see docs/REPLAN.md).",
     required=True,
-    metavar="FILE",
-    help="What has changed (YAML or JSON; see docs/REPLAN.md).",
 )
 @click.option(
     "--as-of",
@@ -96,28 +115,33 @@ def _replanned_json(r: Replanned) -> str:
     metavar="DATE",
     help="Day of replanning: moves before it happened, letters before it were sent.",
 )
-@click.option(
-    "--promise-price",
-    type=click.FloatRange(min=0),
-    default=PROMISE_PRICE,
-    show_default=True,
-    metavar="DKK",
-    help="Price of a broken promise in the objective.",
-)
-@click.option(
+@_number("--promise-price", PROMISE_PRICE, "DKK", "Price of a broken promise in the objective.")
+@_number(
     "--change-price",
-    type=click.FloatRange(min=0),
-    default=CHANGE_PRICE,
-    show_default=True,
-    metavar="DKK",
-    help="Price of changing a household without a letter yet (a tie-break).",
+    CHANGE_PRICE,
+    "DKK",
+    "Price of changing a household without a letter yet (a tie-break).",
 )
 @click.option(
     "--lexicographic", is_flag=True, help="Fewest broken promises first, then the least cost."
 )
-@_time
-@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True, metavar="N")
-@click.option("--seed", type=click.IntRange(min=0, max=2**31 - 1), default=0, show_default=True)
+@_number("--time-limit", 30.0, "S", "Search time limit in seconds.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    metavar="N",
+    help="CP-SAT search workers (0: one per core).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**31 - 1),
+    default=0,
+    show_default=True,
+    metavar="K",
+    help="Random seed of the search.",
+)
 @click.option(
     "--out",
     "out_dir",
@@ -222,17 +246,13 @@ def _shares(text: str | None) -> list[float]:
 
 
 @click.command("stress", epilog=EXIT_CODES_HELP)
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("plan", type=click.Path(path_type=Path))
+@_scenario_and_plan
 @click.option("--runs", type=click.IntRange(min=1), default=20, show_default=True, metavar="N")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, metavar="K")
-@click.option(
+@_file(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Distributions of the events (YAML or JSON; defaults in docs/REPLAN.md).",
+    "Distributions of the events (YAML or JSON; defaults in docs/REPLAN.md).",
 )
 @click.option(
     "--overcapacity",
@@ -247,22 +267,8 @@ def _shares(text: str | None) -> list[float]:
     show_default=True,
     help="Processes for the runs (1: in this process).",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds per repair.",
-)
-@click.option(
-    "--plan-time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds per plan (--overcapacity).",
-)
+@_number("--time-limit", 10.0, "S", "Seconds per repair.")
+@_number("--plan-time-limit", 30.0, "S", "Seconds per plan (--overcapacity).")
 @click.option(
     "--out",
     "out_dir",

@@ -11,7 +11,7 @@ from openpyxl.styles import Font
 
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT
 from allocator.excel.sheets import save_workbook
-from allocator.i18n import Lang, gettext
+from allocator.i18n import Lang, gettext, ngettext
 from models.replan import ReplanDiff
 
 __all__ = ["add_replan_sheet"]
@@ -61,7 +61,14 @@ def add_replan_sheet(path: str | os.PathLike[str], diff: ReplanDiff, lang: Lang 
         [None, None],
     )
     table(
-        [_("household"), _("stage"), _("Change"), _("Before"), _("After"), _("promise broken")],
+        [
+            ngettext("household", "households", 1, lang),
+            ngettext("stage", "stages", 1, lang),
+            _("Change"),
+            _("Before"),
+            _("After"),
+            _("promise broken"),
+        ],
         [
             (h.household, h.stage, _(field), old, new, ", ".join(_(w) for w in h.broken))
             for h in diff.households
@@ -71,7 +78,7 @@ def add_replan_sheet(path: str | os.PathLike[str], diff: ReplanDiff, lang: Lang 
     )
     table(
         [
-            _("household"),
+            ngettext("household", "households", 1, lang),
             _("Letter"),
             _("by"),
             _("legal notice period met if sent by"),

@@ -13,9 +13,9 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from allocator.excel.read import read_workbook
 from allocator.io.errors import TOP, InputError, Locator
@@ -33,6 +33,8 @@ __all__ = [
     "load_stress_config",
     "load_yaml_or_json",
 ]
+
+M = TypeVar("M", bound=BaseModel)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -228,8 +230,7 @@ def load_changes(path: str | os.PathLike[str]) -> Changes:
     InputError
         Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
     """
-    data, locate = load_yaml_or_json(path)
-    return validate_data(Changes, data, str(path), locate)
+    return _load_model(Changes, path)
 
 
 def load_stress_config(path: str | os.PathLike[str]) -> StressConfig:
@@ -240,5 +241,10 @@ def load_stress_config(path: str | os.PathLike[str]) -> StressConfig:
     InputError
         Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
     """
+    return _load_model(StressConfig, path)
+
+
+def _load_model(model: type[M], path: str | os.PathLike[str]) -> M:
+    """A YAML or JSON file validated as ``model``, problems named by field (and line)."""
     data, locate = load_yaml_or_json(path)
-    return validate_data(StressConfig, data, str(path), locate)
+    return validate_data(model, data, str(path), locate)

@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from allocator.i18n import Lang, day, gettext, money, number
+from allocator.i18n import Lang, day, gettext, money, ngettext, number
 from allocator.io.write import write_file
 from models.replan import CurvePoint, ReplanDiff
 
@@ -82,11 +82,19 @@ def replan_section(diff: ReplanDiff, lang: Lang = "da") -> str:
         f"{escape(day(diff.as_of, lang))}</h2>"
         + _table([_("Figure"), _("Value")], summary)
         + f"<h3>{escape(_('Households'))}</h3>"
-        + _table([_("household"), _("stage"), _("Changes"), _("promise broken")], households)
+        + _table(
+            [
+                ngettext("household", "households", 1, lang),
+                ngettext("stage", "stages", 1, lang),
+                _("Changes"),
+                _("promise broken"),
+            ],
+            households,
+        )
         + f"<h3>{escape(_('Letters to send'))}</h3>"
         + _table(
             [
-                _("household"),
+                ngettext("household", "households", 1, lang),
                 _("Letter"),
                 _("by"),
                 _("legal notice period met if sent by"),
