@@ -13,7 +13,7 @@ from allocator import rules
 from allocator.io.dump import dump_scenario
 from allocator.io.errors import InputError
 from allocator.io.load import load_changes
-from allocator.replan.changes import ReplanError
+from allocator.replan.changes import ReplanError, apply_changes
 from allocator.replan.promises import promises_of
 from allocator.replan.replan import replan
 from allocator.replan.stress import stress, summarise
@@ -173,3 +173,41 @@ def test_cli_replan_names_the_bad_field(tmp_path: Path, case: tuple[Scenario, Pl
     done = run("replan", *args)
     assert done.exit_code == 2
     assert "changes[0].stage: unknown stage 'S9'" in done.stderr
+
+
+def test_each_change_and_the_settled_past(case: tuple[Scenario, Plan]) -> None:
+    _, plan = case
+    data = two_stage_data()
+    data["dwellings"].append(
+        {"id": "P1", "source": "partner", "rooms": 2, "area_m2": 50, "monthly_rent": 4000,
+         "vacant_from": "2025-03-01"}
+    )  # fmt: skip
+    data["pavilions"] = [{"id": "PT", "rooms": 2, "max_count": 2, "setup_cost": 1,
+                          "removal_cost": 1, "monthly_rent": 1}]  # fmt: skip
+    richer = scenario(changed(data, "households", "H4", wishes=[]))
+    new_home = {"id": "V9", "source": "own_organisation", "rooms": 3, "area_m2": 70,
+                "monthly_rent": 5000, "vacant_from": "2025-10-01"}  # fmt: skip
+    changes = _changes(
+        {"kind": "vacancy_late", "dwelling": "O2", "days": 10},
+        {"kind": "household", "household": "H4", "children": 2},
+        {"kind": "new_vacancy", "dwelling": new_home},
+        {"kind": "pavilion_late", "pavilion": "PT", "days": 30},
+        {"kind": "stage_delay", "stage": "S2", "days": -7},
+    )
+    out = apply_changes(richer, changes, plan, AS_OF)
+    assert out.dwelling("O2").vacant_from == date(2025, 5, 12)
+    assert out.household("H4").children == 2
+    assert out.dwelling("V9").vacant_from == date(2025, 10, 1)
+    assert out.pavilions[0].lead_days == richer.pavilions[0].lead_days + 30
+    assert out.stages[1].start == date(2025, 10, 25)
+    # P1 fell vacant in March and the plan did not withhold it: let, gone by August
+    assert "P1" not in {d.id for d in out.dwellings}
+    late = apply_changes(richer, changes, plan, date(2025, 2, 1))
+    assert "P1" in {d.id for d in late.dwellings}
+    withdrawn = apply_changes(
+        richer,
+        _changes({"kind": "partner_withdrawal", "from": "2025-04-01"}),
+        plan,
+        date(2025, 2, 1),
+    )
+    assert withdrawn.dwelling("P1").hand_back == date(2025, 4, 1)
