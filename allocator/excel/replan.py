@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from allocator.excel.fields import DATE_FORMAT, MONEY_FORMAT
 from allocator.excel.sheets import save_workbook
 from allocator.i18n import Lang, gettext, ngettext
+from allocator.replan.diff import category_label
 from models.replan import ReplanDiff
 
 __all__ = ["add_replan_sheet"]
@@ -102,7 +103,7 @@ def add_replan_sheet(path: str | os.PathLike[str], diff: ReplanDiff, lang: Lang 
     )
     table(
         [_("Category"), _("Before"), _("After"), _("Change")],
-        [(c.category, c.old, c.new, c.delta) for c in diff.costs]
+        [(category_label(c.category, lang), c.old, c.new, c.delta) for c in diff.costs]
         + [(_("Total cost"), diff.old_total, diff.new_total, diff.new_total - diff.old_total)],
         [None, MONEY_FORMAT, MONEY_FORMAT, MONEY_FORMAT],
     )

@@ -6,12 +6,13 @@ from datetime import date
 
 from allocator import rules
 from allocator.i18n import Lang, day, gettext, money
+from allocator.labels import label
 from allocator.replan.promises import Broken, place_of
 from models.plan import CostCategory, HouseholdPlan, Mode, Plan
 from models.replan import CategoryChange, HouseholdDiff, Letter, ReplanDiff, SignedLease
 from models.scenario import Scenario
 
-__all__ = ["diff_plans", "diff_text", "plan_cost"]
+__all__ = ["category_label", "diff_plans", "diff_text", "plan_cost"]
 
 #: What a notice letter tells (R3) and what a return letter tells (R4).
 NOTICE_FIELDS = ("mode", "move_out", "place", "permanent_dwelling", "after_dwelling")
@@ -29,6 +30,11 @@ def _fields(plan: Plan, h: HouseholdPlan) -> dict[str, str | None]:
         "after_dwelling": h.after_dwelling,
         "permanent_dwelling": h.permanent_dwelling,
     }
+
+
+def category_label(category: str, lang: Lang = "da") -> str:
+    """A budget category's name: the guide's Danish wording, or the English code in words."""
+    return label(CostCategory(category)) if lang == "da" else category.replace("_", " ")
 
 
 def plan_cost(plan: Plan) -> float:
@@ -189,6 +195,7 @@ def diff_text(diff: ReplanDiff, lang: Lang = "da") -> str:
     lines += ["", _("Cost by category")]
     for c in diff.costs:
         lines.append(
-            f"  {c.category}: {money(c.old, lang)} -> {money(c.new, lang)} ({money(c.delta, lang)})"
+            f"  {category_label(c.category, lang)}: {money(c.old, lang)} -> "
+            f"{money(c.new, lang)} ({money(c.delta, lang)})"
         )
     return "\n".join(lines) + "\n"

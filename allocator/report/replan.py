@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 
 from allocator.i18n import Lang, day, gettext, money, ngettext, number
 from allocator.io.write import write_file
+from allocator.replan.diff import category_label
 from models.replan import CurvePoint, ReplanDiff
 
 __all__ = ["add_replan_section", "replan_page", "replan_section", "stress_page"]
@@ -74,7 +75,12 @@ def replan_section(diff: ReplanDiff, lang: Lang = "da") -> str:
         for letter in diff.letters
     ]
     costs = [
-        (c.category, money(c.old, lang), money(c.new, lang), money(c.delta, lang))
+        (
+            category_label(c.category, lang),
+            money(c.old, lang),
+            money(c.new, lang),
+            money(c.delta, lang),
+        )
         for c in diff.costs
     ]
     return (
