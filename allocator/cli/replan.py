@@ -326,6 +326,8 @@ def stress_command(
                 f"{_('90th percentile of the extra cost')}: {money(s.p90_extra, lang)}",
                 f"{_('Broken promises per run')}: {number(s.broken_mean, lang, decimals=2)} "
                 f"({_('at most')} {s.broken_max})",
+                f"{_('Runs whose changes would move the past')}: {s.rejected}",
+                f"{_('Runs without a plan in time')}: {s.no_plan_in_time}",
             ]
         else:
             points = list(
