@@ -16,13 +16,13 @@ from allocator.io.load import load_changes
 from allocator.replan.changes import ReplanError, apply_changes
 from allocator.replan.promises import promises_of
 from allocator.replan.replan import replan
-from allocator.replan.stress import stress, summarise
+from allocator.replan.stress import overcapacity_curve, stress, summarise
 from allocator.solving.entry import solve
 from models.plan import Plan
 from models.replan import Changes, StressConfig
 from models.scenario import Scenario
 from tests.test_cli import run
-from tests.tiny import changed, scenario, two_stage_data
+from tests.tiny import changed, scenario, two_stage_data, vacant
 
 #: After S1's households moved out (2025-05-02) and S2's notices (2025-07-01),
 #: before S2's move-out (2025-10-02).
@@ -211,3 +211,29 @@ def test_each_change_and_the_settled_past(case: tuple[Scenario, Plan]) -> None:
         date(2025, 2, 1),
     )
     assert withdrawn.dwelling("P1").hand_back == date(2025, 4, 1)
+
+
+def test_overcapacity_curve_prices_plan_plus_repairs() -> None:
+    data = changed(two_stage_data(), "households", "H4", wishes=[])
+    data["dwellings"] += [vacant("O3", "2025-03-01"), vacant("O4", "2025-03-01")]
+    base = scenario(data)
+    config = StressConfig.model_validate(
+        {"stage_delay": {"probability": 0.9, "max_days": 40}, "as_of_days": 31}
+    )
+    points = list(
+        overcapacity_curve(base, [0.0, 0.5], 2, 3, config, time_limit=3, plan_time_limit=5)
+    )
+    assert [p.overcapacity for p in points] == [0.0, 0.5]
+    for p in points:
+        assert p.plan_cost is not None and p.summary is not None and p.expected_total is not None
+        variant = base.model_copy(
+            update={"policy": base.policy.model_copy(update={"overcapacity": p.overcapacity})}
+        )
+        planned = solve(variant, time_limit=5, num_workers=1).plan
+        assert planned is not None
+        rows = stress(variant, planned, 2, 3, config, time_limit=3)
+        counted = [r for r in rows if r["status"] not in ("rejected", "no_plan_in_time")]
+        repairs = [
+            r["extra_cost"] if r["status"] != "unhoused" else config.unhoused_cost for r in counted
+        ]
+        assert p.expected_total == pytest.approx(p.plan_cost + sum(repairs) / len(counted))
