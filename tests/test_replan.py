@@ -22,7 +22,7 @@ from models.plan import Plan
 from models.replan import Changes, StressConfig
 from models.scenario import Scenario
 from tests.test_cli import run
-from tests.tiny import changed, scenario, two_stage_data, vacant
+from tests.tiny import changed, pavilion_type, scenario, two_stage_data, vacant
 
 #: After S1's households moved out (2025-05-02) and S2's notices (2025-07-01),
 #: before S2's move-out (2025-10-02).
@@ -237,3 +237,20 @@ def test_overcapacity_curve_prices_plan_plus_repairs() -> None:
             r["extra_cost"] if r["status"] != "unhoused" else config.unhoused_cost for r in counted
         ]
         assert p.expected_total == pytest.approx(p.plan_cost + sum(repairs) / len(counted))
+
+
+def test_a_promised_pavilion_module_is_kept_by_its_type() -> None:
+    data = changed(two_stage_data(), "households", "H4", wishes=[])
+    data = changed(data, "dwellings", "O1", hand_back="2025-09-30")
+    data = changed(data, "dwellings", "O2", hand_back="2025-09-30")
+    data["pavilions"] = [pavilion_type(max_count=1)]
+    base = scenario(data)
+    plan = solve(base, time_limit=5, num_workers=1).plan
+    assert plan is not None
+    h4 = next(h for h in plan.households if h.household == "H4")
+    assert h4.place_source is not None and h4.place_source.value == "pavilion"
+    r = replan(base, plan, _changes({"kind": "stage_delay", "stage": "S2", "days": 60}), AS_OF)
+    assert r.plan is not None and r.check is not None and r.check.ok, r.check and r.check.messages
+    assert r.broken == []
+    new = next(h for h in r.plan.households if h.household == "H4")
+    assert new.place_source is not None and new.place_source.value == "pavilion"

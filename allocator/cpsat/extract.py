@@ -107,6 +107,14 @@ def _occupants(
         groups.append(((stage, day, t), nodes, model.vars.move[(stage, day, t)], queues))
     inst = model.instance
     preferred = model.preferred
+    if model.preferred_pavilion:  # households promised a module wait for the modules
+        for queue in stays.values():
+            wait = [
+                hi for hi in queue if inst.households[hi].household.id in model.preferred_pavilion
+            ]
+            for hi in wait:
+                queue.remove(hi)
+            queue.extend(wait)
     todo = []
     for _, nodes, counts, queues in groups:
         used = _used(arcs, nodes, value)
@@ -249,7 +257,7 @@ def _pavilion_timelines(
                     spare[(free.pop(), w)] = n
             for c, var in by_class.items():
                 for _ in range(value(var)):
-                    hi = stays[(w, c)].popleft()
+                    hi = _take(model, stays[(w, c)], pav.pavilion.id)
                     mid = free.pop(0)
                     occupant[(mid, w)] = hi
                     where[hi] = (mid, Source.PAVILION)
@@ -286,6 +294,17 @@ def _pavilion_timelines(
                 )
             )
     return out
+
+
+def _take(model: RehousingModel, queue: deque[int], pavilion: str) -> int:
+    """The next household of ``queue`` for a module of ``pavilion``: one promised it first."""
+    want = model.preferred_pavilion
+    if want:
+        for hi in queue:
+            if want.get(model.instance.households[hi].household.id) == pavilion:
+                queue.remove(hi)
+                return hi
+    return queue.popleft()
 
 
 def _household_plan(

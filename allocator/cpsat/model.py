@@ -92,6 +92,9 @@ class RehousingModel:
         #: household id -> the dwelling the extraction gives it first, if the
         #: solution uses that dwelling for its class (a replan's promises)
         self.preferred: dict[str, str] = {}
+        #: household id -> the pavilion type whose module the extraction gives it
+        #: first, if the solution houses its class in one
+        self.preferred_pavilion: dict[str, str] = {}
         #: the constraints each rule added, by rule name (the Lagrangian bound
         #: reads the LP's duals of "r1", "r8_permanent" and "r10")
         self.rule_rows: dict[str, range] = {}

@@ -143,6 +143,9 @@ def add_promises(model: RehousingModel, promises: list[Promise], price_ore: int)
     by_count: dict[int, tuple[cp_model.IntVar, list[cp_model.IntVar]]] = {}
     kept: list[cp_model.IntVar | None] = []
     impossible: list[str] = []
+    units_of: dict[str, list[int]] = defaultdict(list)
+    for u, unit in enumerate(inst.units):
+        units_of[unit.dwelling].append(u)
 
     def count(var: cp_model.IntVar, keep: cp_model.IntVar) -> None:
         by_count.setdefault(var.index, (var, []))[1].append(keep)
@@ -163,10 +166,8 @@ def add_promises(model: RehousingModel, promises: list[Promise], price_ore: int)
                     counter = v.pav_place[pavilions[p.place]].get(window, {}).get(c)
                 else:
                     target = p.place if p.mode is Mode.TEMPORARY else p.permanent_dwelling
-                    for u, unit in enumerate(inst.units):
-                        if unit.dwelling != target:
-                            continue
-                        for j, node in enumerate(unit.nodes):
+                    for u in units_of.get(target or "", []):
+                        for j, node in enumerate(inst.units[u].nodes):
                             if c not in node.classes:
                                 continue
                             if (node.kind is NodeKind.STAY and node.window == window) or (
@@ -195,7 +196,9 @@ def add_promises(model: RehousingModel, promises: list[Promise], price_ore: int)
                         m.add(keep <= sum(model.inflow(u, j) for u, j in uses))
                         for use in uses:
                             by_use[use].append(keep)
-                    if p.place is not None and not p.pavilion:
+                    if p.place is not None and p.pavilion:
+                        model.preferred_pavilion[p.household] = p.place
+                    elif p.place is not None:
                         model.preferred[p.household] = p.place
                     elif p.permanent_dwelling is not None:
                         model.preferred[p.household] = p.permanent_dwelling
