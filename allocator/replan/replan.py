@@ -398,11 +398,9 @@ def replan(
     fix_the_past(model, plan, as_of)
     notes: list[str] = []
     if lexicographic:
-        fewest = _fewest_broken(model, terms, settings, time_limit / 3)
+        status, fewest = _fewest_broken(model, terms, settings, time_limit / 3)
         if fewest is None:
-            return Replanned(
-                Status.INFEASIBLE, changed, None, None, None, promises, [], [], None, None, 0.0
-            )
+            return Replanned(status, changed, None, None, None, promises, [], [], None, None, 0.0)
         model.model.add(sum(terms.variables) >= len(terms.kept) - fewest)
         notes.append(f"lexicographic: at most {fewest} broken promises")
     outcome = solve_instance(model, settings, Strategy.LP_GUIDED)
@@ -480,14 +478,17 @@ def replan(
 
 def _fewest_broken(
     model: RehousingModel, terms: _Terms, settings: Settings, time_limit: float
-) -> int | None:
-    """The fewest broken promises any plan of ``model`` has (CP-SAT on a copy), or None."""
+) -> tuple[Status, int | None]:
+    """The fewest broken promises found (CP-SAT on a copy of ``model``) and how the search ended."""
     copy = model.model.clone()
     copy.clear_objective()  # type: ignore[no-untyped-call]
     kept = [copy.get_int_var_from_proto_index(k.index) for k in terms.variables]
     copy.maximize(cp_model.LinearExpr.sum(kept))
     solver = configured(settings.params, time_limit, settings.log)
     status = solver.solve(copy)
+    if status == cp_model.INFEASIBLE:
+        return Status.INFEASIBLE, None
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return len(terms.kept) - round(solver.objective_value)
+        return Status.NO_SOLUTION_IN_TIME, None
+    found = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+    return found, len(terms.kept) - round(solver.objective_value)
