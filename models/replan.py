@@ -161,6 +161,13 @@ class StressConfig(_Strict):
         default=1,
         description="The events are learnt this many days after the plan's first notice date.",
     )
+    release_spares: bool = Field(
+        default=True,
+        description=(
+            "Repairs may use the spares held (the overcapacity rule, R10, is dropped from the "
+            "as-of date): every trouble of a run is known then, and spares are held for them."
+        ),
+    )
     unhoused_cost: float = Field(
         default=250_000.0,
         ge=0,

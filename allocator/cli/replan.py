@@ -125,6 +125,11 @@ def _replanned_json(r: Replanned) -> str:
 @click.option(
     "--lexicographic", is_flag=True, help="Fewest broken promises first, then the least cost."
 )
+@click.option(
+    "--release-spares",
+    is_flag=True,
+    help="Let the repair use the spares held (no overcapacity rule from --as-of on).",
+)
 @_number("--time-limit", 30.0, "S", "Search time limit in seconds.")
 @click.option(
     "--workers",
@@ -163,6 +168,7 @@ def replan_command(
     promise_price: float,
     change_price: float,
     lexicographic: bool,
+    release_spares: bool,
     time_limit: float,
     workers: int,
     seed: int,
@@ -194,6 +200,7 @@ def replan_command(
             promise_price=promise_price,
             change_price=change_price,
             lexicographic=lexicographic,
+            release_spares=release_spares,
             time_limit=time_limit,
             num_workers=workers,
             seed=seed,

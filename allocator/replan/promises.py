@@ -123,11 +123,13 @@ def broken_promises(promises: list[Promise], plan: Plan) -> list[Broken]:
 DISPLACING = (SegmentKind.OCCUPIED, SegmentKind.SPARE, SegmentKind.PERMANENT)
 
 
-def past_changes(old: Plan, new: Plan, as_of: date) -> list[str]:
+def past_changes(old: Plan, new: Plan, as_of: date, *, spares: bool = True) -> list[str]:
     """What ``new`` changes of what ``old`` did before ``as_of``, one sentence each.
 
     Moves out and back before the date, the places households moved to,
-    the dwellings withheld before it and the time-limited leases signed before it.
+    the uses of dwellings that began before it, the dwellings withheld before
+    it, and (with ``spares``) the spares held then: without the overcapacity
+    rule a past spare may read as held empty, the same dwelling withheld.
     """
     problems = []
     new_by_id = {h.household: h for h in new.households}
@@ -179,7 +181,7 @@ def past_changes(old: Plan, new: Plan, as_of: date) -> list[str]:
         whom = f" by household {household}" if household else ""
         problems.append(f"place {place}: a {kind.value} use for stage {stage}{whom} did not happen")
     for place, kind, stage, _ in sorted(old_uses - new_uses, key=str):
-        if kind is SegmentKind.SPARE:
+        if kind is SegmentKind.SPARE and spares:
             problems.append(f"place {place}: the spare held for stage {stage} is gone")
     withheld = {t.place for t in old.places if t.pavilion_type is None and t.collected_from < as_of}
     for t in new.places:

@@ -347,6 +347,7 @@ def replan(
     promise_price: float = PROMISE_PRICE,
     change_price: float = CHANGE_PRICE,
     lexicographic: bool = False,
+    release_spares: bool = False,
     time_limit: float = 30.0,
     num_workers: int = 2,
     seed: int = 0,
@@ -371,6 +372,10 @@ def replan(
         (a tie-break towards the old plan).
     lexicographic
         Find the fewest broken promises first, then the cheapest plan with that many.
+    release_spares
+        Drop the overcapacity rule (R10) from here on: the spares held are
+        free for the repair (what they are held for). Without it every stage
+        keeps its spares, for troubles still to come.
     time_limit, num_workers, seed, gap_limit
         As for :func:`allocator.solve`.
     source
@@ -387,6 +392,10 @@ def replan(
         Bad changes, or changes that would move what has happened.
     """
     changed = replan_scenario(scenario, plan, changes, as_of, source)
+    if release_spares:
+        changed = changed.model_copy(
+            update={"policy": changed.policy.model_copy(update={"overcapacity": 0.0})}
+        )
     promises = promises_of(plan, as_of)
     settings = Settings.of(time_limit, num_workers, seed, gap_limit=gap_limit)
     model = RehousingModel(build_instance(changed))
@@ -425,7 +434,8 @@ def replan(
     cost = plan_cost(new)
     report = check_plan(changed, new, objective=round(cost, 2))
     past = [
-        Violation("plan", "", f"before {as_of}: {text}") for text in past_changes(plan, new, as_of)
+        Violation("plan", "", f"before {as_of}: {text}")
+        for text in past_changes(plan, new, as_of, spares=not release_spares)
     ]
     # the model's kept variables may only understate what the plan keeps (a
     # search stopped early leaves some at 0), never overstate it

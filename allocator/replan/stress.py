@@ -174,7 +174,13 @@ def stress_run(
         return row
     try:
         r = replan(
-            scenario, plan, Changes(changes=changes), as_of, time_limit=time_limit, num_workers=1
+            scenario,
+            plan,
+            Changes(changes=changes),
+            as_of,
+            time_limit=time_limit,
+            num_workers=1,
+            release_spares=config.release_spares,
         )
     except Unhoused as exc:
         row.update(status="unhoused", reason=exc.messages[0])
