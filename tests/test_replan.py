@@ -254,3 +254,26 @@ def test_a_promised_pavilion_module_is_kept_by_its_type() -> None:
     assert r.broken == []
     new = next(h for h in r.plan.households if h.household == "H4")
     assert new.place_source is not None and new.place_source.value == "pavilion"
+
+
+def test_released_spares_serve_the_repair() -> None:
+    data = changed(two_stage_data(), "households", "H4", wishes=[])
+    data["dwellings"] += [vacant("O3", "2025-03-01"), vacant("O4", "2025-03-01")]
+    base = scenario(data, policy={"overcapacity": 0.5})
+    plan = solve(base, time_limit=5, num_workers=1).plan
+    assert plan is not None
+    late = _changes({"kind": "stage_delay", "stage": "S2", "days": 30})
+    kept = replan(base, plan, late, AS_OF)
+    freed = replan(base, plan, late, AS_OF, release_spares=True)
+    for r in (kept, freed):
+        assert r.check is not None and r.check.ok, r.check.messages
+    assert freed.scenario.policy.overcapacity == 0.0
+    assert kept.cost is not None and freed.cost is not None and freed.cost <= kept.cost
+    assert freed.plan is not None
+    later_spares = [
+        seg
+        for t in freed.plan.places
+        for seg in t.segments
+        if seg.kind.value == "spare" and seg.start >= AS_OF
+    ]
+    assert later_spares == []
