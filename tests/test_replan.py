@@ -269,11 +269,11 @@ def test_released_spares_serve_the_repair() -> None:
         assert r.check is not None and r.check.ok, r.check.messages
     assert freed.scenario.policy.overcapacity == 0.0
     assert kept.cost is not None and freed.cost is not None and freed.cost <= kept.cost
-    assert freed.plan is not None
-    later_spares = [
-        seg
-        for t in freed.plan.places
-        for seg in t.segments
-        if seg.kind.value == "spare" and seg.start >= AS_OF
-    ]
-    assert later_spares == []
+
+    def later_spares(p: Plan | None) -> int:
+        assert p is not None
+        return sum(
+            seg.kind.value == "spare" and seg.start >= AS_OF for t in p.places for seg in t.segments
+        )
+
+    assert later_spares(kept.plan) >= 1 and later_spares(freed.plan) == 0
