@@ -380,7 +380,10 @@ def stress_command(
             out_dir.mkdir(parents=True, exist_ok=True)
             write_file(out_dir / "stress.json", json.dumps(report, indent=2, default=str) + "\n")
             if shares:
-                write_file(out_dir / "stress.html", stress_page(points, runs, seed, lang))
+                write_file(
+                    out_dir / "stress.html",
+                    stress_page(points, runs, seed, lang, config.unhoused_cost),
+                )
         except OSError as exc:
             click.echo(f"{out_dir}: cannot write the outputs: {exc}", err=True)
             sys.exit(ExitCode.BAD_INPUT)

@@ -148,8 +148,17 @@ def _curve_svg(points: Sequence[CurvePoint], lang: Lang) -> str:
     return text[text.index("<svg") :]
 
 
-def stress_page(points: Sequence[CurvePoint], runs: int, seed: int, lang: Lang = "da") -> str:
-    """The overcapacity curve as a self-contained HTML page (an inline SVG chart and a table)."""
+def stress_page(
+    points: Sequence[CurvePoint],
+    runs: int,
+    seed: int,
+    lang: Lang = "da",
+    unhoused_cost: float | None = None,
+) -> str:
+    """The overcapacity curve as a self-contained HTML page (an inline SVG chart and a table).
+
+    ``unhoused_cost`` (DKK), if given, is stated: what a run without a repair adds.
+    """
     _ = lambda msg: gettext(msg, lang)  # noqa: E731
     rows = [
         (
@@ -165,7 +174,14 @@ def stress_page(points: Sequence[CurvePoint], runs: int, seed: int, lang: Lang =
         for p in points
     ]
     body = (
-        f"<p>{escape(_('Runs'))}: {runs}, {escape(_('seed'))}: {seed}</p>"
+        f"<p>{escape(_('Runs'))}: {runs}, {escape(_('seed'))}: {seed}"
+        + (
+            ""
+            if unhoused_cost is None
+            else f"; {escape(_('a run without a place adds'))} "
+            f"{escape(money(unhoused_cost, lang, decimals=False))}"
+        )
+        + "</p>"
         + _curve_svg(points, lang)
         + _table(
             [
