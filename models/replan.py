@@ -155,7 +155,10 @@ class StressConfig(_Strict):
     )
     agreement_change: Chance = Field(
         default=Chance(probability=0.02),
-        description="Per household without a letter yet: temporary <-> permanent.",
+        description=(
+            "Per household without a letter yet: temporary -> undecided (would move for good "
+            "if a dwelling can be found), permanent -> temporary (wants to come back)."
+        ),
     )
     as_of_days: Annotated[int, Field(ge=0)] = Field(
         default=1,

@@ -127,7 +127,10 @@ def draw_changes(
             )
         agreement = scenario.household(h.household).agreement
         if agreement is not Agreement.UNDECIDED and happens(config.agreement_change.probability):
-            new = Agreement.PERMANENT if agreement is Agreement.TEMPORARY else Agreement.TEMPORARY
+            # one that wanted to come back would now move for good if a dwelling can be
+            # found (else it comes back: no one is left without a place for a wish);
+            # one that was to move for good wants to come back, and needs a place
+            new = Agreement.UNDECIDED if agreement is Agreement.TEMPORARY else Agreement.TEMPORARY
             out.append(HouseholdChange(kind="household", household=h.household, agreement=new))
     # one change per dwelling: a refused place that is also late or cancelled counts once
     seen: set[str] = set()
