@@ -28,7 +28,7 @@ from allocator.io.errors import InputError
 from allocator.io.load import load_changes, load_plan, load_stress_config
 from allocator.io.outputs import write_outputs
 from allocator.io.write import write_file
-from allocator.replan.changes import ReplanError
+from allocator.replan.changes import ReplanError, Unhoused
 from allocator.replan.diff import diff_text
 from allocator.replan.replan import CHANGE_PRICE, PROMISE_PRICE, Replanned, replan
 from allocator.replan.stress import overcapacity_curve, stress, summarise
@@ -206,6 +206,10 @@ def replan_command(
             seed=seed,
             source=str(changes_path),
         )
+    except Unhoused as error:  # no plan keeps the past: as an infeasible scenario
+        for message in error.messages:
+            click.echo(message, err=True)
+        sys.exit(ExitCode.INFEASIBLE)
     except ReplanError as error:
         fail_input(InputError(error.messages))
     except Exception:
