@@ -333,8 +333,11 @@ def replan_scenario(
     changed = apply_changes(scenario, changes, plan, as_of, source)
     try:
         _check_dates(plan, changed, as_of)
+        problems = rules.schedule(changed).problems
     except rules.Unschedulable as exc:
         raise ReplanError([str(exc)]) from None
+    if problems:  # e.g. a household with nowhere to return to
+        raise ReplanError([f"{source}: {p}" for p in problems])
     return changed
 
 

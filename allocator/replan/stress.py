@@ -111,6 +111,7 @@ def draw_changes(
                 )
             )
     vacancies = {d.id for d in scenario.dwellings if d.vacant_from is not None}
+    merged = scenario.removed_dwellings()
     for h in plan.households:
         if h.notice_date < as_of:
             continue  # its letter is out: it has accepted
@@ -125,7 +126,10 @@ def draw_changes(
                     kind="dwelling_unavailable", dwelling=h.place, **{"from": h.move_out}
                 )
             )
-        agreement = scenario.household(h.household).agreement
+        home = scenario.household(h.household)
+        agreement = home.agreement
+        if home.dwelling in merged and agreement is Agreement.PERMANENT:
+            continue  # its home is merged away: it has nothing to come back to
         if agreement is not Agreement.UNDECIDED and happens(config.agreement_change.probability):
             # one that wanted to come back would now move for good if a dwelling can be
             # found (else it comes back: no one is left without a place for a wish);
