@@ -11,7 +11,7 @@ to the scenario (do the stage and dwelling ids exist?) by
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -267,3 +267,4 @@ class CurvePoint(_Strict):
     plan_cost: float | None = None
     summary: StressSummary | None = None
     expected_total: float | None = None
+    rows: list[dict[str, Any]] = Field(default_factory=list, description="The runs.")

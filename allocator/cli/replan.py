@@ -360,6 +360,7 @@ def stress_command(
                     "plan_cost": p.plan_cost,
                     "expected_total": p.expected_total,
                     "summary": None if p.summary is None else p.summary.model_dump(),
+                    "rows": p.rows,
                 }
                 for p in points
             ]

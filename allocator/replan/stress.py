@@ -307,4 +307,5 @@ def overcapacity_curve(
             plan_cost=cost,
             summary=summary,
             expected_total=expected if math.isfinite(expected) else None,
+            rows=rows,
         )
