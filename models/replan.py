@@ -149,8 +149,8 @@ class StressConfig(_Strict):
     refused_offer: Chance = Field(
         default=Chance(probability=0.03),
         description=(
-            "Per household without a letter yet and a temporary place: it refuses the place, "
-            "which is let to someone else (unavailable from its move-out day)."
+            "Per household without a letter yet, the first to stay in its temporary place: it "
+            "refuses the place, which is let to someone else (unavailable from its move-out)."
         ),
     )
     agreement_change: Chance = Field(

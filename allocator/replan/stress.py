@@ -27,7 +27,7 @@ from allocator.replan.diff import plan_cost
 from allocator.replan.replan import replan
 from allocator.solving.settings import MAX_NODES, Settings
 from allocator.solving.single import solve_single
-from models.plan import Mode, Plan
+from models.plan import Mode, Plan, SegmentKind
 from models.replan import (
     Change,
     Changes,
@@ -112,12 +112,19 @@ def draw_changes(
             )
     vacancies = {d.id for d in scenario.dwellings if d.vacant_from is not None}
     merged = scenario.removed_dwellings()
+    # a refused place is let to someone else from the refuser's move-out: only a
+    # place nobody lives in before then (an earlier occupant's stay may grow)
+    first_user: dict[str, str | None] = {}
+    for t in plan.places:
+        stays = [seg for seg in t.segments if seg.kind is SegmentKind.OCCUPIED]
+        first_user[t.place] = min(stays, key=lambda seg: seg.start).household if stays else None
     for h in plan.households:
         if h.notice_date < as_of:
             continue  # its letter is out: it has accepted
         if (
             h.mode is Mode.TEMPORARY
             and h.place in vacancies
+            and first_user.get(h.place) == h.household
             and happens(config.refused_offer.probability)
         ):
             assert h.place is not None
