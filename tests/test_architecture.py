@@ -31,6 +31,7 @@ LAYERS: tuple[grimp.Layer, ...] = (
         independent=False,
     ),
     grimp.Layer("allocator.solving.entry"),
+    grimp.Layer("allocator.replan"),
     grimp.Layer("allocator.heuristics.portfolio"),
     grimp.Layer(
         "allocator.solving.single", "allocator.solving.fallback", "allocator.explain.diagnose"

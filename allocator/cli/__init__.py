@@ -22,6 +22,7 @@ from allocator.cli.common import EXIT_CODES_HELP, ExitCode
 from allocator.cli.compare import compare_command
 from allocator.cli.explain import analyse_command, explain_command
 from allocator.cli.inspect import check_command, schema_command, validate_command
+from allocator.cli.replan import replan_command, stress_command
 from allocator.cli.solve import solve_command
 from allocator.cli.study import study_command
 from allocator.cli.tools import generate_command, template_command
@@ -56,5 +57,7 @@ for _command in (
     study_command,
     analyse_command,
     explain_command,
+    replan_command,
+    stress_command,
 ):
     main.add_command(_command)

@@ -105,10 +105,34 @@ def _occupants(
     for (stage, day, t), nodes in model.move_nodes.items():
         queues = {c: movers[(stage, day, c)] for c in model.vars.move[(stage, day, t)]}
         groups.append(((stage, day, t), nodes, model.vars.move[(stage, day, t)], queues))
+    inst = model.instance
+    preferred = model.preferred
+    if model.preferred_pavilion:  # households promised a module wait for the modules
+        for queue in stays.values():
+            wait = [
+                hi for hi in queue if inst.households[hi].household.id in model.preferred_pavilion
+            ]
+            for hi in wait:
+                queue.remove(hi)
+            queue.extend(wait)
+    todo = []
     for _, nodes, counts, queues in groups:
         used = _used(arcs, nodes, value)
-        for c, var in counts.items():
-            for _ in range(value(var)):
+        left = {c: value(var) for c, var in counts.items()}
+        if preferred:  # households promised a used dwelling get it first
+            for c in counts:
+                for hi in list(queues[c]):
+                    want = preferred.get(inst.households[hi].household.id)
+                    node = next((n for n in used if inst.units[n[0]].dwelling == want), None)
+                    if node is not None and left[c] > 0:
+                        used.remove(node)
+                        queues[c].remove(hi)
+                        occupant[node] = hi
+                        left[c] -= 1
+        todo.append((used, left, queues))
+    for used, left, queues in todo:
+        for c, n in left.items():
+            for _ in range(n):
                 occupant[used.popleft()] = queues[c].popleft()
         if used:
             raise ExtractionError(f"{len(used)} used places of a type without a household")
@@ -233,7 +257,7 @@ def _pavilion_timelines(
                     spare[(free.pop(), w)] = n
             for c, var in by_class.items():
                 for _ in range(value(var)):
-                    hi = stays[(w, c)].popleft()
+                    hi = _take(model, stays[(w, c)], pav.pavilion.id)
                     mid = free.pop(0)
                     occupant[(mid, w)] = hi
                     where[hi] = (mid, Source.PAVILION)
@@ -270,6 +294,17 @@ def _pavilion_timelines(
                 )
             )
     return out
+
+
+def _take(model: RehousingModel, queue: deque[int], pavilion: str) -> int:
+    """The next household of ``queue`` for a module of ``pavilion``: one promised it first."""
+    want = model.preferred_pavilion
+    if want:
+        for hi in queue:
+            if want.get(model.instance.households[hi].household.id) == pavilion:
+                queue.remove(hi)
+                return hi
+    return queue.popleft()
 
 
 def _household_plan(

@@ -89,6 +89,12 @@ class RehousingModel:
         self._domains: dict[int, cp_model.Domain] = {}
         # by (dwelling type, class, whether a stay)
         self._penalties: dict[tuple[int, int, bool], int] = {}
+        #: household id -> the dwelling the extraction gives it first, if the
+        #: solution uses that dwelling for its class (a replan's promises)
+        self.preferred: dict[str, str] = {}
+        #: household id -> the pavilion type whose module the extraction gives it
+        #: first, if the solution houses its class in one
+        self.preferred_pavilion: dict[str, str] = {}
         #: the constraints each rule added, by rule name (the Lagrangian bound
         #: reads the LP's duals of "r1", "r8_permanent" and "r10")
         self.rule_rows: dict[str, range] = {}
@@ -222,6 +228,17 @@ class RehousingModel:
         objective.coeffs.extend([cost for _, cost in terms])
         objective.offset = self.instance.constant_cost
         objective.scaling_factor = 1.0
+
+    def add_cost(self, terms: Sequence[tuple[cp_model.IntVar, int]], constant: int = 0) -> None:
+        """Add ``cost * var`` terms (øre) and a constant to the built objective.
+
+        For terms of a caller's own, e.g. the replanner's broken promises
+        (:mod:`allocator.replan.replan`); ``var`` must be new to the objective.
+        """
+        objective = self.model.proto.objective
+        objective.vars.extend([var.index for var, _ in terms])
+        objective.coeffs.extend([cost for _, cost in terms])
+        objective.offset += constant
 
     def _domain(self, ub: int) -> cp_model.Domain:
         """The domain [0, ``ub``], made once per bound.

@@ -13,9 +13,9 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from allocator.excel.read import read_workbook
 from allocator.i18n import Lang
@@ -33,9 +33,19 @@ from allocator.io.limits import (
 from allocator.io.messages import error_lines, validate_data
 from allocator.io.yaml_source import gc_paused, parse_yaml
 from models.plan import Plan, Result
+from models.replan import Changes, StressConfig
 from models.scenario import Scenario
 
-__all__ = ["load_plan", "load_plan_and_objective", "load_scenario", "load_yaml_or_json"]
+__all__ = [
+    "load_changes",
+    "load_plan",
+    "load_plan_and_objective",
+    "load_scenario",
+    "load_stress_config",
+    "load_yaml_or_json",
+]
+
+M = TypeVar("M", bound=BaseModel)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -221,3 +231,31 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
     """
     return load_plan_and_objective(path)[0]
+
+
+def load_changes(path: str | os.PathLike[str]) -> Changes:
+    """Load and validate a changes file (``genhus replan --changes``; YAML or JSON).
+
+    Raises
+    ------
+    InputError
+        Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
+    """
+    return _load_model(Changes, path)
+
+
+def load_stress_config(path: str | os.PathLike[str]) -> StressConfig:
+    """Load and validate a stress test's distributions (``genhus stress --config``).
+
+    Raises
+    ------
+    InputError
+        Every problem found, each ``FILE: FIELD_PATH: what is wrong``.
+    """
+    return _load_model(StressConfig, path)
+
+
+def _load_model(model: type[M], path: str | os.PathLike[str]) -> M:
+    """A YAML or JSON file validated as ``model``, problems named by field (and line)."""
+    data, locate = load_yaml_or_json(path)
+    return validate_data(model, data, str(path), locate)
