@@ -61,7 +61,7 @@ def compare_command(
         if varied:
             if len(scenarios) != 1:
                 raise InputError(["--vary: give exactly one SCENARIO to vary"])
-            study = Study(load(scenarios[0]), settings, include_base=False)
+            study = Study(load(scenarios[0], lang), settings, include_base=False)
             for i, text in enumerate(varied):
                 changes = parse_vary(text)
                 name = text.strip() if changes else "base"
@@ -72,7 +72,7 @@ def compare_command(
                 name = path.stem if path.stem not in _names(study) else str(path)
                 study.add_scenario(name, load(path))
     except InputError as error:
-        fail_input(error)
+        fail_input(error, lang)
     try:
         table = run_study(
             study, processes=processes, scheduler=scheduler, cache_dir=None, quiet=quiet, lang=lang

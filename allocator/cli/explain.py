@@ -48,7 +48,7 @@ def analyse_command(scenario: Path, rows: int | None, lang: str) -> None:
     against the places that could be free then, by source. A shortage
     proves that no plan exists (exit 1).
     """
-    data = load(scenario)
+    data = load(scenario, cast(Lang, lang))
     found = analyse(data)
     print_capacity(found, make_console(), cast(Lang, lang), rows=rows)
     sys.exit(ExitCode.INFEASIBLE if shortages(found) else ExitCode.OK)
@@ -105,15 +105,15 @@ def explain_command(
     delay of each stage are worth.
     """
     language = cast(Lang, lang)
-    data = load(scenario)
+    data = load(scenario, language)
     try:
         loaded = load_plan(plan)
     except InputError as error:
-        fail_input(error)
+        fail_input(error, language)
     try:
         report = check_plan(data, loaded)
     except Exception:
-        fail_internal("the plan checker raised an exception")
+        fail_internal("the plan checker raised an exception", language)
     if report.violations:  # a plan of another scenario, or edited: nothing to explain
         click.echo(
             f"{plan}: the plan breaks the rules of {scenario} "

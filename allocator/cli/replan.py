@@ -185,12 +185,12 @@ def replan_command(
     broken promise costs --promise-price). Prints who is affected, the
     letters to send and the cost change by category.
     """
-    data = load(scenario)
+    data = load(scenario, lang)
     old = _plan(plan)
     try:
         changes = load_changes(changes_path)
     except InputError as error:
-        fail_input(error)
+        fail_input(error, lang)
     assert hasattr(as_of, "date")
     day: date = as_of.date()
     try:
@@ -213,9 +213,9 @@ def replan_command(
             click.echo(message, err=True)
         sys.exit(ExitCode.INFEASIBLE)
     except ReplanError as error:
-        fail_input(InputError(error.messages))
+        fail_input(InputError(error.messages), lang)
     except Exception:
-        fail_internal("the replanner raised an exception")
+        fail_internal("the replanner raised an exception", lang)
     if r.plan is None or r.diff is None or r.check is None:
         click.echo(f"{gettext('no plan', lang)}: {r.status.value}", err=True)
         for note in r.notes:
@@ -317,13 +317,13 @@ def stress_command(
     and 90th-percentile extra cost and the broken promises per run. With
     --overcapacity, the expected total cost (plan plus repairs) per share.
     """
-    data = load(scenario)
+    data = load(scenario, lang)
     shares = _shares(overcapacity)
     old = None if shares else _plan(plan)
     try:
         config = load_stress_config(config_path) if config_path else StressConfig()
     except InputError as error:
-        fail_input(error)
+        fail_input(error, lang)
     # The studies' executors: local spawn processes, or a Dask cluster.
     stack = ExitStack()
     executor: Executor | None = None
@@ -390,7 +390,7 @@ def stress_command(
                 for p in points
             ]
     except Exception:
-        fail_internal("the stress test raised an exception")
+        fail_internal("the stress test raised an exception", lang)
     finally:
         stack.close()
     if out_dir is not None:

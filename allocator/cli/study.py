@@ -196,7 +196,7 @@ def study_command(
     try:
         study = load_study(study_file)
     except InputError as error:
-        fail_input(error)
+        fail_input(error, lang)
     _overridden(study, time_limit=time_limit, workers=workers, seed=seed)
     if cache_dir is None and out_dir is not None:
         cache_dir = out_dir / "cache"
