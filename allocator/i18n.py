@@ -86,7 +86,9 @@ def N_(message: str) -> str:
 def gettext(message: str, lang: Lang = DEFAULT_LANG) -> str:
     """``message`` (English, a catalogue msgid) in ``lang``; English if untranslated."""
     text = catalogue(lang).get(message)
-    return text if isinstance(text, str) and text else message
+    if isinstance(text, tuple):  # a plural entry: its singular form
+        text = text[0]
+    return text or message
 
 
 def ngettext(singular: str, plural: str, n: int, lang: Lang = DEFAULT_LANG) -> str:

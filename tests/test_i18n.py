@@ -58,3 +58,7 @@ def test_no_message_is_translated_twice_differently() -> None:
                     clashes.append(f"{key!r}: {seen[key][0]} vs {entry.name}")
                 seen.setdefault(key, (entry.name, text))
     assert clashes == []
+
+
+def test_gettext_of_a_plural_entry_is_its_singular() -> None:
+    assert gettext("household") == "husstand"

@@ -7,12 +7,12 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -31,8 +31,47 @@ __all__ = [
     "fail_internal",
     "lang_option",
     "load",
+    "seed_option",
     "stop_on_signals",
+    "workers_option",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Most CP-SAT workers ``--workers`` accepts (each is a thread with its own memory).
+MAX_WORKERS = 256
+
+
+def workers_option(
+    default: int | None = 2,
+    help: str = "CP-SAT search workers (0: one per core).",
+    minimum: int = 0,
+) -> Callable[[_F], _F]:
+    """``--workers N``: CP-SAT search workers, at most :data:`MAX_WORKERS`."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=minimum, max=MAX_WORKERS),
+        default=default,
+        show_default=default is not None,
+        metavar="N",
+        help=help,
+    )
+
+
+def seed_option(
+    default: int | None = 0,
+    help: str = "Random seed of the search (same seed and workers: same run).",
+) -> Callable[[_F], _F]:
+    """``--seed K``: the random seed of the search (CP-SAT's range)."""
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0, max=2**31 - 1),
+        default=default,
+        show_default=default is not None,
+        metavar="K",
+        help=help,
+    )
+
 
 #: ``--lang da|en``: the language of the command's messages and outputs.
 lang_option = click.option(

@@ -9,26 +9,25 @@ from typing import cast
 import click
 from rich.table import Table
 
-from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input, fail_internal, load
+from allocator.cli.common import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    fail_input,
+    fail_internal,
+    lang_option,
+    load,
+)
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.household import cost_drivers, describe_household, explain_household
 from allocator.explain.marginal import CHANGES, Method, marginal_values
-from allocator.i18n import LANGS, Lang, gettext, money, ngettext
+from allocator.i18n import Lang, gettext, money, ngettext
 from allocator.io.errors import InputError
 from allocator.io.load import load_plan
 from allocator.plan.check import check_plan
 from allocator.report.summary import make_console
 from allocator.report.why import print_capacity, print_marginal
 
-__all__ = ["analyse_command", "explain_command", "lang_option"]
-
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(LANGS),
-    default=LANGS[0],
-    show_default=True,
-    help="Language of the output (da: Danish, en: English).",
-)
+__all__ = ["analyse_command", "explain_command"]
 
 
 @click.command("analyse", epilog=EXIT_CODES_HELP)

@@ -20,10 +20,13 @@ from allocator.cli.common import (
     ExitCode,
     fail_input,
     fail_internal,
+    lang_option,
     load,
+    seed_option,
+    workers_option,
 )
 from allocator.excel.replan import add_replan_sheet
-from allocator.i18n import LANGS, Lang, gettext, money, number
+from allocator.i18n import Lang, gettext, money, number
 from allocator.io.dump import dump_scenario
 from allocator.io.errors import InputError
 from allocator.io.load import load_changes, load_plan, load_stress_config
@@ -39,14 +42,6 @@ from models.plan import Plan
 from models.replan import StressConfig
 
 __all__ = ["replan_command", "stress_command"]
-
-_lang = click.option(
-    "--lang",
-    type=click.Choice(LANGS),
-    default=LANGS[0],
-    show_default=True,
-    help="Language of the text and pages.",
-)
 
 
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -133,22 +128,8 @@ def _replanned_json(r: Replanned) -> str:
     help="Let the repair use the spares held (no overcapacity rule from --as-of on).",
 )
 @_number("--time-limit", 30.0, "S", "Search time limit in seconds.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=2,
-    show_default=True,
-    metavar="N",
-    help="CP-SAT search workers (0: one per core).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=2**31 - 1),
-    default=0,
-    show_default=True,
-    metavar="K",
-    help="Random seed of the search.",
-)
+@workers_option()
+@seed_option()
 @click.option(
     "--out",
     "out_dir",
@@ -161,7 +142,7 @@ def _replanned_json(r: Replanned) -> str:
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@_lang
+@lang_option
 def replan_command(
     scenario: Path,
     plan: Path,
@@ -296,7 +277,7 @@ def _shares(text: str | None) -> list[float]:
     metavar="DIR",
     help="Write stress.json (and stress.html with --overcapacity) to DIR.",
 )
-@_lang
+@lang_option
 def stress_command(
     scenario: Path,
     plan: Path,

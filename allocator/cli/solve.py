@@ -19,7 +19,9 @@ from allocator.cli.common import (
     fail_internal,
     lang_option,
     load,
+    seed_option,
     stop_on_signals,
+    workers_option,
 )
 from allocator.explain.capacity import analyse, shortages
 from allocator.explain.marginal import marginal_values
@@ -39,10 +41,7 @@ from allocator.solving.entry import solve
 from allocator.solving.progress import Progress
 from allocator.solving.settings import Strategy
 
-__all__ = ["MAX_WORKERS", "solve_command"]
-
-#: Most CP-SAT workers ``--workers`` accepts (each is a thread with its own memory).
-MAX_WORKERS = 256
+__all__ = ["solve_command"]
 
 
 @click.command("solve", epilog=EXIT_CODES_HELP)
@@ -56,22 +55,8 @@ MAX_WORKERS = 256
     help="Time limit in seconds for building and searching the model "
     "(loading, checking and writing come on top).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=MAX_WORKERS),
-    default=2,
-    show_default=True,
-    metavar="N",
-    help="CP-SAT search workers (0: one per core).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=2**31 - 1),
-    default=0,
-    show_default=True,
-    metavar="K",
-    help="Random seed of the search (same seed and workers: same run).",
-)
+@workers_option()
+@seed_option()
 @click.option(
     "--out",
     "out_dir",

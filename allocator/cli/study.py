@@ -19,8 +19,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from allocator.cli.common import EXIT_CODES_HELP, ExitCode, fail_input
-from allocator.i18n import DEFAULT_LANG, LANGS, Lang, gettext
+from allocator.cli.common import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    fail_input,
+    lang_option,
+    seed_option,
+    workers_option,
+)
+from allocator.i18n import Lang, gettext
 from allocator.io.errors import InputError
 from allocator.report.summary import make_console
 from allocator.study.executor import dask_executor
@@ -40,20 +47,8 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         metavar="S",
         help="Search time limit per variant in seconds [default: 60, or the study file's].",
     ),
-    click.option(
-        "--workers",
-        type=click.IntRange(min=1),
-        default=None,
-        metavar="N",
-        help="CP-SAT workers per variant [default: 1, or the study file's].",
-    ),
-    click.option(
-        "--seed",
-        type=click.IntRange(min=0, max=2**31 - 1),
-        default=None,
-        metavar="K",
-        help="Random seed of every search [default: 0, or the study file's].",
-    ),
+    workers_option(None, "CP-SAT workers per variant [default: 1, or the study file's].", 1),
+    seed_option(None, "Random seed of every search [default: 0, or the study file's]."),
     click.option(
         "--processes",
         type=click.IntRange(min=1),
@@ -75,13 +70,7 @@ _OPTIONS: list[Callable[[Any], Any]] = [
         metavar="DIR",
         help="Write the table as CSV, Excel and an HTML page to DIR.",
     ),
-    click.option(
-        "--lang",
-        type=click.Choice(LANGS),
-        default=DEFAULT_LANG,
-        show_default=True,
-        help="Language of the table and pages.",
-    ),
+    lang_option,
     click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr."),
 ]
 
