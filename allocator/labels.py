@@ -250,7 +250,9 @@ def key_figures(plan: Plan, lang: Lang = DEFAULT_LANG) -> list[KeyFigure]:
     ):
         counts: dict[str, int] = getattr(k, field)
         for code, n in sorted(counts.items()):
-            what = label(enum(code), lang) if code in set(enum) else code
+            # by source also counts households that need no place: by their mode
+            kind = enum if code in set(enum) else Mode if code in set(Mode) else None
+            what = label(kind(code), lang) if kind is not None else code
             out.append(KeyFigure(gettext(text, lang) % {"what": what}, n, f"{field}.{code}", False))
     return out
 

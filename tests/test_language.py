@@ -269,3 +269,18 @@ def test_the_result_workbook_shows_addresses_and_rents(tmp_path: Path) -> None:
     assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A2:")
     address = next(c.column_letter for c in ws[2] if c.value == "place_address")
     assert (ws.column_dimensions[address].width or 0) >= len("Engvej 4, 1. th., 8210 Aarhus V")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_households_by_source_name_every_key_in_words(lang: Lang) -> None:
+    """By source also counts households needing no place ("direct", "permanent")."""
+    from allocator.labels import key_figures
+
+    _scenario, plan, _result = make_case()
+    counts = {"direct": 1, "permanent": 2, "own_department": 3}
+    plan = plan.model_copy(
+        update={"kpis": plan.kpis.model_copy(update={"households_by_source": counts})}
+    )
+    labels = [f.label for f in key_figures(plan, lang) if "households_by_source" in f.key]
+    assert len(labels) == 3
+    assert not [t for t in labels if re.search(r": (direct|permanent|own_department)$", t)]
