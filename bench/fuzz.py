@@ -161,8 +161,32 @@ def _bases() -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.xlsx"
         write_template(path, scenario)
-        out["xlsx"] = path.read_bytes()
+        out["xlsx"] = _fixed_time(path.read_bytes())
     return out
+
+
+#: openpyxl stamps a workbook with the time it was written (in its properties
+#: and its zip entries); a campaign's cases must not depend on the clock.
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _fixed_time(raw: bytes) -> bytes:
+    """``raw`` (an .xlsx) with its timestamps fixed, so the same seed gives the same cases."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            _put(dst, info.filename, data)
+    return out.getvalue()
+
+
+def _put(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """Write one zip entry with a fixed time (``writestr(name, ...)`` stamps the clock)."""
+    entry = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(entry, data)
 
 
 def _scenario_yaml() -> bytes:
@@ -278,7 +302,7 @@ def _mutate_xlsx(rng: random.Random, raw: bytes) -> tuple[bytes, str]:
                     continue
                 xml = data.decode("utf-8", "replace")
                 data = _mutate_xml(rng, op, xml).encode("utf-8", "surrogatepass")
-            dst.writestr(name, data)
+            _put(dst, name, data)
     return out.getvalue(), f"{op}:{target}"
 
 
@@ -337,7 +361,7 @@ def _xlsx_with(part: str, change: Callable[[str], str]) -> bytes:
             data = src.read(name)
             if name == part:
                 data = change(data.decode("utf-8")).encode("utf-8")
-            dst.writestr(name, data)
+            _put(dst, name, data)
     return out.getvalue()
 
 

@@ -10,7 +10,11 @@ hostile files of issue 14 are run by ``tests/test_input_limits.py``; the
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from bench import fuzz
 
@@ -32,3 +36,20 @@ def test_mutated_inputs_exit_cleanly() -> None:
     refused = [o for o in outcomes if o.exit_code == 2]
     assert len(refused) > CASES // 2
     assert all("input." in o.stderr.splitlines()[0] for o in refused)
+
+
+def test_the_same_seed_gives_the_same_workbooks_at_another_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign's cases must not depend on the clock (zip entries and properties are stamped)."""
+
+    def workbooks() -> bytes:
+        fuzz._bases.cache_clear()
+        cases = [c for c in fuzz.generated_cases(40, seed=1) if c.kind == "xlsx"]
+        return b"".join(c.write(tmp_path).read_bytes() for c in cases)
+
+    now = workbooks()
+    later = time.time() + 86_400 * 400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert workbooks() == now
+    fuzz._bases.cache_clear()
