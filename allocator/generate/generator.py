@@ -981,35 +981,27 @@ def _pavilions(case: _Case, spec: SizeSpec, draw: _Draw) -> None:
         d.stage for d in case.dwellings if d.stage is not None and d.vacant_from is None
     )
     count = max(4, math.ceil(spec.pavilion_share * max(per_stage.values())))
+    # id, rooms, m², wheelchair, and the ranges of set-up, removal and monthly rent (DKK)
+    types = [
+        ("PAV-2A", 2, 55.0, True, (55_000, 65_000), (27_000, 33_000), (6_000, 7_000)),
+        ("PAV-3", 3, 72.0, False, (60_000, 70_000), (28_000, 35_000), (7_000, 8_000)),
+    ]
+    site, postcode, town = PAVILION_SITE
     case.pavilions = [
         PavilionType(
-            id="PAV-2A",
-            rooms=2,
-            area_m2=55.0,
-            wheelchair=True,
+            id=type_id,
+            rooms=rooms,
+            area_m2=area,
+            wheelchair=wheelchair,
             max_count=count,
-            setup_cost=float(round(draw.uniform(55_000, 65_000), -2)),
-            removal_cost=float(round(draw.uniform(27_000, 33_000), -2)),
-            monthly_rent=float(round(draw.uniform(6_000, 7_000), -1)),
+            setup_cost=float(round(draw.uniform(*setup), -2)),
+            removal_cost=float(round(draw.uniform(*removal), -2)),
+            monthly_rent=float(round(draw.uniform(*rent), -1)),
             min_months=6,
             lead_days=draw.integer(90, 120),
-            site=PAVILION_SITE[0],
-            postcode=PAVILION_SITE[1],
-            town=PAVILION_SITE[2],
-        ),
-        PavilionType(
-            id="PAV-3",
-            rooms=3,
-            area_m2=72.0,
-            wheelchair=False,
-            max_count=count,
-            setup_cost=float(round(draw.uniform(60_000, 70_000), -2)),
-            removal_cost=float(round(draw.uniform(28_000, 35_000), -2)),
-            monthly_rent=float(round(draw.uniform(7_000, 8_000), -1)),
-            min_months=6,
-            lead_days=draw.integer(90, 120),
-            site=PAVILION_SITE[0],
-            postcode=PAVILION_SITE[1],
-            town=PAVILION_SITE[2],
-        ),
+            site=site,
+            postcode=postcode,
+            town=town,
+        )
+        for type_id, rooms, area, wheelchair, setup, removal, rent in types
     ]
