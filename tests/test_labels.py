@@ -66,9 +66,12 @@ def test_excel_uses_only_the_errors_and_the_writer_of_io() -> None:
 
 
 def test_no_other_module_writes_through_a_temporary_file() -> None:
-    writers = [
+    writers = sorted(
         path.relative_to(ALLOCATOR).as_posix()
         for path in ALLOCATOR.rglob("*.py")
         if "tempfile" in _imports(path) or "os.replace" in path.read_text(encoding="utf-8")
-    ]
-    assert writers == ["io/write.py"]
+    )
+    # bound/milp.py reads the CP-SAT model back from a scratch copy in a
+    # temporary directory (the proto has no faster way out); it writes no output
+    assert writers == ["bound/milp.py", "io/write.py"]
+    assert "os.replace" not in (ALLOCATOR / "bound" / "milp.py").read_text(encoding="utf-8")

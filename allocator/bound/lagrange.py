@@ -800,7 +800,7 @@ def lp_multipliers(instance: Instance, time_limit: float = 60.0) -> PortableMult
     They are the best multipliers of the LP of ``instance``; ``None`` if
     the LP is not solved to optimality in ``time_limit``.
     """
-    model = RehousingModel(instance)
+    model = RehousingModel(instance, cuts=False)  # duals are read by rule row
     lp = solve_proto(model.model.proto, time_limit=time_limit, relax=True)
     return duals_of(model, lp)
 

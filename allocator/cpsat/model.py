@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -50,6 +51,65 @@ def _total(terms: list[cp_model.IntVar]) -> cp_model.LinearExprT:
     return cp_model.LinearExpr.sum(terms) if terms else 0
 
 
+@dataclass
+class _SparePools:
+    """R10's terms by (stage, need): displaced households' options, spares held."""
+
+    displaced: dict[tuple[str, int], list[cp_model.IntVar]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    # household index -> how many of its options are counted under the key
+    options_of: dict[tuple[str, int], dict[int, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    held: dict[tuple[str, int], list[cp_model.IntVar]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+class _R10Row:
+    """One R10 row: a stage's need group (``floor``) or its total (``ceil``)."""
+
+    def __init__(
+        self,
+        kind: str,
+        stage: str,
+        needs: tuple[int, ...],
+        pct: int,
+        pools: _SparePools,
+        instance: Instance,
+    ) -> None:
+        self.kind, self.stage, self.needs, self.pct = kind, stage, needs, pct
+        self.spares = [x for n in needs for x in pools.held.get((stage, n), [])]
+        self.demand = [x for n in needs for x in pools.displaced.get((stage, n), [])]
+        counted: dict[int, int] = defaultdict(int)
+        for n in needs:
+            for hi, k in pools.options_of.get((stage, n), {}).items():
+                counted[hi] += k
+        #: households that may be displaced here, and those that must be
+        self.households = len(counted)
+        self.forced = sum(k == len(instance.households[hi].options) for hi, k in counted.items())
+
+    def need(self, displaced: int) -> int:
+        """Spares the row asks for when ``displaced`` households are displaced."""
+        if self.kind == "r10_group":
+            return self.pct * displaced // 100
+        return -(-self.pct * displaced // 100)
+
+
+def _lower_hull(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lower convex hull of ``points`` sorted by x (Andrew's monotone chain)."""
+    hull: list[tuple[int, int]] = []
+    for x, y in points:
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1) > 0:
+                break
+            hull.pop()
+        hull.append((x, y))
+    return hull
+
+
 class RehousingModel:
     """The CP-SAT model of one instance.
 
@@ -63,6 +123,11 @@ class RehousingModel:
         ``RehousingModel(inst, rules=["r8_one_outcome_per_household"])``;
         the objective then holds the households' outcomes and what the built
         rules price (the units' paths price the places, the fleet the modules).
+    cuts
+        Add the valid inequalities that tighten the LP relaxation
+        (:meth:`r10_rounding_cuts`). Off for a model whose R10 rows get
+        slack (the infeasibility diagnosis) or whose LP duals are read row
+        by rule (the Lagrangian bound's start).
 
     """
 
@@ -76,7 +141,9 @@ class RehousingModel:
         "r10_overcapacity",
     )
 
-    def __init__(self, instance: Instance, rules: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, instance: Instance, rules: Sequence[str] | None = None, *, cuts: bool = True
+    ) -> None:
         self.instance = instance
         self.model = cp_model.CpModel()
         self.vars = Variables()
@@ -111,6 +178,11 @@ class RehousingModel:
             first = len(self.model.proto.constraints)
             getattr(self, name)()
             self.rule_rows[name] = range(first, len(self.model.proto.constraints))
+        first = len(self.model.proto.constraints)
+        if cuts and "r10_overcapacity" in self.rule_rows:
+            self.r10_rounding_cuts()
+        #: the valid inequalities added after the rules (not rules: no plan is cut off)
+        self.cut_rows = range(first, len(self.model.proto.constraints))
         self._minimize_cost()
 
     # -- variables ------------------------------------------------------------
@@ -440,45 +512,92 @@ class RehousingModel:
         - spares held for need n <= D_n: a spare is held for a need some
           displaced household of the stage has, and fits it.
         """
-        inst, v, m = self.instance, self.vars, self.model
+        inst, m = self.instance, self.model
         pct = rules.overcapacity_pct(inst.scenario)
         if pct == 0:
             return
-        displaced: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        pools = self._spare_pools()
+        for stage in sorted(inst.stage_windows):
+            rows = self._r10_rows(pools, stage)
+            for n in rows[-1].needs:  # the total's: every need of the stage
+                if pools.held.get((stage, n)):
+                    m.add(
+                        _total(pools.held[(stage, n)])
+                        <= _total(pools.displaced.get((stage, n), []))
+                    )
+            for row in rows:
+                if row.kind == "r10_group":
+                    # spares >= floor(pct * demand / 100) <=> 100 * spares > pct * demand - 100
+                    m.add(100 * _total(row.spares) >= pct * _total(row.demand) - 99)
+                    self._key_last_row("r10_group", stage, row.needs)
+                else:
+                    m.add(100 * _total(row.spares) >= pct * _total(row.demand))
+                    self._key_last_row("r10_total", stage)
+
+    def r10_rounding_cuts(self) -> None:
+        """Valid inequalities that round R10's spare counts up, for the LP relaxation.
+
+        Not a rule: every plan meeting R10 meets them. An R10 row asks for
+        ``need(D)`` spares (``floor`` or ``ceil`` of ``pct * D / 100``) for
+        ``D`` displaced households, which lies between ``L`` (households whose
+        every option is a stay counted in the row) and ``U`` (all households
+        with such an option). The LP relaxation meets the row with a fraction
+        of a spare, e.g. 7.8 spares for 39 households; the facets of the lower
+        convex hull of the points ``(D, need(D))``, ``L <= D <= U``, are the
+        strongest inequalities in ``D`` and the spares. Measured (issue 16):
+        they lift the LP bound of the generated example and M to the proven
+        optimum (example 17,457,240.64 -> 17,466,754.44 DKK), S from 0.36 %
+        to 0.12 % below it.
+        """
+        if rules.overcapacity_pct(self.instance.scenario) == 0:
+            return
+        pools = self._spare_pools()
+        for row in (
+            r for s in sorted(self.instance.stage_windows) for r in self._r10_rows(pools, s)
+        ):
+            points = [(d, row.need(d)) for d in range(row.forced, row.households + 1)]
+            hull = _lower_hull(points)
+            for (d1, n1), (d2, n2) in pairwise(hull):
+                # the line through (d1, n1) and (d2, n2), times d2 - d1
+                dd, dn = d2 - d1, n2 - n1
+                total = cp_model.LinearExpr.weighted_sum(
+                    [*row.spares, *row.demand], [dd] * len(row.spares) + [-dn] * len(row.demand)
+                )
+                self.model.add(total >= dd * n1 - dn * d1)
+
+    def _spare_pools(self) -> _SparePools:
+        """The displaced households' options and the spares held, by (stage, need)."""
+        inst, v = self.instance, self.vars
+        pools = _SparePools()
         for hi, info in enumerate(inst.households):
             for k, opt in enumerate(info.options):
                 if opt.window is not None:
-                    stage = inst.windows[opt.window].stage
-                    displaced[(stage, inst.need_of[info.signature])].append(v.option[hi][k])
-        held: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+                    key = (inst.windows[opt.window].stage, inst.need_of[info.signature])
+                    pools.displaced[key].append(v.option[hi][k])
+                    pools.options_of[key][hi] += 1
         for (stage, _), by_need in v.spare.items():
             for n, var in by_need.items():
-                held[(stage, n)].append(var)
+                pools.held[(stage, n)].append(var)
         for p in range(len(inst.pavilions)):
             for w, by_need in v.pav_spare[p].items():
                 for n, var in by_need.items():
-                    held[(inst.windows[w].stage, n)].append(var)
-        groups = inst.need_groups
-        for stage in sorted(inst.stage_windows):
-            needs = sorted(
-                {n for s, n in displaced if s == stage} | {n for s, n in held if s == stage}
-            )
-            for n in needs:
-                if held.get((stage, n)):
-                    m.add(_total(held[(stage, n)]) <= _total(displaced.get((stage, n), [])))
-            by_group: dict[object, list[int]] = defaultdict(list)
-            for n in needs:
-                by_group[groups[n]].append(n)
-            for members in by_group.values():
-                spares = [x for n in members for x in held.get((stage, n), [])]
-                demand = [x for n in members for x in displaced.get((stage, n), [])]
-                # spares >= floor(pct * demand / 100) <=> 100 * spares > pct * demand - 100
-                m.add(100 * _total(spares) >= pct * _total(demand) - 99)
-                self._key_last_row("r10_group", stage, tuple(members))
-            everything = [x for n in needs for x in held.get((stage, n), [])]
-            demand = [x for n in needs for x in displaced.get((stage, n), [])]
-            m.add(100 * _total(everything) >= pct * _total(demand))
-            self._key_last_row("r10_total", stage)
+                    pools.held[(inst.windows[w].stage, n)].append(var)
+        return pools
+
+    def _r10_rows(self, pools: _SparePools, stage: str) -> list[_R10Row]:
+        """R10's rows of ``stage`` in build order: its need groups, then its total."""
+        inst = self.instance
+        pct = rules.overcapacity_pct(inst.scenario)
+        needs = sorted(
+            {n for s, n in pools.displaced if s == stage} | {n for s, n in pools.held if s == stage}
+        )
+        by_group: dict[object, list[int]] = defaultdict(list)
+        for n in needs:
+            by_group[inst.need_groups[n]].append(n)
+        rows = [
+            _R10Row("r10_group", stage, tuple(ms), pct, pools, inst) for ms in by_group.values()
+        ]
+        return [*rows, _R10Row("r10_total", stage, tuple(needs), pct, pools, inst)]
 
     # -- warm start ---------------------------------------------------------------
 

@@ -213,6 +213,7 @@ RULES: tuple[Rule, ...] = (
         "constraint",
         (
             _MODEL + "r10_overcapacity",
+            _MODEL + "r10_rounding_cuts",
             _RULES + "spares_required",
             _RULES + "group_spares_required",
             _RULES + "need_group",
