@@ -22,7 +22,13 @@ peak memory of a measurement is that subprocess's ``ru_maxrss`` (read with
     The same with a relative gap limit of 1 %: the time to 1 %.
 
 Every plan that genhus, the greedy or HiGHS returns is verified by
-:func:`allocator.plan.check.check_plan`.
+:func:`allocator.plan.check.check_plan`; every genhus run records the sha256
+of its plan, so the repeats can be compared.
+
+``--one-worker`` runs the one-worker sweep of issue 16 instead: the cases of
+:func:`bench.measure.one_worker_cases` (generated, up to 300 households),
+each solved in a fresh process with one worker, the default gap limit and
+10 s, and stored in the same results file.
 
 The results go to standard output (markdown tables) and to ``--out``
 (default ``bench/RESULTS.md``), written atomically. The raw measurements are
