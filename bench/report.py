@@ -184,28 +184,43 @@ def _tables(summaries: list[SizeSummary]) -> str:
     )
 
 
+#: The columns of :func:`_answer_cells`.
+ANSWER_HEADER = ["status", "cost DKK", "bound DKK", "gap", "build s", "solve s"]
+
+
+def _answer_cells(r: Run) -> list[str]:
+    """Status, cost, bound, gap, build and solve seconds of one run."""
+    return [
+        str(r.get("status")),
+        _cell(r.get("objective"), "{:,.2f}".format),
+        _cell(r.get("bound"), "{:,.2f}".format),
+        _cell(r.get("gap"), lambda gap: f"{100 * gap:.4f} %"),
+        _cell(r.get("build_seconds"), fmt_s),
+        _cell(r.get("solve_seconds"), fmt_s),
+    ]
+
+
+def _check_cell(r: Run) -> str:
+    """The plan checker's verdict on the run's plan ("—" if it had none)."""
+    if not r.get("checked"):
+        return "—"
+    return f"{len(r['violations'])} violations" if r.get("violations") else "ok"
+
+
 def _raw_table(summaries: list[SizeSummary]) -> str:
     rows = []
     for s in summaries:
         for measurement in s.by:
             for r in sorted(s.by[measurement], key=lambda r: r["repeat"]):
-                check = "—"
-                if r.get("checked"):
-                    check = f"{len(r['violations'])} violations" if r.get("violations") else "ok"
                 rows.append(
                     [
                         s.size,
                         measurement,
                         str(r["repeat"]),
-                        str(r.get("status")),
-                        _cell(r.get("objective"), "{:,.2f}".format),
-                        _cell(r.get("bound"), "{:,.2f}".format),
-                        _cell(r.get("gap"), lambda gap: f"{100 * gap:.4f} %"),
-                        _cell(r.get("build_seconds"), fmt_s),
-                        _cell(r.get("solve_seconds"), fmt_s),
+                        *_answer_cells(r),
                         fmt_s(r["wall_seconds"]),
                         f"{r['peak_mb']:,.0f}",
-                        check + (" †" if contradicted_claims(r, s.best_plan) else ""),
+                        _check_cell(r) + (" †" if contradicted_claims(r, s.best_plan) else ""),
                     ]
                 )
     return _table(
@@ -213,12 +228,7 @@ def _raw_table(summaries: list[SizeSummary]) -> str:
             "size",
             "measurement",
             "repeat",
-            "status",
-            "cost DKK",
-            "bound DKK",
-            "gap",
-            "build s",
-            "solve s",
+            *ANSWER_HEADER,
             "wall s",
             "peak MB",
             "check",
@@ -542,25 +552,17 @@ def _sweep_table(sweep: list[Run]) -> str:
             rows.append([r["case"], f"{spec['households']}", f"{spec['stages']}", str(r["seed"])])
             rows[-1] += [str(r.get("status")), why[:200], *["—"] * 8]
             continue
-        check = "—"
-        if r.get("checked"):
-            check = f"{len(r['violations'])} violations" if r.get("violations") else "ok"
         rows.append(
             [
                 r["case"],
                 _num(r.get("households")),
                 _num(r.get("stages")),
                 str(r["seed"]),
-                str(r.get("status")),
-                _cell(r.get("objective"), "{:,.2f}".format),
-                _cell(r.get("bound"), "{:,.2f}".format),
-                _cell(r.get("gap"), lambda gap: f"{100 * gap:.4f} %"),
-                _cell(r.get("build_seconds"), fmt_s),
-                _cell(r.get("solve_seconds"), fmt_s),
+                *_answer_cells(r),
                 _cell(r.get("call_seconds"), fmt_s),
                 f"{r['peak_mb']:,.0f}",
                 "yes" if reached(r) else "NO",
-                check,
+                _check_cell(r),
             ]
         )
     return (
@@ -572,12 +574,7 @@ def _sweep_table(sweep: list[Run]) -> str:
                 "households",
                 "stages",
                 "seed",
-                "status",
-                "cost DKK",
-                "bound DKK",
-                "gap",
-                "build s",
-                "solve s",
+                *ANSWER_HEADER,
                 "call s",
                 "peak MB",
                 f"≤ {100 * ONE_WORKER_GAP:g} % in {ONE_WORKER_SECONDS:g} s",
