@@ -423,7 +423,10 @@ def _same_plan(s: SizeSummary, measurement: str) -> tuple[str, str]:
         f"{n}× " + ("no plan" if d is None else f"{d:.12} ({_cell(c, '{:,.2f}'.format)} DKK)")
         for (d, c), n in outcomes.most_common()
     )
-    return "different", f"{name}: {len(outcomes)} outcomes in {len(runs)} repeats: {described}"
+    return "different", (
+        f"{name}: {len(outcomes)} outcomes in {len(runs)} repeats: {described} "
+        f"(status {statuses(runs)})"
+    )
 
 
 def _reproducible_target(summaries: dict[str, SizeSummary]) -> Target:

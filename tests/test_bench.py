@@ -145,7 +145,8 @@ def test_reproducibility_compares_the_plan_digests() -> None:
     }
     verdict, figures = _verdict(_targets16(_sized(differ)), "reproducible by default")
     assert verdict == "NOT met (S genhus-opt)"
-    assert "2× aaaaaaaaaaaa" in figures and "1× bbbbbbbbbbbb" in figures
+    assert "2× aaaaaaaaaaaa (1,000.00 DKK), 1× bbbbbbbbbbbb" in figures
+    assert "(status OPTIMAL 3/3)" in figures
     # the same plan at a different cost is not the same outcome either
     cost = {
         "S": [
