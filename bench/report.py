@@ -59,6 +59,11 @@ def _cell(value: float | None, fmt: Callable[[float], str]) -> str:
     return "—" if value is None else fmt(value)
 
 
+def fmt_pct(gap: float) -> str:
+    """A relative gap in per cent, four decimals."""
+    return f"{100 * gap:.4f} %"
+
+
 def _num(v: int | None) -> str:
     return "—" if v is None else f"{v:,}"
 
@@ -194,7 +199,7 @@ def _answer_cells(r: Run) -> list[str]:
         str(r.get("status")),
         _cell(r.get("objective"), "{:,.2f}".format),
         _cell(r.get("bound"), "{:,.2f}".format),
-        _cell(r.get("gap"), lambda gap: f"{100 * gap:.4f} %"),
+        _cell(r.get("gap"), fmt_pct),
         _cell(r.get("build_seconds"), fmt_s),
         _cell(r.get("solve_seconds"), fmt_s),
     ]
@@ -484,6 +489,13 @@ def _one_worker_target(sweep: list[Run]) -> Target:
     )
     if calls:
         figures += f"; solve call {fmt_times(calls, calls)} s"
+    if missed:
+        figures += "; not reached: " + ", ".join(
+            f"{r['case']} ({r.get('status')}, gap {_cell(r.get('gap'), fmt_pct)}, "
+            f"{_cell(r.get('call_seconds'), fmt_s)} s, check {_check_cell(r)})"
+            for r in solved
+            if not reached(r)
+        )
     refused = [f"{r['case']}: {r['refused']}" for r in sweep if r.get("refused")]
     if refused:
         figures += "; refused by the generator (not run): " + "; ".join(refused)

@@ -242,6 +242,8 @@ def test_sweep_is_rendered_and_judged() -> None:
     assert verdict == "NOT met (gen-30, gen-40, gen-50)"
     assert figures.startswith("1/4 cases (20–60 households) proved 0.1 % with a valid plan")
     assert "refused by the generator (not run): gen-60: more vacancies than addresses" in figures
+    assert "not reached: gen-30 (FEASIBLE, gap 0.5000 %, 10.2 s, check ok), gen-40" in figures
+    assert "gen-50 (OPTIMAL, gap 0.0000 %, 3.00 s, check 1 violations)" in figures
     sweep = text.split("## One worker on generated cases", 1)[1].split("\n## ", 1)[0]
     rows = {line.split(" | ")[0][2:]: line for line in sweep.splitlines() if "| gen-" in line}
     assert list(rows) == ["gen-20", "gen-30", "gen-40", "gen-50", "gen-60"]
