@@ -121,6 +121,26 @@ def time_to(run: Run, gap: float, best_plan: float | None = None) -> float:
     return float(run["solve_seconds"])
 
 
+#: The one-worker target of issue 16: the default gap limit within 10 s.
+ONE_WORKER_GAP = 0.001
+ONE_WORKER_SECONDS = 10.0
+#: Seconds a ``solve`` call may run past its time limit and still count as
+#: within it (it stops its search at the limit, then extracts and prices).
+OVERRUN = 1.0
+
+
+def reached(run: Run, gap: float = ONE_WORKER_GAP, seconds: float = ONE_WORKER_SECONDS) -> bool:
+    """Whether the run gave a plan that passed the checker, proved within ``gap``, in time.
+
+    The proof is the run's own claim (:func:`time_to`); in time means the
+    whole ``solve`` call took at most ``seconds`` + :data:`OVERRUN`.
+    """
+    proved = math.isfinite(time_to(run, gap))
+    valid = bool(run.get("checked")) and not run.get("violations")
+    took = run.get("call_seconds", run.get("wall_seconds", math.inf))
+    return proved and valid and took <= seconds + OVERRUN
+
+
 def gap_at(run: Run, seconds: float, best_plan: float | None) -> float | None:
     """Gap of the plan the run held at ``seconds`` to the bound it proved by its end.
 

@@ -10,6 +10,7 @@ scenario, runs the greedy planner, genhus or HiGHS, and checks the plan.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -20,9 +21,10 @@ import time
 import traceback
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bench.records import ChildSpec, Machine, Run, Spec, Versions
+from bench.figures import ONE_WORKER_SECONDS
+from bench.records import ONE_WORKER, CaseSpec, ChildSpec, Machine, Run, Spec, Versions
 
 if TYPE_CHECKING:
     from models.plan import Plan
@@ -38,10 +40,17 @@ def child(spec: ChildSpec) -> None:
     """Run one measurement and write its result as JSON to ``spec["out"]``."""
     result: Run = {}
     try:
-        from allocator.generate import generate
+        from allocator.generate import SizeSpec, generate
 
         started = time.perf_counter()
-        scenario = generate(spec["size"], int(spec["seed"]))
+        case = spec.get("case")
+        size = spec["size"] if case is None else SizeSpec(**case)
+        try:
+            scenario = generate(size, int(spec["seed"]))
+        except ValueError as exc:  # a spec the generator refuses: say why, run nothing
+            result.update({"status": "REFUSED", "refused": str(exc)})
+            Path(spec["out"]).write_text(json.dumps(result), encoding="utf-8")
+            return
         result["generate_seconds"] = time.perf_counter() - started
         result["households"] = len(scenario.households)
         result["candidates"] = sum(d.stage is None for d in scenario.dwellings)
@@ -53,6 +62,8 @@ def child(spec: ChildSpec) -> None:
             result.update(_genhus(scenario, spec))
         elif kind == "highs":
             result.update(_highs(scenario, spec))
+        elif kind == ONE_WORKER:
+            result.update(_one_worker(scenario, spec))
         else:
             raise ValueError(f"unknown measurement kind {kind!r}")
     except Exception:
@@ -106,6 +117,29 @@ def _greedy(scenario: Scenario) -> Run:
 
 
 def _genhus(scenario: Scenario, spec: Spec) -> Run:
+    return _solved(
+        scenario,
+        time_limit=float(spec["time_limit"]),
+        num_workers=int(spec["workers"]),
+        seed=int(spec["seed"]),
+        gap_limit=_gap(spec),
+    )
+
+
+def _one_worker(scenario: Scenario, spec: Spec) -> Run:
+    """``solve`` with one worker and the defaults otherwise (solver seed, gap limit)."""
+    from allocator.solving.entry import solve
+
+    default_gap = inspect.signature(solve).parameters["gap_limit"].default
+    started = time.perf_counter()
+    out = _solved(scenario, time_limit=float(spec["time_limit"]), num_workers=1)
+    out["call_seconds"] = time.perf_counter() - started
+    out["gap_limit"] = float(default_gap)
+    return out
+
+
+def _solved(scenario: Scenario, **options: Any) -> Run:
+    """Solve with ``options``, record the figures and a digest of the plan, check the plan."""
     from allocator.solving.entry import solve
     from allocator.solving.progress import Progress
 
@@ -114,14 +148,7 @@ def _genhus(scenario: Scenario, spec: Spec) -> Run:
     def progress(p: Progress) -> None:
         trajectory.append([p.elapsed, p.objective, p.bound])
 
-    result = solve(
-        scenario,
-        time_limit=float(spec["time_limit"]),
-        num_workers=int(spec["workers"]),
-        seed=int(spec["seed"]),
-        gap_limit=_gap(spec),
-        on_progress=progress,
-    )
+    result = solve(scenario, on_progress=progress, **options)
     out: Run = {
         "status": str(result.status),
         "objective": result.objective,
@@ -136,8 +163,14 @@ def _genhus(scenario: Scenario, spec: Spec) -> Run:
         "checked": False,
     }
     if result.plan is not None:
+        out["plan_digest"] = plan_digest(result.plan)
         out.update(_checked(scenario, result.plan, result.objective))
     return out
+
+
+def plan_digest(plan: Plan) -> str:
+    """The sha256 of the plan's JSON: equal for equal plans, field for field."""
+    return hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
 
 
 def _highs(scenario: Scenario, spec: Spec) -> Run:
@@ -199,6 +232,53 @@ def _highs(scenario: Scenario, spec: Spec) -> Run:
 
 
 # -- the parent: run children ------------------------------------------------------
+
+#: Households of the generated cases of the one-worker sweep (besides S, example, M).
+SWEEP_HOUSEHOLDS = (20, 30, 40, 50, 70, 90, 110, 130, 150, 170, 190, 210, 230, 250, 270, 290, 300)
+
+
+def one_worker_cases() -> list[tuple[str, Spec, CaseSpec]]:
+    """The cases of the one-worker sweep, fewest households first.
+
+    The presets S, example and M (seed 0), and for each of
+    :data:`SWEEP_HOUSEHOLDS` a generated case with ``min(4, 1 + h // 80)``
+    stages, an organisation of ``max(400, 10 h)`` dwellings and ``max(1,
+    round(0.08 h))`` merges, seeds 1, 2, ... Each case is (name, what the
+    child runs, its :class:`~allocator.generate.SizeSpec` fields).
+    """
+    from allocator.generate import SIZES
+
+    cases: list[tuple[str, Spec, CaseSpec]] = []
+    for name in ("S", "example", "M"):
+        preset = SIZES[name]
+        fields: CaseSpec = {
+            "households": preset.households,
+            "stages": preset.stages,
+            "org_stock": preset.org_stock,
+            "merges": preset.merges,
+        }
+        cases.append((name, _one_worker_spec(name, 0), fields))
+    for seed, h in enumerate(SWEEP_HOUSEHOLDS, start=1):
+        fields = {
+            "households": h,
+            "stages": min(4, 1 + h // 80),
+            "org_stock": max(400, 10 * h),
+            "merges": max(1, round(0.08 * h)),
+        }
+        name = f"gen-{h}"
+        cases.append((name, {**_one_worker_spec(name, seed), "case": fields}, fields))
+    return sorted(cases, key=lambda case: case[2]["households"])
+
+
+def _one_worker_spec(size: str, seed: int) -> Spec:
+    return {
+        "kind": ONE_WORKER,
+        "size": size,
+        "seed": seed,
+        "time_limit": ONE_WORKER_SECONDS,
+        "workers": 1,
+        "gap": None,
+    }
 
 
 def run_child(spec: Spec, timeout: float) -> Run:

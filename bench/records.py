@@ -25,6 +25,19 @@ MEASUREMENTS: dict[str, tuple[str, float | None]] = {
     "highs-1pct": ("highs", 0.01),
 }
 
+#: The measurement of the one-worker sweep (``--one-worker``): genhus with one
+#: worker and its default gap limit.
+ONE_WORKER = "one-worker"
+
+
+class CaseSpec(TypedDict):
+    """A generated case given by its :class:`allocator.generate.SizeSpec` fields."""
+
+    households: int
+    stages: int
+    org_stock: int
+    merges: int
+
 
 class Spec(TypedDict):
     """One measurement to run (``kind`` and ``gap`` from :data:`MEASUREMENTS`)."""
@@ -35,6 +48,7 @@ class Spec(TypedDict):
     time_limit: float
     workers: int
     gap: float | None
+    case: NotRequired[CaseSpec]  # a generated case instead of the preset ``size``
 
 
 class ChildSpec(Spec):
@@ -56,6 +70,7 @@ class Run(TypedDict, total=False):
     households: int
     candidates: int
     stages: int
+    refused: str  # why the generator refused the case (then nothing else was run)
     # the planner's answer (child)
     available: bool  # greedy only: False if the module could not be imported
     status: str
@@ -70,6 +85,8 @@ class Run(TypedDict, total=False):
     constraints: int
     warnings: list[str]
     trajectory: list[list[float]]  # genhus's progress: [elapsed, objective, bound]
+    plan_digest: str  # sha256 of the plan's JSON (genhus): the same plan, the same digest
+    call_seconds: float  # the whole ``solve`` call (one-worker sweep)
     # the plan checker's verdict (child)
     checked: bool
     violations: list[str]
@@ -87,6 +104,11 @@ class Run(TypedDict, total=False):
     kind: str
     gap_limit: float | None
     repeat: int
+    # which case of the one-worker sweep (parent)
+    case: str
+    size_spec: CaseSpec
+    seed: int
+    reached: bool  # proved the default gap within the time limit with a valid plan
 
 
 class Settings(TypedDict):
@@ -145,15 +167,23 @@ class SizeEntry(TypedDict):
     runs: list[Run]
 
 
+class SweepEntry(TypedDict):
+    """The cases of the one-worker sweep, from the invocation that measured it last."""
+
+    invocation: int
+    cases: list[Run]
+
+
 class BenchData(TypedDict):
     """Everything stored in the results file."""
 
     invocations: list[Invocation]
     sizes: dict[str, SizeEntry]
+    one_worker: NotRequired[SweepEntry]
 
 
 class Target(NamedTuple):
-    """One target of issue 3 as judged from the measurements."""
+    """One target (of issue 3 or 16) as judged from the measurements."""
 
     target: str
     verdict: str

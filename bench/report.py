@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from collections import Counter
 from collections.abc import Callable
 
 from bench.figures import (
+    ONE_WORKER_GAP,
+    ONE_WORKER_SECONDS,
     SizeSummary,
     contradicted_claims,
     fmt_gap,
@@ -23,10 +26,11 @@ from bench.figures import (
     fmt_times,
     gap_at,
     median,
+    reached,
     statuses,
     time_to,
 )
-from bench.records import DATA_END, DATA_START, BenchData, Target
+from bench.records import DATA_END, DATA_START, ONE_WORKER, BenchData, Run, Target
 
 #: Size presets in table order (others follow alphabetically).
 ORDER = ["S", "example", "M", "L", "XL", "P"]
@@ -35,7 +39,14 @@ ORDER = ["S", "example", "M", "L", "XL", "P"]
 GAP_TARGETS = [("S", 0.0, 1.0), ("M", 0.0, 5.0), ("L", 0.001, 60.0), ("XL", 0.005, 300.0)]
 PORTFOLIO_TARGET = ("P", 0.01, 600.0)
 BUILD_SHARE_TARGET = 0.10
-L_MEMORY_TARGET_MB = 2048.0
+MEMORY_TARGET_MB = 2048.0
+
+#: Issue 16: genhus proves optimality no later than HiGHS on these sizes.
+RATIO_SIZES = ["S", "example", "M", "L"]
+#: Issue 16: XL proven optimal within 10 minutes.
+XL_TARGET = ("XL", 0.0, 600.0)
+#: The measurements of genhus whose repeats should give the same plan.
+GENHUS_MEASUREMENTS = ["genhus-opt", "genhus-1pct"]
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -46,6 +57,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _cell(value: float | None, fmt: Callable[[float], str]) -> str:
     return "—" if value is None else fmt(value)
+
+
+def fmt_pct(gap: float) -> str:
+    """A relative gap in per cent, four decimals."""
+    return f"{100 * gap:.4f} %"
 
 
 def _num(v: int | None) -> str:
@@ -173,28 +189,43 @@ def _tables(summaries: list[SizeSummary]) -> str:
     )
 
 
+#: The columns of :func:`_answer_cells`.
+ANSWER_HEADER = ["status", "cost DKK", "bound DKK", "gap", "build s", "solve s"]
+
+
+def _answer_cells(r: Run) -> list[str]:
+    """Status, cost, bound, gap, build and solve seconds of one run."""
+    return [
+        str(r.get("status")),
+        _cell(r.get("objective"), "{:,.2f}".format),
+        _cell(r.get("bound"), "{:,.2f}".format),
+        _cell(r.get("gap"), fmt_pct),
+        _cell(r.get("build_seconds"), fmt_s),
+        _cell(r.get("solve_seconds"), fmt_s),
+    ]
+
+
+def _check_cell(r: Run) -> str:
+    """The plan checker's verdict on the run's plan ("—" if it had none)."""
+    if not r.get("checked"):
+        return "—"
+    return f"{len(r['violations'])} violations" if r.get("violations") else "ok"
+
+
 def _raw_table(summaries: list[SizeSummary]) -> str:
     rows = []
     for s in summaries:
         for measurement in s.by:
             for r in sorted(s.by[measurement], key=lambda r: r["repeat"]):
-                check = "—"
-                if r.get("checked"):
-                    check = f"{len(r['violations'])} violations" if r.get("violations") else "ok"
                 rows.append(
                     [
                         s.size,
                         measurement,
                         str(r["repeat"]),
-                        str(r.get("status")),
-                        _cell(r.get("objective"), "{:,.2f}".format),
-                        _cell(r.get("bound"), "{:,.2f}".format),
-                        _cell(r.get("gap"), lambda gap: f"{100 * gap:.4f} %"),
-                        _cell(r.get("build_seconds"), fmt_s),
-                        _cell(r.get("solve_seconds"), fmt_s),
+                        *_answer_cells(r),
                         fmt_s(r["wall_seconds"]),
                         f"{r['peak_mb']:,.0f}",
-                        check + (" †" if contradicted_claims(r, s.best_plan) else ""),
+                        _check_cell(r) + (" †" if contradicted_claims(r, s.best_plan) else ""),
                     ]
                 )
     return _table(
@@ -202,12 +233,7 @@ def _raw_table(summaries: list[SizeSummary]) -> str:
             "size",
             "measurement",
             "repeat",
-            "status",
-            "cost DKK",
-            "bound DKK",
-            "gap",
-            "build s",
-            "solve s",
+            *ANSWER_HEADER,
             "wall s",
             "peak MB",
             "check",
@@ -219,68 +245,69 @@ def _raw_table(summaries: list[SizeSummary]) -> str:
 # -- targets -----------------------------------------------------------------------
 
 
-def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
-    """(target, verdict, figures) for every target of issue 3."""
-    out: list[Target] = []
-    for size, gap, seconds in GAP_TARGETS:
-        what = (
-            f"{size}: proven optimal in < {seconds:g} s"
-            if gap == 0
-            else f"{size}: optimal or within {100 * gap:g} % in {seconds:g} s"
+def _gap_target(
+    summaries: dict[str, SizeSummary], size: str, gap: float, seconds: float, what: str = ""
+) -> Target:
+    """Whether the median ``genhus-opt`` run of ``size`` proved ``gap`` in under ``seconds``."""
+    what = what or (
+        f"{size}: proven optimal in < {seconds:g} s"
+        if gap == 0
+        else f"{size}: optimal or within {100 * gap:g} % in {seconds:g} s"
+    )
+    s = summaries.get(size)
+    if s is None or not s.by["genhus-opt"]:
+        return Target(what, "not measured", f"size {size} not in this benchmark")
+    times, caps = s.times_to("genhus-opt", gap)
+    # a 1 % run that stopped with a smaller gap proved that gap by then, too
+    by_repeat = {r["repeat"]: time_to(r, gap, s.best_plan) for r in s.by["genhus-1pct"]}
+    runs = s.by["genhus-opt"]
+    times = [min(t, by_repeat.get(r["repeat"], math.inf)) for t, r in zip(times, runs, strict=True)]
+    med = statistics.median(times)
+    build = median(s.values("genhus-opt", "build_seconds")) or 0.0
+    goal = "optimal" if gap == 0 else f"{100 * gap:g} %"
+    figures = (
+        f"genhus-opt: {statuses(runs)}, final gap {fmt_gap(s.values('genhus-opt', 'gap'))}"
+        f"; time to {goal} {fmt_times(times, caps)} s (search; build {build:.2f} s more)"
+    )
+    if gap > 0 and any(math.isfinite(t) for t in by_repeat.values()):
+        figures += (
+            f" from genhus-opt or genhus-1pct, whichever proved it first (genhus-1pct "
+            f"final gap {fmt_gap(s.values('genhus-1pct', 'gap'))})"
         )
-        s = summaries.get(size)
-        if s is None or not s.by["genhus-opt"]:
-            out.append(Target(what, "not measured", f"size {size} not in this benchmark"))
-            continue
-        times, caps = s.times_to("genhus-opt", gap)
-        # a 1 % run that stopped with a smaller gap proved that gap by then, too
-        by_repeat = {r["repeat"]: time_to(r, gap, s.best_plan) for r in s.by["genhus-1pct"]}
-        runs = s.by["genhus-opt"]
-        times = [
-            min(t, by_repeat.get(r["repeat"], math.inf)) for t, r in zip(times, runs, strict=True)
-        ]
-        med = statistics.median(times)
-        build = median(s.values("genhus-opt", "build_seconds")) or 0.0
-        goal = "optimal" if gap == 0 else f"{100 * gap:g} %"
-        figures = (
-            f"genhus-opt: {statuses(runs)}, final gap {fmt_gap(s.values('genhus-opt', 'gap'))}"
-            f"; time to {goal} {fmt_times(times, caps)} s (search; build {build:.2f} s more)"
-        )
-        if gap > 0 and any(math.isfinite(t) for t in by_repeat.values()):
+    errors = [r["error"].strip().splitlines()[-1] for r in runs if r.get("error")]
+    if errors:
+        figures += "; " + "; ".join(sorted(set(errors)))
+    limit = s.limit
+    # runs that got within the gap only by the end of a run longer than the target:
+    # when they got there is unknown
+    late = [
+        r
+        for r in runs
+        if math.isfinite(time_to(r, gap, s.best_plan))
+        and r.get("status") != "OPTIMAL"
+        and float(r["solve_seconds"]) >= seconds
+    ]
+    if math.isfinite(med) and med < seconds:
+        verdict = "met"
+    elif late and limit > seconds:
+        verdict = f"undetermined (within {goal} only known at the end of {limit:g} s)"
+        estimates = [e for r in late if (e := gap_at(r, seconds, s.best_plan)) is not None]
+        if estimates:
             figures += (
-                f" from genhus-opt or genhus-1pct, whichever proved it first (genhus-1pct "
-                f"final gap {fmt_gap(s.values('genhus-1pct', 'gap'))})"
+                f"; the plan held at {seconds:g} s was within "
+                f"{100 * statistics.median(estimates):.3f} % of the bound proven at the end"
             )
-        errors = [r["error"].strip().splitlines()[-1] for r in runs if r.get("error")]
-        if errors:
-            figures += "; " + "; ".join(sorted(set(errors)))
-        limit = s.limit
-        # runs that got within the gap only by the end of a run longer than the target:
-        # when they got there is unknown
-        late = [
-            r
-            for r in runs
-            if math.isfinite(time_to(r, gap, s.best_plan))
-            and r.get("status") != "OPTIMAL"
-            and float(r["solve_seconds"]) >= seconds
-        ]
-        if math.isfinite(med) and med < seconds:
-            verdict = "met"
-        elif late and limit > seconds:
-            verdict = f"undetermined (within {goal} only known at the end of {limit:g} s)"
-            estimates = [e for r in late if (e := gap_at(r, seconds, s.best_plan)) is not None]
-            if estimates:
-                figures += (
-                    f"; the plan held at {seconds:g} s was within "
-                    f"{100 * statistics.median(estimates):.3f} % of the bound proven at the end"
-                )
-        elif limit >= seconds or any(r.get("timeout") for r in runs):
-            verdict = "NOT met"
-        else:
-            verdict = f"undetermined (time limit {limit:g} s < {seconds:g} s)"
-        out.append(Target(what, verdict, figures))
+    elif limit >= seconds or any(r.get("timeout") for r in runs):
+        verdict = "NOT met"
+    else:
+        verdict = f"undetermined (time limit {limit:g} s < {seconds:g} s)"
+    return Target(what, verdict, figures)
+
+
+def _portfolio_target(summaries: dict[str, SizeSummary], what: str = "") -> Target:
+    """Whether the median P run gave a verified plan within 1 % in 10 minutes (wall time)."""
     p_size, p_gap, p_seconds = PORTFOLIO_TARGET
-    what = f"P: a verified plan within {100 * p_gap:g} % in {p_seconds / 60:g} min"
+    what = what or f"P: a verified plan within {100 * p_gap:g} % in {p_seconds / 60:g} min"
     if p_size in summaries:
         s = summaries[p_size]
         opt_runs = s.by.get("genhus-opt", [])
@@ -300,12 +327,41 @@ def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
         refused = [w for r in opt_runs for w in r.get("warnings", []) if "too large" in w]
         if refused and not math.isfinite(med):
             p_figures += f"; {refused[0]}"
-        out.append(Target(what, verdict, p_figures))
-    else:
-        out.append(
-            Target(what, "not measured", "no portfolio preset P in allocator.generate.SIZES yet")
-        )
+        return Target(what, verdict, p_figures)
+    return Target(what, "not measured", "size P not in this benchmark")
 
+
+def _memory_target(summaries: dict[str, SizeSummary], size: str, what: str) -> Target:
+    """Whether the ``genhus-opt`` runs of ``size`` peaked under 2 GB."""
+    s = summaries.get(size)
+    peak = s.values("genhus-opt", "peak_mb") if s else []
+    if not peak:
+        return Target(what, "not measured", f"size {size} not in this benchmark")
+    return Target(
+        what,
+        "met" if max(peak) < MEMORY_TARGET_MB else "NOT met",
+        f"genhus-opt peak {max(peak):,.0f} MB",
+    )
+
+
+def _ratio(
+    s: SizeSummary, gap: float, ours_m: str, theirs_m: str
+) -> tuple[float, float, str] | None:
+    """Median times to ``gap`` of genhus (``ours_m``) and HiGHS (``theirs_m``), their ratio."""
+    ours, our_caps = s.times_to(ours_m, gap)
+    theirs, their_caps = s.times_to(theirs_m, gap)
+    if not ours or not theirs:
+        return None
+    o, t = statistics.median(ours), statistics.median(theirs)
+    return o, t, fmt_ratio(o, t, max(our_caps), max(their_caps))
+
+
+def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
+    """(target, verdict, figures) for every target of issue 3."""
+    out: list[Target] = [
+        _gap_target(summaries, size, gap, seconds) for size, gap, seconds in GAP_TARGETS
+    ]
+    out.append(_portfolio_target(summaries))
     shares = []
     for s in summaries.values():
         build_s = median(s.values("genhus-opt", "build_seconds"))
@@ -321,18 +377,7 @@ def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
                 "; ".join(f"{n}: {b:.2f} s / {t:.2f} s = {100 * r:.0f} %" for n, b, t, r in shares),
             )
         )
-    s = summaries.get("L")
-    peak = s.values("genhus-opt", "peak_mb") if s else []
-    if peak:
-        out.append(
-            Target(
-                "L: peak memory < 2 GB",
-                "met" if max(peak) < L_MEMORY_TARGET_MB else "NOT met",
-                f"genhus-opt peak {max(peak):,.0f} MB",
-            )
-        )
-    else:
-        out.append(Target("L: peak memory < 2 GB", "not measured", "size L not in this benchmark"))
+    out.append(_memory_target(summaries, "L", "L: peak memory < 2 GB"))
 
     for gap, ours_m, theirs_m, label in (
         (0.01, "genhus-1pct", "highs-1pct", "1 % gap"),
@@ -342,12 +387,10 @@ def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
         later: list[str] = []
         unknown: list[str] = []
         for s in summaries.values():
-            ours, our_caps = s.times_to(ours_m, gap)
-            theirs, their_caps = s.times_to(theirs_m, gap)
-            if not ours or not theirs:
+            medians = _ratio(s, gap, ours_m, theirs_m)
+            if medians is None:
                 continue
-            o, t = statistics.median(ours), statistics.median(theirs)
-            ratio = fmt_ratio(o, t, max(our_caps), max(their_caps))
+            o, t, ratio = medians
             ratios.append(f"{s.size}: {ratio}")
             if math.isinf(o) and math.isinf(t):
                 unknown.append(s.size)
@@ -361,6 +404,200 @@ def _targets(summaries: dict[str, SizeSummary]) -> list[Target]:
                 Target(f"genhus reaches {label} no later than HiGHS", verdict, "; ".join(ratios))
             )
     return out
+
+
+def _same_plan(s: SizeSummary, measurement: str) -> tuple[str, str]:
+    """How the repeats of ``measurement`` compare, and the figures if they were compared.
+
+    The kind is "same", "different", "not recorded" (a plan without a digest:
+    a run from before digests), "one repeat" or "no plan".
+    """
+    runs = s.by.get(measurement, [])
+    if any(r.get("checked") and not r.get("plan_digest") for r in runs):
+        return "not recorded", ""
+    outcomes = Counter((r.get("plan_digest"), r.get("objective")) for r in runs)
+    if len(outcomes) == 1 and (None, None) in outcomes:
+        return "no plan", ""
+    if len(runs) < 2:
+        return "one repeat", ""
+    name = f"{s.size} {measurement}"
+    if len(outcomes) == 1:
+        (digest, cost), n = outcomes.most_common(1)[0]
+        return "same", f"{name}: the same plan {n}/{n} (sha256 {digest!s:.12}, {cost:,.2f} DKK)"
+    described = ", ".join(
+        f"{n}× " + ("no plan" if d is None else f"{d:.12} ({_cell(c, '{:,.2f}'.format)} DKK)")
+        for (d, c), n in outcomes.most_common()
+    )
+    return "different", (
+        f"{name}: {len(outcomes)} outcomes in {len(runs)} repeats: {described} "
+        f"(status {statuses(runs)})"
+    )
+
+
+def _reproducible_target(summaries: dict[str, SizeSummary]) -> Target:
+    """Whether every repeat of every genhus measurement gave the same plan and cost."""
+    what = "reproducible by default: every repeat gives the same plan (and cost)"
+    by_kind: dict[str, list[str]] = {}
+    figures: list[str] = []
+    for s in summaries.values():
+        for m in GENHUS_MEASUREMENTS:
+            if s.by.get(m):
+                kind, text = _same_plan(s, m)
+                by_kind.setdefault(kind, []).append(f"{s.size} {m}")
+                figures += [text] if text else []
+    if not by_kind:
+        return Target(what, "not measured", "no genhus runs in this benchmark")
+    if "different" in by_kind:
+        verdict = "NOT met (" + ", ".join(by_kind["different"]) + ")"
+    elif "same" in by_kind:
+        verdict = "met" + ("; not recorded for some, see figures" if len(by_kind) > 1 else "")
+    else:
+        verdict = "not recorded" if "not recorded" in by_kind else "undetermined"
+    for kind, why in (
+        ("not recorded", "run before plans had a digest"),
+        ("one repeat", "cannot compare"),
+        ("no plan", "no repeat gave a plan"),
+    ):
+        if kind in by_kind:
+            figures.append(f"{kind} ({why}): " + ", ".join(by_kind[kind]))
+    workers = "/".join(sorted({str(s.settings["workers"]) for s in summaries.values()}))
+    figures.append(
+        f"these runs use {workers} worker(s) and gap limits 0 and 1 %; the check of the "
+        "default settings is the pytest `tests/test_reproducible.py`"
+    )
+    return Target(what, verdict, "; ".join(figures))
+
+
+def _one_worker_target(sweep: list[Run]) -> Target:
+    """Whether one worker proved the default gap within 10 s on every case of the sweep."""
+    what = (
+        f"one worker is not weak: on every generated case of up to 300 households, one "
+        f"worker reaches the default gap ({100 * ONE_WORKER_GAP:g} %) within "
+        f"{ONE_WORKER_SECONDS:g} s"
+    )
+    if not sweep:
+        return Target(
+            what, "not measured", "no one-worker sweep (`python -m bench.run --one-worker`)"
+        )
+    solved = [r for r in sweep if not r.get("refused")]
+    missed = [r["case"] for r in solved if not reached(r)]
+    calls = [float(c) for r in solved if (c := r.get("call_seconds")) is not None]
+    figures = (
+        f"{len(solved) - len(missed)}/{len(solved)} cases ({min(_households(sweep))}–"
+        f"{max(_households(sweep))} households) proved {100 * ONE_WORKER_GAP:g} % with a "
+        f"valid plan within {ONE_WORKER_SECONDS:g} s"
+    )
+    if calls:
+        figures += f"; solve call {fmt_times(calls, calls)} s"
+    if missed:
+        figures += "; not reached: " + ", ".join(
+            f"{r['case']} ({r.get('status')}, gap {_cell(r.get('gap'), fmt_pct)}, "
+            f"{_cell(r.get('call_seconds'), fmt_s)} s, check {_check_cell(r)})"
+            for r in solved
+            if not reached(r)
+        )
+    refused = [f"{r['case']}: {r['refused']}" for r in sweep if r.get("refused")]
+    if refused:
+        figures += "; refused by the generator (not run): " + "; ".join(refused)
+    if max(_households(sweep)) > 300:
+        figures += "; the sweep has cases above 300 households"
+    verdict = "met" if not missed else "NOT met (" + ", ".join(missed) + ")"
+    if not solved:
+        verdict = "not measured"
+    return Target(what, verdict, figures)
+
+
+def _households(sweep: list[Run]) -> list[int]:
+    return [r.get("households") or r["size_spec"]["households"] for r in sweep]
+
+
+def _optimality_target(summaries: dict[str, SizeSummary]) -> Target:
+    """Whether genhus proved optimality no later than HiGHS on S, example, M and L."""
+    what = (
+        "optimality no later than HiGHS on "
+        + ", ".join(RATIO_SIZES[:-1])
+        + f" and {RATIO_SIZES[-1]} (genhus/HiGHS time to proven optimum ≤ 1.0)"
+    )
+    figures, later, neither, missing = [], [], [], []
+    for size in RATIO_SIZES:
+        s = summaries.get(size)
+        medians = None if s is None else _ratio(s, 0.0, "genhus-opt", "highs-opt")
+        if medians is None:
+            missing.append(size)
+            figures.append(f"{size}: not measured")
+            continue
+        o, t, ratio = medians
+        figures.append(f"{size}: {ratio}")
+        if math.isinf(o) and math.isinf(t):
+            neither.append(size)
+        elif o > t:
+            later.append(size)
+    if later:
+        verdict = "NOT met (" + ", ".join(later) + ")"
+    elif neither or missing:
+        verdict = "undetermined" + "".join(
+            f"; {label}: {', '.join(sizes)}"
+            for label, sizes in (("neither proved it", neither), ("not measured", missing))
+            if sizes
+        )
+    else:
+        verdict = "met"
+    return Target(what, verdict, "; ".join(figures))
+
+
+def _targets16(summaries: dict[str, SizeSummary], sweep: list[Run]) -> list[Target]:
+    """(target, verdict, figures) for every target of issue 16."""
+    size, gap, seconds = XL_TARGET
+    return [
+        _reproducible_target(summaries),
+        _one_worker_target(sweep),
+        _optimality_target(summaries),
+        _gap_target(summaries, size, gap, seconds, "XL proven optimal within 10 minutes"),
+        _portfolio_target(summaries, "P within 1 % of a proven bound in 10 minutes"),
+        _memory_target(summaries, "P", "peak memory on P under 2 GB"),
+    ]
+
+
+def _sweep_table(sweep: list[Run]) -> str:
+    rows = []
+    for r in sweep:
+        spec = r["size_spec"]
+        if r.get("refused") or r.get("households") is None:
+            why = r.get("refused") or (r.get("error") or "no result").strip().splitlines()[-1]
+            rows.append([r["case"], f"{spec['households']}", f"{spec['stages']}", str(r["seed"])])
+            rows[-1] += [str(r.get("status")), why[:200], *["—"] * 8]
+            continue
+        rows.append(
+            [
+                r["case"],
+                _num(r.get("households")),
+                _num(r.get("stages")),
+                str(r["seed"]),
+                *_answer_cells(r),
+                _cell(r.get("call_seconds"), fmt_s),
+                f"{r['peak_mb']:,.0f}",
+                "yes" if reached(r) else "NO",
+                _check_cell(r),
+            ]
+        )
+    return (
+        f"**One worker, default gap limit** (`solve(scenario, num_workers=1, "
+        f"time_limit={ONE_WORKER_SECONDS:g})`, each case in a fresh process)\n\n"
+        + _table(
+            [
+                "case",
+                "households",
+                "stages",
+                "seed",
+                *ANSWER_HEADER,
+                "call s",
+                "peak MB",
+                f"≤ {100 * ONE_WORKER_GAP:g} % in {ONE_WORKER_SECONDS:g} s",
+                "check",
+            ],
+            rows,
+        )
+    )
 
 
 def _size_key(size: str) -> tuple[int, str]:
@@ -386,6 +623,7 @@ def render(data: BenchData) -> tuple[str, str]:
         else []
     )
     tables = _tables(list(summaries.values()))
+    sweep: list[Run] = data["one_worker"]["cases"] if "one_worker" in data else []
     lines = [
         "# genhus benchmark results",
         "",
@@ -400,6 +638,14 @@ def render(data: BenchData) -> tuple[str, str]:
         "",
         tables,
         "",
+        "## Targets of issue 16",
+        "",
+        "On the machine of each run below (2 cores), medians over the repeats; a ratio "
+        "compares genhus and HiGHS from the same run. XL and P count from runs with "
+        "`--time-limit 600`; the one-worker target from the sweep `--one-worker` (below).",
+        "",
+        _table(["target", "verdict", "figures"], [list(t) for t in _targets16(summaries, sweep)]),
+        "",
         "## Targets of issue 3",
         "",
         "Verdicts use the search time (solve s); building the model comes on top and has "
@@ -411,6 +657,18 @@ def render(data: BenchData) -> tuple[str, str]:
         ),
         "",
     ]
+    if sweep:
+        lines += [
+            "## One worker on generated cases",
+            "",
+            "The presets S, example and M (seed 0) and generated `SizeSpec`s of 20 to 300 "
+            "households and 1 to 4 stages; `call s` is the whole `solve` call (build and "
+            "search), the time the target is judged on (with 1 s allowed past the limit). "
+            "The check column is `check_plan`'s verdict on the plan.",
+            "",
+            _sweep_table(sweep),
+            "",
+        ]
     violations = [v for s in summaries.values() for v in s.plans()[2]]
     problems = [
         f"{s.size} {m} repeat {r['repeat']}: {r['error'].strip().splitlines()[-1][:300]}"
@@ -462,7 +720,18 @@ def render(data: BenchData) -> tuple[str, str]:
     lines += ["", "## How the figures were obtained", ""]
     for inv in data["invocations"]:
         m, v, st = inv["machine"], inv["versions"], inv["settings"]
-        sizes = ", ".join(inv["sizes"])
+        sweep_run = ONE_WORKER in st["measurements"]
+        sizes = f"one-worker sweep ({len(sweep)} cases)" if sweep_run else ", ".join(inv["sizes"])
+        settings = (
+            f"- Settings: {st['workers']} CP-SAT worker, the default solver seed and gap limit "
+            f"of `solve`, time limit {st['time_limit']:g} s, the scenario seed of each case in "
+            f"its row, each case killed after {st['time_limit'] + st['grace']:g} s"
+            if sweep_run
+            else f"- Settings: scenario seed {st['seed']}, solver seed {st['seed']}, "
+            f"{st['workers']} CP-SAT workers, time limit {st['time_limit']:g} s, "
+            f"{st['repeats']} repeat(s), each measurement killed after "
+            f"{st['time_limit'] + st['grace']:g} s; measurements: {', '.join(st['measurements'])}"
+        )
         lines += [
             f"### Run {inv['id']}: {sizes}",
             "",
@@ -475,10 +744,7 @@ def render(data: BenchData) -> tuple[str, str]:
             f"- Versions: Python {v['python']}, OR-Tools {v['ortools']}, HiGHS "
             f"{v.get('highspy') or 'n/a'} (highspy), genhus {v['genhus']} "
             f"at commit {v['commit']} (sources {v.get('sources', '?')})",
-            f"- Settings: scenario seed {st['seed']}, solver seed {st['seed']}, "
-            f"{st['workers']} CP-SAT workers, time limit {st['time_limit']:g} s, "
-            f"{st['repeats']} repeat(s), each measurement killed after "
-            f"{st['time_limit'] + st['grace']:g} s; measurements: {', '.join(st['measurements'])}",
+            settings,
         ]
         after = inv.get("versions_after")
         if after and after.get("sources") and after.get("sources") != v.get("sources"):
@@ -512,4 +778,5 @@ def render(data: BenchData) -> tuple[str, str]:
         DATA_END,
         "",
     ]
-    return tables, "\n".join(lines)
+    terminal = tables + ("\n\n" + _sweep_table(sweep) if sweep else "")
+    return terminal, "\n".join(lines)

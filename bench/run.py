@@ -22,7 +22,13 @@ peak memory of a measurement is that subprocess's ``ru_maxrss`` (read with
     The same with a relative gap limit of 1 %: the time to 1 %.
 
 Every plan that genhus, the greedy or HiGHS returns is verified by
-:func:`allocator.plan.check.check_plan`.
+:func:`allocator.plan.check.check_plan`; every genhus run records the sha256
+of its plan, so the repeats can be compared.
+
+``--one-worker`` runs the one-worker sweep of issue 16 instead: the cases of
+:func:`bench.measure.one_worker_cases` (generated, up to 300 households),
+each solved in a fresh process with one worker, the default gap limit and
+10 s, and stored in the same results file.
 
 The results go to standard output (markdown tables) and to ``--out``
 (default ``bench/RESULTS.md``), written atomically. The raw measurements are
@@ -45,15 +51,19 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from bench.figures import describe
-from bench.measure import ROOT, child, machine, run_child, versions
+from bench.figures import ONE_WORKER_SECONDS, describe, reached
+from bench.measure import ROOT, child, machine, one_worker_cases, run_child, versions
 from bench.records import (
     MEASUREMENTS,
+    ONE_WORKER,
     BenchData,
+    Machine,
     Run,
     Settings,
     Spec,
+    Versions,
     empty,
     load,
     write_results,
@@ -100,6 +110,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run nothing: rewrite --out from the measurements it holds",
     )
+    parser.add_argument(
+        "--one-worker",
+        action="store_true",
+        help="instead of the sizes: solve the generated cases of up to 300 households with "
+        "one worker, the default gap limit and 10 s each (issue 16)",
+    )
+    parser.add_argument(
+        "--cases",
+        type=int,
+        default=None,
+        help="with --one-worker: only the first N cases (fewest households first)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -116,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.render:
         stored = load(args.out)
-        if not stored["sizes"]:
+        if not stored["sizes"] and not stored.get("one_worker"):
             print(f"no benchmark data in {args.out}", file=sys.stderr)
             return 2
         tables, text = render(stored)
         print(tables)
         write_results(args.out, text)
         return 0
+    if args.one_worker:
+        return _sweep(args, argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     measurements = [m.strip() for m in args.measurements.split(",") if m.strip()]
     unknown = [m for m in measurements if m not in MEASUREMENTS]
@@ -144,10 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "grace": args.grace,
         "measurements": measurements,
     }
-    machine_before = machine()
-    versions_before = versions()
-    started = time.perf_counter()
-    date = datetime.now().astimezone().isoformat(timespec="seconds")
+    begun = _begin()
     runs: dict[str, list[Run]] = {s: [] for s in sizes}
     total = args.repeats * len(sizes) * len(measurements)
     done = 0
@@ -171,37 +192,115 @@ def main(argv: list[str] | None = None) -> int:
                 done += 1
                 _log(f"[{done}/{total}] {size} {measurement} #{repeat}: {describe(run)}")
 
-    versions_after = versions()
-    if versions_after.get("sources") != versions_before.get("sources"):
-        _log("WARNING: the allocator/models sources changed during the run")
-    command = "python -m bench.run " + shlex.join(sys.argv[1:] if argv is None else argv)
     data: BenchData = empty() if args.fresh else load(args.out)
-    new_id = max((inv["id"] for inv in data["invocations"]), default=0) + 1
+    new_id = _record(data, args, argv, begun, settings, sizes)
     data["sizes"].update(
         {size: {"invocation": new_id, "runs": size_runs} for size, size_runs in runs.items()}
     )
+    _finish(data, args.out)
+    return 0
+
+
+def _sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """The one-worker sweep: every case in a fresh process, stored with the sizes."""
+    if args.cases is not None and args.cases < 1:
+        print(f"--cases must be at least 1, not {args.cases}", file=sys.stderr)
+        return 2
+    cases = one_worker_cases()[: args.cases]
+    settings: Settings = {
+        "repeats": 1,
+        "time_limit": ONE_WORKER_SECONDS,
+        "workers": 1,
+        "seed": 0,
+        "grace": args.grace,
+        "measurements": [ONE_WORKER],
+    }
+    begun = _begin()
+    runs: list[Run] = []
+    for done, (name, spec, fields) in enumerate(cases, start=1):
+        run = run_child(spec, ONE_WORKER_SECONDS + args.grace)
+        run.update(
+            {
+                "measurement": ONE_WORKER,
+                "kind": ONE_WORKER,
+                "repeat": 1,
+                "case": name,
+                "size_spec": fields,
+                "seed": spec["seed"],
+            }
+        )
+        run["reached"] = reached(run)
+        runs.append(run)
+        _log(f"[{done}/{len(cases)}] {name} one worker: {describe(run)}")
+    data: BenchData = empty() if args.fresh else load(args.out)
+    data["one_worker"] = {
+        "invocation": _record(data, args, argv, begun, settings, []),
+        "cases": runs,
+    }
+    _finish(data, args.out)
+    return 0
+
+
+class _Begun(NamedTuple):
+    """Where and when a benchmark run began."""
+
+    machine: Machine
+    versions: Versions
+    started: float
+    date: str
+
+
+def _begin() -> _Begun:
+    return _Begun(
+        machine(),
+        versions(),
+        time.perf_counter(),
+        datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
+
+
+def _record(
+    data: BenchData,
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    begun: _Begun,
+    settings: Settings,
+    sizes: list[str],
+) -> int:
+    """Add this run (command, machine, versions) to ``data``; its id."""
+    versions_after = versions()
+    if versions_after.get("sources") != begun.versions.get("sources"):
+        _log("WARNING: the allocator/models sources changed during the run")
+    command = "python -m bench.run " + shlex.join(sys.argv[1:] if argv is None else argv)
+    new_id = max((inv["id"] for inv in data["invocations"]), default=0) + 1
     data["invocations"].append(
         {
             "id": new_id,
             "command": command.strip(),
-            "date": date,
-            "seconds": time.perf_counter() - started,
+            "date": begun.date,
+            "seconds": time.perf_counter() - begun.started,
             "sizes": sizes,
             "settings": settings,
-            "machine": machine_before,
+            "machine": begun.machine,
             "load_after": [round(x, 2) for x in os.getloadavg()],
-            "versions": versions_before,
+            "versions": begun.versions,
             "versions_after": versions_after,
             "note": args.note,
         }
     )
+    return new_id
+
+
+def _finish(data: BenchData, out: Path) -> None:
+    """Drop the runs no longer shown, print the tables and write ``out``."""
     used = {entry["invocation"] for entry in data["sizes"].values()}
+    if "one_worker" in data:
+        used.add(data["one_worker"]["invocation"])
     data["invocations"] = [inv for inv in data["invocations"] if inv["id"] in used]
     tables, text = render(data)
     print(tables)
-    write_results(args.out, text)
-    print(f"\nwritten to {args.out}", file=sys.stderr)
-    return 0
+    write_results(out, text)
+    print(f"\nwritten to {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
