@@ -63,7 +63,7 @@ def _claimed_gap(run: Run) -> float | None:
     if run.get("status") == "OPTIMAL":
         claimed = float(run.get("gap_limit") or 0.0)
         gap = run.get("gap")
-        if run.get("kind") == "highs" and gap is not None:
+        if str(run.get("kind", "")).startswith("highs") and gap is not None:
             claimed = min(claimed, float(gap))
         return claimed
     gap = run.get("gap")

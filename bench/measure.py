@@ -60,6 +60,8 @@ def child(spec: ChildSpec) -> None:
             result.update(_greedy(scenario))
         elif kind == "genhus":
             result.update(_genhus(scenario, spec))
+        elif kind == "highs-plain":
+            result.update(_highs(scenario, spec, cuts=False))
         elif kind == "highs":
             result.update(_highs(scenario, spec))
         elif kind == ONE_WORKER:
@@ -173,7 +175,7 @@ def plan_digest(plan: Plan) -> str:
     return hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def _highs(scenario: Scenario, spec: Spec) -> Run:
+def _highs(scenario: Scenario, spec: Spec, *, cuts: bool = True) -> Run:
     from allocator.bound.milp import solve_proto
     from allocator.cpsat.extract import extract
     from allocator.cpsat.instance import ModelTooLarge, build_instance
@@ -191,7 +193,7 @@ def _highs(scenario: Scenario, spec: Spec) -> Run:
             "build_seconds": time.perf_counter() - started,
             "checked": False,
         }
-    model = RehousingModel(instance)
+    model = RehousingModel(instance, cuts=cuts)
     proto = model.model.proto
     build = time.perf_counter() - started
     gap = _gap(spec)

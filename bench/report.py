@@ -511,17 +511,33 @@ def _households(sweep: list[Run]) -> list[int]:
     return [r.get("households") or r["size_spec"]["households"] for r in sweep]
 
 
+def _fastest_highs_ratio(s: SizeSummary) -> tuple[float, float, str] | None:
+    """:func:`_ratio` to proven optimality against the faster HiGHS run.
+
+    HiGHS solves the model genhus builds (``highs-opt``) and, if measured,
+    the model without its valid inequalities (``highs-opt-plain``); the
+    ratio is taken against whichever proved optimality sooner (median).
+    """
+    found = [r for m in ("highs-opt", "highs-opt-plain") if (r := _ratio(s, 0.0, "genhus-opt", m))]
+    if not found:
+        return None
+    best = min(found, key=lambda r: r[1])
+    plain = len(found) == 2 and best is found[1]
+    return best[0], best[1], best[2] + (" (HiGHS without the cuts)" if plain else "")
+
+
 def _optimality_target(summaries: dict[str, SizeSummary]) -> Target:
     """Whether genhus proved optimality no later than HiGHS on S, example, M and L."""
     what = (
         "optimality no later than HiGHS on "
         + ", ".join(RATIO_SIZES[:-1])
-        + f" and {RATIO_SIZES[-1]} (genhus/HiGHS time to proven optimum ≤ 1.0)"
+        + f" and {RATIO_SIZES[-1]} (genhus/HiGHS time to proven optimum ≤ 1.0; HiGHS on "
+        "the same model or on the model without the cuts, whichever is faster)"
     )
     figures, later, neither, missing = [], [], [], []
     for size in RATIO_SIZES:
         s = summaries.get(size)
-        medians = None if s is None else _ratio(s, 0.0, "genhus-opt", "highs-opt")
+        medians = None if s is None else _fastest_highs_ratio(s)
         if medians is None:
             missing.append(size)
             figures.append(f"{size}: not measured")

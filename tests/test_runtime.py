@@ -118,7 +118,10 @@ def test_a_signal_stops_the_search_and_keeps_the_best_plan(tmp_path: Path, sig: 
     """One signal during the search: prompt exit 5, the checked plan written, or nothing."""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "allocator.cli", "solve", str(EXAMPLE), "--out", str(out)]
+    # CP-SAT alone on the whole model: the LP-guided search proves the example's
+    # optimum in about 2 s, before the signal would come
     cmd += ["--time-limit", "120", "--gap", "0", "--workers", "1", "--lang", "en"]
+    cmd += ["--strategy", "cp-sat"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     assert proc.stderr is not None

@@ -53,6 +53,12 @@ class MilpOutcome:
     lower_bounds: list[float] | None = None  # of the variables, as translated
     upper_bounds: list[float] | None = None
     row_duals: list[float] | None = None  # by CP-SAT constraint index (relaxation only)
+    #: HiGHS's MIP dual bound (MILP only), also when it stopped at ``gap_limit``
+    #: (``bound`` is then the objective, as the bench has always reported it)
+    dual_bound: float | None = None
+    #: the LP optimum rounded, if it is integral and meets every row exactly
+    #: (relaxation only): a plan of the model at the LP bound, so an optimal one
+    integral: list[int] | None = None
 
 
 def solve_proto(
@@ -148,9 +154,18 @@ def solve_proto(
             list(lp.col_lower_),
             list(lp.col_upper_),
             list(solution.row_dual) if optimal else None,
+            integral=_integral_point(lp, np.asarray(solution.col_value)) if optimal else None,
         )
     bound = objective if status == "OPTIMAL" else float(info.mip_dual_bound)
-    return MilpOutcome(status, objective, bound, runtime, list(solution.col_value))
+    dual = float(info.mip_dual_bound)
+    return MilpOutcome(
+        status,
+        objective,
+        bound,
+        runtime,
+        list(solution.col_value),
+        dual_bound=dual if np.isfinite(dual) else None,
+    )
 
 
 def _ran(h: highspy.Highs, stop: StopCheck) -> bool:
@@ -239,6 +254,29 @@ def _to_highs(
     if integral:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     return lp
+
+
+def _integral_point(lp: highspy.HighsLp, values: np.ndarray) -> list[int] | None:
+    """``values`` rounded, if they are within 1e-6 of integers and meet every row of ``lp``.
+
+    Checked in exact integer arithmetic on the rounded values: the model's
+    coefficients and bounds are whole numbers, so no tolerance is needed.
+    """
+    rounded = np.rint(values)
+    if len(values) and np.abs(values - rounded).max() > 1e-6:
+        return None
+    x = rounded.astype(np.int64)
+    if np.any(x < lp.col_lower_) or np.any(x > lp.col_upper_):
+        return None
+    starts = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+    index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+    value = np.rint(np.asarray(lp.a_matrix_.value_)).astype(np.int64)
+    rows = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    activity = np.zeros(len(starts) - 1, dtype=np.int64)
+    np.add.at(activity, rows, value * x[index])
+    if np.any(activity < lp.row_lower_) or np.any(activity > lp.row_upper_):
+        return None
+    return [int(v) for v in x]
 
 
 def _parsed(proto: cp_model.CpModelProto) -> cp_model_pb2.CpModelProto:

@@ -55,8 +55,12 @@ def solve(
         time is up (docs/RELIABILITY-RUNTIME.md: what the limit covers
         and by how much a run can overrun it).
     num_workers
-        CP-SAT search workers. With one worker and a fixed ``seed`` the same
-        scenario always gives the same plan (for one OR-Tools version).
+        CP-SAT search workers. The default ``lp-guided`` strategy gives the
+        same plan on every run, for any worker count and one OR-Tools and
+        HiGHS version, unless the time limit cuts a step short: its CP-SAT
+        search for a first plan runs one worker and HiGHS finishes
+        (docs/MODEL.md). ``strategy="cp-sat"`` uses every worker and is
+        repeatable with one worker and a fixed ``seed``.
     seed
         CP-SAT's random seed.
     log

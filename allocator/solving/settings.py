@@ -26,6 +26,17 @@ ONE_WORKER_LINEARIZATION = 2
 #: gap after 30 s, ``max_lp`` + ``core`` optimal in 0.7 s (docs/NOTES.md).
 DEFAULT_SUBSOLVERS = ["max_lp", "core"]
 
+#: Workers of the LP-guided strategy's search for a first plan, whatever the
+#: caller's worker count: one worker is deterministic, so with the LP
+#: (HiGHS) and the final MIP search (HiGHS, one thread) the whole strategy
+#: gives the same plan on every run. Parallel workers race, and which plan
+#: wins a race depends on the load of the machine; CP-SAT's deterministic
+#: ``interleave_search`` aborted the process (OR-Tools 9.15: "Check failed:
+#: solution->size() == postsolve_mapping.size()") when a solution callback
+#: stopped the search, as this search's does at the gap limit (issue 16,
+#: docs/NOTES.md).
+FIRST_PLAN_WORKERS = 1
+
 #: Default ``max_nodes`` of :func:`allocator.solving.entry.solve`. Measured:
 #: XL (3,000 households, 12 stages) has 270,000 nodes and builds in about
 #: 25 s, and its LP takes about 75 s; the portfolio P (7,000 households,

@@ -29,7 +29,15 @@ from allocator.cpsat.model import RehousingModel
 from allocator.plan.pricing import build_plan
 from allocator.solving.progress import Progress, ProgressCallback
 from allocator.solving.result import make_result, solver_info
-from allocator.solving.settings import STOP_POLL, Settings, StopCheck, Strategy, configured
+from allocator.solving.settings import (
+    FIRST_PLAN_WORKERS,
+    ONE_WORKER_LINEARIZATION,
+    STOP_POLL,
+    Settings,
+    StopCheck,
+    Strategy,
+    configured,
+)
 from models.plan import Plan, Result, Status
 from models.scenario import Scenario
 
@@ -198,9 +206,10 @@ def solve_instance(
             found = lagrange.duals_of(model, lp)
         search = _lp_guided(model, lp, params, deadline, log, watch)
     runtime = time.perf_counter() - started
-    if search.solver is None or search.objective is None:
+    if search.values is None or search.objective is None:
         return Outcome(search.status, duals=found, runtime=runtime, notes=search.notes)
-    households, places = extract(model, search.solver.value)
+    values = search.values
+    households, places = extract(model, lambda var: values[var.index])
     plan = build_plan(model.instance.scenario, households, places)
     return Outcome(
         search.status, search.objective, search.bound, plan, found, runtime, search.notes
@@ -209,10 +218,13 @@ def solve_instance(
 
 @dataclass
 class _Search:
-    """Outcome of one search strategy, objective and bound in øre."""
+    """Outcome of one search strategy, objective and bound in øre.
+
+    ``values`` is the plan's solution, the value of every variable by index.
+    """
 
     status: Status
-    solver: cp_model.CpSolver | None = None
+    values: list[int] | None = None
     objective: int | None = None
     bound: float | None = None
     notes: list[str] = field(default_factory=list)
@@ -308,7 +320,8 @@ def _cp_sat(
     objective, bound = round(solver.objective_value), solver.best_objective_bound
     if status is Status.OPTIMAL and objective > math.ceil(bound - 1e-6):
         status = Status.FEASIBLE  # CP-SAT says OPTIMAL when it stops at relative_gap_limit
-    return _Search(status, solver, objective, bound)
+    values = [int(v) for v in solver.response_proto.solution]
+    return _Search(status, values, objective, bound)
 
 
 def _lp_guided(
@@ -348,6 +361,14 @@ def _lp_guided(
     # every variable of the model has finite bounds
     domains = [(int(lo), int(hi)) for lo, hi in zip(lp.lower_bounds, lp.upper_bounds, strict=True)]
 
+    if lp.integral is not None:
+        # the LP optimum is a plan: no plan costs less (a caller's hint is moot)
+        objective = _objective_of(proto, lp.integral)
+        if watch.on_progress is not None:
+            elapsed = time.perf_counter() - watch.t0
+            watch.on_progress(Progress(elapsed, objective / 100, lower / 100))
+        return _with_bound(_Search(Status.FEASIBLE, lp.integral, objective), lower)
+
     hinted = set(proto.solution_hint.vars)  # from initial_plan, if any
     rounded = [round(x) for x in values]
     unhinted = [i for i in range(len(values)) if i not in hinted]
@@ -359,8 +380,8 @@ def _lp_guided(
     # a caller's warm start wins over the LP's rounding
     _add_hints(restricted, unhinted, [rounded[i] for i in unhinted])
     budget = (deadline - time.perf_counter()) * RESTRICTED_SHARE
-    first = _cp_sat(restricted, params, budget, log, bound=lower, watch=watch)
-    if first.solver is None or first.objective is None:
+    first = _cp_sat(restricted, _first_plan_params(params), budget, log, bound=lower, watch=watch)
+    if first.values is None or first.objective is None:
         full = model.model.clone()
         _add_hints(full, unhinted, [rounded[i] for i in unhinted])
         search = _cp_sat(
@@ -368,13 +389,13 @@ def _lp_guided(
         )
         return _with_bound(search, lower)
     upper = first.objective
-    incumbent = [int(v) for v in first.solver.response_proto.solution]
+    incumbent = first.values
     gap_limit = float(params.get("relative_gap_limit", 0.0))
     if upper - lower <= gap_limit * upper or upper <= math.ceil(lower - 1e-6):
         # the restricted search's own bound says nothing about the full model
-        return _with_bound(_Search(Status.FEASIBLE, first.solver, upper), lower)
+        return _with_bound(_Search(Status.FEASIBLE, incumbent, upper), lower)
 
-    # 2. Reduced-cost fixing against the incumbent, then CP-SAT on the rest.
+    # 2. Reduced-cost fixing against the incumbent, then HiGHS on the rest.
     reduced_model = model.model.clone()
     reduced_model.clear_hints()  # type: ignore[no-untyped-call]
     slack = (upper - lower) * (1 + 1e-9) + 1e-6
@@ -391,28 +412,72 @@ def _lp_guided(
             if new_lo > lo:
                 _set_domain(reduced_model, i, new_lo, hi)
                 fixed += 1
-    _add_hints(reduced_model, range(len(incumbent)), incumbent)  # complete: the first plan
     if log:
         print(
             f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
         )
-    final = _cp_sat(
-        reduced_model, params, deadline - time.perf_counter(), log, bound=lower, watch=watch
-    )
-    if final.solver is None or final.objective is None or final.objective > upper:
+    final = _highs_finish(reduced_model, deadline, gap_limit, watch)
+    if final.values is None:  # HiGHS had no answer: CP-SAT from the first plan
+        _add_hints(reduced_model, range(len(incumbent)), incumbent)  # complete
+        left = deadline - time.perf_counter()
+        final = _cp_sat(reduced_model, params, left, log, bound=lower, watch=watch)
+    if final.values is None or final.objective is None or final.objective > upper:
         status = Status.OPTIMAL if final.status is Status.INFEASIBLE else Status.FEASIBLE
-        return _with_bound(
-            _Search(
-                status, first.solver, upper, float(upper) if status is Status.OPTIMAL else None
-            ),
-            lower,
-        )
+        proven = float(upper) if status is Status.OPTIMAL else final.bound
+        return _with_bound(_Search(status, incumbent, upper, proven), lower)
     bound = (
         final.objective
         if final.status is Status.OPTIMAL
         else min(float(upper), final.bound or lower)
     )
-    return _with_bound(_Search(final.status, final.solver, final.objective, bound), lower)
+    return _with_bound(_Search(final.status, final.values, final.objective, bound), lower)
+
+
+def _highs_finish(
+    model: cp_model.CpModel, deadline: float, gap_limit: float, watch: _Watching
+) -> _Search:
+    """HiGHS's MIP search of ``model`` (the reduced model) within the time left.
+
+    Deterministic (one thread, fixed seed), so the plan does not depend on
+    thread timing. The plan's cost is recomputed from its values rather
+    than taken from HiGHS, and HiGHS's dual bound is its proof. Measured on
+    generated S (issue 16): 0.1 s to prove the optimum, where CP-SAT's
+    interleaved search took 1 s. No answer (stopped, out of time, an
+    error) gives no values, and the caller goes on without them.
+    """
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return _Search(Status.NO_SOLUTION_IN_TIME)
+    out = solve_proto(model.proto, time_limit=left, gap_limit=gap_limit, stop=watch.stop)
+    if out.status == "INFEASIBLE":  # no plan better than the first (the fixing allows none)
+        return _Search(Status.INFEASIBLE)
+    if out.status not in ("OPTIMAL", "FEASIBLE") or out.values is None:
+        return _Search(Status.NO_SOLUTION_IN_TIME)
+    values = [round(x) for x in out.values]
+    objective = _objective_of(model.proto, values)
+    bound = min(float(objective), out.dual_bound if out.dual_bound is not None else -math.inf)
+    status = Status.OPTIMAL if objective <= math.ceil(bound - 1e-6) else Status.FEASIBLE
+    if watch.on_progress is not None:
+        elapsed = time.perf_counter() - watch.t0
+        watch.on_progress(Progress(elapsed, objective / 100, bound / 100))
+    return _Search(status, values, objective, bound)
+
+
+def _objective_of(proto: cp_model.CpModelProto, values: Sequence[int]) -> int:
+    """The objective of the solution ``values`` (by variable index) in øre."""
+    objective = proto.objective
+    terms = zip(objective.vars, objective.coeffs, strict=True)
+    total: int = sum(int(coeff) * values[var] for var, coeff in terms)
+    return round(objective.offset) + total
+
+
+def _first_plan_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The CP-SAT parameters of the search for a first plan: one worker (deterministic)."""
+    first = {k: v for k, v in params.items() if k != "subsolvers"}
+    if params.get("num_workers", 1) != FIRST_PLAN_WORKERS:
+        first["num_workers"] = FIRST_PLAN_WORKERS
+        first.setdefault("linearization_level", ONE_WORKER_LINEARIZATION)
+    return first
 
 
 def _set_domain(model: cp_model.CpModel, index: int, lo: int, hi: int) -> None:
@@ -437,4 +502,4 @@ def _with_bound(search: _Search, lower: float) -> _Search:
     status = search.status
     if search.objective <= math.ceil(bound - 1e-6):
         status = Status.OPTIMAL
-    return _Search(status, search.solver, search.objective, bound, search.notes)
+    return _Search(status, search.values, search.objective, bound, search.notes)
