@@ -93,8 +93,28 @@ def solve_proto(
     """
     if stop is not None and stop():
         return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
-    lp = _to_highs(proto, integral=not relax, stop=stop)
+    lp = translate(proto, stop=stop)
     if lp is None:
+        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
+    return solve_highs(
+        lp, time_limit=time_limit, relax=relax, threads=threads, gap_limit=gap_limit, stop=stop
+    )
+
+
+def solve_highs(
+    lp: highspy.HighsLp,
+    time_limit: float = 60.0,
+    relax: bool = False,
+    threads: int = 1,
+    gap_limit: float = 0.0,
+    stop: StopCheck | None = None,
+) -> MilpOutcome:
+    """Solve a model :func:`translate` made (see :func:`solve_proto` for the rest).
+
+    The LP-guided search translates its model once and solves it twice:
+    the LP relaxation, then the MILP with tightened column bounds.
+    """
+    if stop is not None and stop():
         return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
     with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -102,7 +122,9 @@ def solve_proto(
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", 0)
-    if not relax:
+    if relax:
+        h.setOptionValue("solve_relaxation", True)
+    else:
         h.setOptionValue("mip_rel_gap", float(gap_limit))
     h.passModel(lp)
     if stop is not None:
@@ -179,10 +201,13 @@ def _ran(h: highspy.Highs, stop: StopCheck) -> bool:
     return True
 
 
-def _to_highs(
-    proto: cp_model.CpModelProto, *, integral: bool, stop: StopCheck | None = None
+def translate(
+    proto: cp_model.CpModelProto, *, stop: StopCheck | None = None
 ) -> highspy.HighsLp | None:
     """The HiGHS model of a linear CP-SAT proto (minimisation); ``None`` if ``stop()`` says so.
+
+    Every variable is integral; :func:`solve_highs` solves the relaxation
+    on request.
 
     Row ``i`` is constraint ``i``. The proto is read through a serialised
     copy: the fields of OR-Tools' own proto wrapper cost microseconds each
@@ -251,8 +276,7 @@ def _to_highs(
     lp.a_matrix_.start_ = starts
     lp.a_matrix_.index_ = (unique % max(n, 1)).astype(np.int32)
     lp.a_matrix_.value_ = summed.astype(np.float64)
-    if integral:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     return lp
 
 

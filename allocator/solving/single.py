@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+import highspy
+import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.bound import lagrange
-from allocator.bound.milp import MilpOutcome, solve_proto
+from allocator.bound.milp import MilpOutcome, solve_highs, translate
 from allocator.cpsat.extract import extract
 from allocator.cpsat.instance import build_instance
 from allocator.cpsat.model import RehousingModel
@@ -196,15 +198,15 @@ def solve_instance(
         search = _cp_sat(model.model, params, settings.time_limit, log, watch=watch)
     else:
         deadline = started + settings.time_limit
-        lp = solve_proto(
-            model.model.proto,
-            time_limit=settings.time_limit * LP_SHARE,
-            relax=True,
-            stop=settings.stop,
-        )
+        milp = translate(model.model.proto, stop=settings.stop)  # once, for the LP and the MILP
+        if milp is None:  # stopped
+            lp = MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
+        else:
+            limit = settings.time_limit * LP_SHARE
+            lp = solve_highs(milp, time_limit=limit, relax=True, stop=settings.stop)
         if duals:
             found = lagrange.duals_of(model, lp)
-        search = _lp_guided(model, lp, params, deadline, log, watch)
+        search = _lp_guided(model, milp, lp, params, deadline, log, watch)
     runtime = time.perf_counter() - started
     if search.values is None or search.objective is None:
         return Outcome(search.status, duals=found, runtime=runtime, notes=search.notes)
@@ -326,13 +328,16 @@ def _cp_sat(
 
 def _lp_guided(
     model: RehousingModel,
+    milp: highspy.HighsLp | None,
     lp: MilpOutcome,
     params: dict[str, Any],
     deadline: float,
     log: bool,
     watch: _Watching,
 ) -> _Search:
-    """From the LP relaxation ``lp``: a first plan on the LP's support, reduced-cost fixing, CP-SAT.
+    """From the LP relaxation ``lp``: a first plan on the LP's support, reduced-cost fixing, HiGHS.
+
+    ``milp`` is the model as HiGHS has it (:func:`allocator.bound.milp.translate`).
 
     Every step keeps the optimality argument exact: the LP value is a lower
     bound; a variable at a bound in the LP optimum with reduced cost ``d``
@@ -396,28 +401,29 @@ def _lp_guided(
         return _with_bound(_Search(Status.FEASIBLE, incumbent, upper), lower)
 
     # 2. Reduced-cost fixing against the incumbent, then HiGHS on the rest.
-    reduced_model = model.model.clone()
-    reduced_model.clear_hints()  # type: ignore[no-untyped-call]
+    lo, hi = np.asarray(lp.lower_bounds), np.asarray(lp.upper_bounds)
+    lp_x, rc = np.asarray(values), np.asarray(reduced)
     slack = (upper - lower) * (1 + 1e-9) + 1e-6
-    fixed = 0
-    for i, d in enumerate(reduced):
-        lo, hi = domains[i][0], domains[i][-1]
-        if d > 1e-9 and values[i] - lo < 1e-6:
-            new_hi = lo + math.floor(slack / d)
-            if new_hi < hi:
-                _set_domain(reduced_model, i, lo, new_hi)
-                fixed += 1
-        elif d < -1e-9 and hi - values[i] < 1e-6:
-            new_lo = hi - math.floor(slack / -d)
-            if new_lo > lo:
-                _set_domain(reduced_model, i, new_lo, hi)
-                fixed += 1
+    new_lo, new_hi = lo.copy(), hi.copy()
+    at_lower = (rc > 1e-9) & (lp_x - lo < 1e-6)
+    new_hi[at_lower] = np.minimum(hi[at_lower], lo[at_lower] + np.floor(slack / rc[at_lower]))
+    at_upper = (rc < -1e-9) & (hi - lp_x < 1e-6)
+    new_lo[at_upper] = np.maximum(lo[at_upper], hi[at_upper] - np.floor(slack / -rc[at_upper]))
+    tightened = np.flatnonzero((new_lo > lo) | (new_hi < hi))
     if log:
         print(
-            f"genhus: first plan {upper}, LP {lower:.0f}; {fixed} bounds tightened", file=sys.stderr
+            f"genhus: first plan {upper}, LP {lower:.0f}; {len(tightened)} bounds tightened",
+            file=sys.stderr,
         )
-    final = _highs_finish(reduced_model, deadline, gap_limit, watch)
+    final = _Search(Status.NO_SOLUTION_IN_TIME)
+    if milp is not None:
+        milp.col_lower_, milp.col_upper_ = new_lo, new_hi
+        final = _highs_finish(milp, proto, deadline, gap_limit, watch)
     if final.values is None:  # HiGHS had no answer: CP-SAT from the first plan
+        reduced_model = model.model.clone()
+        reduced_model.clear_hints()  # type: ignore[no-untyped-call]
+        for k in tightened:
+            _set_domain(reduced_model, int(k), int(new_lo[k]), int(new_hi[k]))
         _add_hints(reduced_model, range(len(incumbent)), incumbent)  # complete
         left = deadline - time.perf_counter()
         final = _cp_sat(reduced_model, params, left, log, bound=lower, watch=watch)
@@ -434,9 +440,13 @@ def _lp_guided(
 
 
 def _highs_finish(
-    model: cp_model.CpModel, deadline: float, gap_limit: float, watch: _Watching
+    milp: highspy.HighsLp,
+    proto: cp_model.CpModelProto,
+    deadline: float,
+    gap_limit: float,
+    watch: _Watching,
 ) -> _Search:
-    """HiGHS's MIP search of ``model`` (the reduced model) within the time left.
+    """HiGHS's MIP search of ``milp`` (the reduced model of ``proto``) within the time left.
 
     Deterministic (one thread, fixed seed), so the plan does not depend on
     thread timing. The plan's cost is recomputed from its values rather
@@ -448,13 +458,13 @@ def _highs_finish(
     left = deadline - time.perf_counter()
     if left <= 0:
         return _Search(Status.NO_SOLUTION_IN_TIME)
-    out = solve_proto(model.proto, time_limit=left, gap_limit=gap_limit, stop=watch.stop)
+    out = solve_highs(milp, time_limit=left, gap_limit=gap_limit, stop=watch.stop)
     if out.status == "INFEASIBLE":  # no plan better than the first (the fixing allows none)
         return _Search(Status.INFEASIBLE)
     if out.status not in ("OPTIMAL", "FEASIBLE") or out.values is None:
         return _Search(Status.NO_SOLUTION_IN_TIME)
     values = [round(x) for x in out.values]
-    objective = _objective_of(model.proto, values)
+    objective = _objective_of(proto, values)
     bound = min(float(objective), out.dual_bound if out.dual_bound is not None else -math.inf)
     status = Status.OPTIMAL if objective <= math.ceil(bound - 1e-6) else Status.FEASIBLE
     if watch.on_progress is not None:
