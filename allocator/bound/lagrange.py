@@ -1012,7 +1012,7 @@ def scenario_bound(
     Meant for scenarios too large for one model. The whole scenario's unit
     networks are built once, without a size limit, straight into arrays
     (:meth:`Lagrangian.of_scenario`; on the 7,000-household portfolio P,
-    11 million nodes and 16 million arcs, about 40 s and 0.9 GB on top of
+    11 million nodes and 16 million arcs, about 40-60 s and 0.9 GB on top of
     the scenario, docs/MEMORY.md), then subgradient steps improve
     the multipliers for the rest of ``time_limit``, from ``start`` (e.g. a
     decomposition's groups' LP duals, :func:`duals_of`) where it names a
