@@ -77,3 +77,24 @@ def test_the_chains_keep_the_arcs_linear_in_stages() -> None:
         # per stage: two chain links and two links into the hub; the source
         assert len(unit.arcs) <= 3 * uses + 4 * stages + 2
         assert all(i < j for i, j in unit.arcs)
+
+
+def test_units_passed_on_as_made_are_the_units_kept() -> None:
+    # the Lagrangian bound of a portfolio takes each unit as it is made
+    # (on_unit) and keeps none: it must see the very networks a model would
+    scenario = generate("S", 0)
+    kept = build_instance(scenario)
+    passed: list[Unit] = []
+    streamed = build_instance(scenario, on_unit=lambda _, unit: passed.append(unit))
+    assert streamed.units == [] and len(passed) == len(kept.units) > 10
+    for a, b in zip(passed, kept.units, strict=True):
+        assert (a.index, a.dwelling, a.kind, a.vacated_by) == (
+            b.index,
+            b.dwelling,
+            b.kind,
+            b.vacated_by,
+        )
+        assert a.nodes == b.nodes and a.arcs == b.arcs
+    # the rest of the instance is the same
+    assert streamed.windows == kept.windows and streamed.signatures == kept.signatures
+    assert [p.chains for p in streamed.pavilions] == [p.chains for p in kept.pavilions]

@@ -232,6 +232,34 @@ def test_bound_of_a_portfolio() -> None:
     assert result.iterations > 1 and result.history[0] <= result.bound
 
 
+def test_networks_added_as_made_give_the_same_lagrangian() -> None:
+    # scenario_bound builds the whole scenario's networks straight into the
+    # arrays (Lagrangian.of_scenario), never holding the units: on a case of
+    # two departments it must be the Lagrangian of the full instance, bit
+    # for bit, at the first multipliers, at others and along the search
+    spec = SizeSpec(households=60, stages=4, org_stock=700, merges=2, departments=2)
+    scenario = _generated(spec, 0)
+    full = Lagrangian(build_instance(scenario))
+    streamed = Lagrangian.of_scenario(scenario)
+    assert streamed.instance.units == [] and streamed.nodes == full.nodes > 1000
+    assert list(streamed.rows) == list(full.rows)
+    assert np.array_equal(streamed.node_cost, full.node_cost)
+    assert np.array_equal(streamed.arc_tail, full.arc_tail)
+    assert np.array_equal(streamed.arc_cost, full.arc_cost)
+    rng = np.random.default_rng(3)
+    m = full.cheapest_places()
+    assert np.array_equal(streamed.cheapest_places(), m)
+    for _ in range(3):
+        a, b = full.evaluate(m), streamed.evaluate(m)
+        assert a.value == b.value and np.array_equal(a.subgradient, b.subgradient)
+        assert np.any(a.subgradient != 0)
+        m = m + rng.uniform(-1e5, 1e5, len(m))
+        m[full.inequality] = np.maximum(m[full.inequality], 0.0)
+    ours = lagrangian_bound(streamed.instance, iterations=40, time_limit=60, lagrangian=streamed)
+    theirs = lagrangian_bound(full.instance, iterations=40, time_limit=60, lagrangian=full)
+    assert ours.bound == theirs.bound and ours.history == theirs.history
+
+
 def test_cut_pavilion_schedules_are_relaxed_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     # A model of many stages keeps only the first MAX_CHAINS module schedules;
     # a decomposition's smaller models keep all theirs. The bound must hold

@@ -7,12 +7,13 @@ departments' groups, a turnaround apart or not.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from typing import Any
 
 import pytest
 
-from allocator.cpsat.instance import build_instance
+from allocator.cpsat.instance import Unit, build_instance
 from allocator.generate import SizeSpec, generate
 from allocator.heuristics import portfolio
 from allocator.heuristics.greedy import GreedyFailed, greedy_plan
@@ -331,6 +332,35 @@ def test_solve_decomposes_a_refused_multi_department_model(small: Scenario) -> N
     assert result.bound is not None and result.objective is not None
     assert result.bound <= result.objective
     _checked(small, result)
+
+
+class _Counted(Exception):
+    """Raised instead of decomposing, once the live units are counted."""
+
+
+def test_the_decomposition_starts_without_the_refused_models_networks(
+    small: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # solve() decomposes inside its handler of ModelTooLarge, whose traceback
+    # reaches the refused build's frames: their partial networks (on P 1.5
+    # million nodes, about 200 MB) must not stay alive through the decomposition
+    nodes = sum(len(u.nodes) for u in build_instance(small).units)
+
+    def units_alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Unit) for o in gc.get_objects())
+
+    before = units_alive()
+    during: list[int] = []
+
+    def count(*_: Any, **__: Any) -> Result:
+        during.append(units_alive())
+        raise _Counted
+
+    monkeypatch.setattr(portfolio, "solve_portfolio", count)
+    with pytest.raises(_Counted):
+        solve(small, time_limit=10, max_nodes=nodes // 2)
+    assert during == [before]
 
 
 def _failing_second_group(monkeypatch: pytest.MonkeyPatch) -> list[str]:

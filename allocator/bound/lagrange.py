@@ -38,7 +38,10 @@ at most the cost of every plan of the model: weak duality. The
 multipliers are improved by subgradient steps; the best value seen is the
 bound. The shortest paths of all units are computed together, level by
 level in time, with NumPy: one pass costs about as many operations as the
-networks have arcs.
+networks have arcs. The networks are held as flat arrays (32-bit indices
+where they fit), built one unit at a time; for a scenario too large for
+one model (:meth:`Lagrangian.of_scenario`) the units' Python objects are
+never all alive at once.
 
 All money is in øre, as in the model.
 """
@@ -47,10 +50,12 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
 import highspy
 import numpy as np
@@ -64,6 +69,7 @@ from allocator.cpsat.instance import (
     Node,
     NodeKind,
     OptionKind,
+    Unit,
     build_instance,
 )
 from allocator.cpsat.model import RehousingModel
@@ -73,6 +79,8 @@ from models.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+#: Indices stored as 32 or 64 bits (the networks' arrays are 32-bit where they can be).
+Indices = NDArray[np.signedinteger[Any]]
 
 #: First Polyak step factor of the subgradient ascent, halved after
 #: ``STALL`` steps without a better value. Measured: on L, 1.0 reached
@@ -214,6 +222,47 @@ class _PavilionData:
     fixed: float | None  # relaxed: set-up and removal per module, paid apart
 
 
+#: What the arrays hold of one node: the node itself (kept, so that its id
+#: stays its own), its level key, its use group (-1: a time point), its days
+#: and whether it is a use.
+_NodeInfo = tuple[Node, int, int, int, bool]
+
+
+@dataclass
+class _Networks:
+    """The units' networks while they are added, one unit at a time.
+
+    Typed buffers (8 bytes a number, not a Python object), so that the
+    networks of a whole portfolio (P: 11 million nodes, 16 million arcs)
+    fit in a few hundred megabytes; the units themselves are not kept.
+    """
+
+    kind_dwelling: dict[int, str]  # a dwelling of each type, for its penalties
+    pen: dict[tuple[int, int], int]  # penalty of a class in a dwelling type
+    stage_code: dict[str, int]
+    level_base: int  # level key = day * level_base + the rank and stage within the day
+    # groups: the uses of one dwelling type alike (a stay of a window, a
+    # spare of a stage, a permanent letting of a stage and day); each
+    # group's alternatives are the classes (or needs) it can serve
+    groups: dict[tuple[object, ...], int] = field(default_factory=dict)
+    uses: _ChoiceList = field(default_factory=lambda: _ChoiceList())
+    use_group: list[int] = field(default_factory=list)
+    use_row: list[int] = field(default_factory=list)
+    known: dict[int, dict[int, _NodeInfo]] = field(default_factory=dict)  # by type, node id
+    # the level keys in the order first seen; a node holds the place of its key here
+    level_keys: dict[int, int] = field(default_factory=dict)
+    nodes: int = 0
+    node_level: array[int] = field(default_factory=lambda: array("i"))
+    node_group: array[int] = field(default_factory=lambda: array("i"))
+    node_cost: array[float] = field(default_factory=lambda: array("d"))
+    node_use: array[int] = field(default_factory=lambda: array("b"))
+    node_unit: array[int] = field(default_factory=lambda: array("i"))
+    unit_vacated: list[str | None] = field(default_factory=list)
+    arc_tail: array[int] = field(default_factory=lambda: array("i"))
+    arc_head: array[int] = field(default_factory=lambda: array("i"))
+    arc_cost: array[float] = field(default_factory=lambda: array("d"))
+
+
 class Lagrangian:
     """The Lagrangian relaxation of one instance, ready to be evaluated.
 
@@ -230,20 +279,52 @@ class Lagrangian:
     """
 
     def __init__(self, instance: Instance) -> None:
+        self._begin(instance)
+        self._units()
+        self._finish()
+
+    @classmethod
+    def of_scenario(cls, scenario: Scenario) -> Lagrangian:
+        """The Lagrangian relaxation of the whole of ``scenario``, without a size limit.
+
+        The same as ``Lagrangian(build_instance(scenario))``, but each unit's
+        network goes into the arrays as soon as it is made and is not kept
+        (:attr:`instance` has no units): the memory is that of the arrays,
+        not of millions of Python objects (on P about a gigabyte less than
+        the networks alone).
+        """
+        lag = cls.__new__(cls)
+
+        def take(inst: Instance, unit: Unit) -> None:
+            if not hasattr(lag, "instance"):
+                lag._begin(inst)
+                lag._begin_units(inst)
+            lag._add_unit(unit)
+
+        instance = build_instance(scenario, on_unit=take)
+        if not hasattr(lag, "instance"):  # no unit at all
+            lag._begin(instance)
+            lag._begin_units(instance)
+        lag._finish_units()
+        lag._finish()
+        return lag
+
+    # -- set-up ------------------------------------------------------------------
+
+    def _begin(self, instance: Instance) -> None:
         self.instance = instance
         self.share = rules.overcapacity_pct(instance.scenario) / 100
         self.constant = float(instance.constant_cost)
         self.rows: dict[RowName, int] = {}
         self._needs = need_names(instance)
-        self._units()
+
+    def _finish(self) -> None:
         self._pavilions()
         # last: a household enters a need's row only where spares can be held for it
         self._households()
         kinds = [name[0] for name in self.rows]
         self.inequality = np.array([k in INEQUALITIES for k in kinds], dtype=bool)
         self.offset = np.array([_GROUP_SLACK if k == "group" else 0.0 for k in kinds])
-
-    # -- set-up ------------------------------------------------------------------
 
     def _row(self, name: RowName) -> int:
         return self.rows.setdefault(name, len(self.rows))
@@ -319,11 +400,15 @@ class Lagrangian:
 
     def _units(self) -> None:
         """All units' networks as one set of arrays, arcs grouped by time level."""
-        inst = self.instance
+        self._begin_units(self.instance)
+        for unit in self.instance.units:
+            self._add_unit(unit)
+        self._finish_units()
+
+    def _begin_units(self, inst: Instance) -> None:
+        """Start the arrays of the units' networks (:meth:`_add_unit` adds each unit)."""
         scenario = inst.scenario
         kind_dwelling: dict[int, str] = {}
-        for unit in inst.units:
-            kind_dwelling.setdefault(unit.kind, unit.dwelling)
 
         class Penalties(dict[tuple[int, int], int]):
             def __missing__(self, key: tuple[int, int]) -> int:
@@ -332,101 +417,116 @@ class Lagrangian:
                 made = self[key] = rules.penalty_ore(scenario, inst.representatives[c], dwelling)
                 return made
 
-        pen = Penalties()
-        # groups: the uses of one dwelling type alike (a stay of a window, a
-        # spare of a stage, a permanent letting of a stage and day); each
-        # group's alternatives are the classes (or needs) it can serve
-        groups: dict[tuple[object, ...], int] = {}
-        uses = _ChoiceList()
-        use_group: list[int] = []
-        use_row: list[int] = []
+        # a level is (day, rank, chained stage) in order, one integer here: the
+        # stage as 1 + its place among the stage ids ("": 0), below the rank
+        stage_code = {s: i + 1 for i, s in enumerate(sorted(s.id for s in scenario.stages))}
+        self._net = _Networks(kind_dwelling, Penalties(), stage_code, 3 * (len(stage_code) + 1))
 
-        node_level_key: list[tuple[int, int, str]] = []
-        node_cost: list[int] = []
-        node_group: list[int] = []
-        node_unit: list[int] = []
-        node_use: list[bool] = []
-        tails: list[IntArray] = []
-        heads: list[IntArray] = []
-        arc_cost: list[IntArray] = []
-        offset = 0
-        for u, unit in enumerate(inst.units):
-            for node in unit.nodes:
-                rank = _RANK.get(node.kind, 2)
-                # the time points are per (day, stage): the wait and lease nodes
-                # of the stages of one day follow each other in stage order
-                # (instance._link)
-                chained = node.stage if rank == 0 and node.stage is not None else ""
-                node_level_key.append((node.start, rank, chained))
-                node_unit.append(u)
-                node_use.append(node.kind not in TIME_POINTS)
-                g = -1
-                if node.kind not in TIME_POINTS:
-                    key = (node.kind, node.window, node.stage, node.start, unit.kind)
-                    g = groups.get(key, -1)
-                    if g < 0:
-                        g = groups[key] = len(groups)
-                        rows = self._use_alternatives(uses, node, unit.kind, pen)
-                        use_group += [g] * len(rows)
-                        use_row += rows
-                node_group.append(g)
-                node_cost.append(unit.daily * (node.end - node.start))
-            n = len(unit.arcs)
-            ij = np.fromiter(chain.from_iterable(unit.arcs), np.int64, 2 * n).reshape(n, 2)
-            tails.append(np.where(ij[:, 0] >= 0, ij[:, 0] + offset, -1))
-            heads.append(ij[:, 1] + offset)
-            arc_cost.append(np.fromiter(unit.arcs.values(), np.int64, n))
-            offset += len(unit.nodes)
-        self.nodes = offset
-        self.node_cost = np.array(node_cost, dtype=np.float64)
-        self.node_group = np.array(node_group, dtype=np.int64)
-        self.node_unit = np.array(node_unit, dtype=np.int64)
-        self.node_use = np.array(node_use, dtype=bool)
-        self.groups = len(groups)
-        self.uses = uses.done()
-        self.use_group = np.array(use_group, dtype=np.int64)
-        self.use_row = np.array(use_row, dtype=np.int64)
+    def _node_info(self, node: Node, kind: int, net: _Networks) -> _NodeInfo:
+        """What the arrays hold of a node of a unit of dwelling type ``kind``."""
+        rank = _RANK.get(node.kind, 2)
+        # the time points are per (day, stage): the wait and lease nodes
+        # of the stages of one day follow each other in stage order
+        # (instance._link)
+        chained = net.stage_code[node.stage] if rank == 0 and node.stage is not None else 0
+        at = node.start * net.level_base + rank * (len(net.stage_code) + 1) + chained
+        level = net.level_keys.setdefault(at, len(net.level_keys))
+        g = -1
+        if node.kind not in TIME_POINTS:
+            key = (node.kind, node.window, node.stage, node.start, kind)
+            g = net.groups.get(key, -1)
+            if g < 0:
+                g = net.groups[key] = len(net.groups)
+                rows = self._use_alternatives(net.uses, node, kind, net.pen)
+                net.use_group += [g] * len(rows)
+                net.use_row += rows
+        return node, level, g, node.end - node.start, node.kind not in TIME_POINTS
+
+    def _add_unit(self, unit: Unit) -> None:
+        """Append one unit's nodes and arcs to the arrays; the unit is not kept."""
+        net = self._net
+        net.kind_dwelling.setdefault(unit.kind, unit.dwelling)
+        # units of a dwelling type share their node objects: each is looked at once
+        # (the cache holds the node, so its id is not reused)
+        known = net.known.setdefault(unit.kind, {})
+        infos = [
+            known.get(id(node)) or known.setdefault(id(node), self._node_info(node, unit.kind, net))
+            for node in unit.nodes
+        ]
+        net.node_level.extend(info[1] for info in infos)
+        net.node_group.extend(info[2] for info in infos)
+        net.node_cost.extend(float(unit.daily * info[3]) for info in infos)
+        net.node_use.extend(info[4] for info in infos)
+        net.node_unit.extend([len(net.unit_vacated)] * len(infos))
+        net.unit_vacated.append(unit.vacated_by)
+        n = len(unit.arcs)
+        ij = np.fromiter(chain.from_iterable(unit.arcs), np.int32, 2 * n).reshape(n, 2)
+        offset = net.nodes
+        tails = np.where(ij[:, 0] >= 0, ij[:, 0] + offset, -1)
+        net.arc_tail.frombytes(tails.astype(np.int32).tobytes())
+        net.arc_head.frombytes((ij[:, 1] + offset).astype(np.int32).tobytes())
+        # whole øre, exact as floats
+        net.arc_cost.frombytes(np.fromiter(unit.arcs.values(), np.float64, n).tobytes())
+        net.nodes += len(unit.nodes)
+
+    def _finish_units(self) -> None:
+        """Turn the units' arrays into the levels the shortest paths run over."""
+        net = self._net
+        del self._net
+        self.nodes = net.nodes
+        self.node_cost = np.frombuffer(net.node_cost, dtype=np.float64)
+        self.node_group = np.frombuffer(net.node_group, dtype=np.int32)
+        self.node_unit = np.frombuffer(net.node_unit, dtype=np.int32)
+        self.node_use = np.frombuffer(net.node_use, dtype=np.int8).astype(bool)
+        self.groups = len(net.groups)
+        self.uses = net.uses.done()
+        self.use_group = np.array(net.use_group, dtype=np.int64)
+        self.use_row = np.array(net.use_row, dtype=np.int64)
         # the node offsets of the units, to take a minimum per unit
-        counts = np.bincount(self.node_unit, minlength=len(inst.units))
+        counts = np.bincount(self.node_unit, minlength=len(net.unit_vacated))
         self.unit_offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
         # a vacated home pays its row's multiplier for being used at all
         self.unit_row = np.array(
-            [
-                -1 if u.vacated_by is None else self._row(("vacated", u.vacated_by))
-                for u in inst.units
-            ],
+            [-1 if by is None else self._row(("vacated", by)) for by in net.unit_vacated],
             dtype=np.int64,
         )
         self.vacated = self.unit_row >= 0
 
         # levels: (day, rank, chained stage) in order
-        keys = sorted(set(node_level_key))
-        level_of = {k: i for i, k in enumerate(keys)}
-        node_level = np.fromiter((level_of[k] for k in node_level_key), np.int64, offset)
-        head = np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64)
-        tail = np.concatenate(tails) if tails else np.zeros(0, dtype=np.int64)
+        seen = np.fromiter(net.level_keys, np.int64, len(net.level_keys))
+        rank_of = np.empty(len(seen), dtype=np.int32)
+        rank_of[np.argsort(seen, kind="stable")] = np.arange(len(seen), dtype=np.int32)
+        node_level = rank_of[np.frombuffer(net.node_level, dtype=np.int32)]
+        levels = len(seen)
+        del net.node_level
+        # the arcs' buffers are ours: written in place, each freed once sorted
+        tail = np.frombuffer(net.arc_tail, dtype=np.int32)
+        head = np.frombuffer(net.arc_head, dtype=np.int32)
+        tail[tail < 0] = self.nodes  # the source: an extra slot holding 0, below every level
         # the shortest paths below are exact only if every arc climbs a level
-        inner = tail >= 0
-        if np.any(node_level[tail[inner]] >= node_level[head[inner]]):
+        if np.any(np.append(node_level, -1)[tail] >= node_level[head]):
             raise ValueError("an arc of the unit networks does not lead to a later level")
-        tail[~inner] = self.nodes  # the source: an extra slot holding 0
         order = np.lexsort((head, node_level[head]))
-        self.arc_tail, self.arc_head = tail[order], head[order]
-        costs = np.concatenate(arc_cost) if arc_cost else np.zeros(0, dtype=np.int64)
-        self.arc_cost = costs.astype(np.float64)[order]
+        self.arc_tail = tail[order]
+        del tail, net.arc_tail
+        arc_head = head[order]
+        del head, net.arc_head
+        self.arc_cost = np.frombuffer(net.arc_cost, dtype=np.float64)[order]
+        del order, net
         # per level: the slice of arcs, the distinct heads and where each starts
-        arc_level = node_level[self.arc_head]
-        bounds = np.searchsorted(arc_level, np.arange(len(keys) + 1))
+        arc_level = node_level[arc_head]
+        bounds = np.searchsorted(arc_level, np.arange(levels + 1))
+        del arc_level, node_level
         # and, per arc, which of the level's heads it leads to
-        self.levels: list[tuple[int, int, IntArray, IntArray, IntArray]] = []
-        for lv in range(len(keys)):
+        self.levels: list[tuple[int, int, Indices, Indices, Indices]] = []
+        for lv in range(levels):
             lo, hi = int(bounds[lv]), int(bounds[lv + 1])
             if lo == hi:
                 continue
-            h = self.arc_head[lo:hi]
+            h = arc_head[lo:hi]
             starts = np.concatenate(([True], h[1:] != h[:-1]))
-            first = np.flatnonzero(starts)
-            self.levels.append((lo, hi, h[first], first, np.cumsum(starts) - 1))
+            first = np.flatnonzero(starts).astype(np.int32)
+            self.levels.append((lo, hi, h[first], first, (np.cumsum(starts) - 1).astype(np.int32)))
 
     def _pavilions(self) -> None:
         """Per pavilion type: module schedules, the windows they serve, the rows they price.
@@ -529,7 +629,7 @@ class Lagrangian:
         loss) plus the penalty, or a module's cheapest schedule of that
         window alone: a good first guess of what a place costs. R10's are 0.
         """
-        dist = self._distances(self.node_cost)
+        dist = self._distances()
         m = np.full(len(self.rows), np.inf)
         used = self.node_group >= 0
         group_cost = np.full(self.groups, np.inf)  # the cheapest node of every group
@@ -546,19 +646,30 @@ class Lagrangian:
         m[~np.isfinite(m) | self.inequality] = 0.0
         return m
 
-    def _distances(self, cost: FloatArray, pred: IntArray | None = None) -> FloatArray:
-        """Shortest path from each unit's source to each node (node costs ``cost``).
+    def _distances(
+        self, group_price: FloatArray | None = None, pred: Indices | None = None
+    ) -> FloatArray:
+        """Shortest path from each unit's source to each node.
 
-        With ``pred``, also write each reached node's predecessor on a
-        shortest path into it (the source is ``self.nodes``).
+        A node costs its days (:attr:`node_cost`) plus, with
+        ``group_price``, the price of its use's group. With ``pred``, also
+        write each reached node's predecessor on a shortest path into it
+        (the source is ``self.nodes``). The node costs are taken level by
+        level, never for all nodes at once (on P that saves an array of
+        11 million).
         """
         dist = np.full(self.nodes + 1, np.inf)
         dist[self.nodes] = 0.0  # the source
         tail, arc_cost = self.arc_tail, self.arc_cost
+        # a time point's group is -1: it takes the 0 appended
+        price = None if group_price is None else np.append(group_price, 0.0)
         for lo, hi, heads, first, head_of_arc in self.levels:
             vals = dist[tail[lo:hi]] + arc_cost[lo:hi]
             best = np.minimum.reduceat(vals, first)
-            dist[heads] = best + cost[heads]
+            cost = self.node_cost[heads]
+            if price is not None:
+                cost += price[self.node_group[heads]]
+            dist[heads] = best + cost
             if pred is not None:  # the first arc at the minimum of each head
                 at_min = np.flatnonzero(vals <= best[head_of_arc])
                 head_of = head_of_arc[at_min]
@@ -590,12 +701,9 @@ class Lagrangian:
     def _units_part(self, m: FloatArray, g: FloatArray) -> float:
         """Every unit its cheapest path, each use serving its best alternative."""
         group_price, group_best = _cheapest(self.use_group, self.uses.prices(m), self.groups)
-        cost = self.node_cost.copy()
-        has_group = self.node_group >= 0
-        cost[has_group] += group_price[self.node_group[has_group]]
-        pred = np.full(self.nodes, -1, dtype=np.int64)
-        dist = self._distances(cost, pred)
-        ends = np.where(self.node_use, dist[: self.nodes], np.inf)
+        pred = np.full(self.nodes, -1, dtype=np.int32)
+        ends = self._distances(group_price, pred)[: self.nodes]
+        np.copyto(ends, np.inf, where=~self.node_use)  # a path ends at a use
         shortest = np.minimum.reduceat(ends, self.unit_offsets)
         per_unit = shortest.copy()
         per_unit[self.vacated] += m[self.unit_row[self.vacated]]
@@ -605,7 +713,7 @@ class Lagrangian:
         if not used.any():
             return total
         np.add.at(g, self.unit_row[used & self.vacated], 1.0)
-        best_node = np.full(len(per_unit), -1, dtype=np.int64)
+        best_node = np.full(len(per_unit), -1, dtype=np.int32)
         is_best = np.flatnonzero(ends <= shortest[self.node_unit])
         best_node[self.node_unit[is_best[::-1]]] = is_best[::-1]  # the first such node
         cur = best_node[used]
@@ -902,8 +1010,10 @@ def scenario_bound(
     """A lower bound (øre) on the cost of every plan of ``scenario`` that keeps the rules.
 
     Meant for scenarios too large for one model. The whole scenario's unit
-    networks are built once, without a size limit (on the 7,000-household
-    portfolio P about a minute and 3 GB), then subgradient steps improve
+    networks are built once, without a size limit, straight into arrays
+    (:meth:`Lagrangian.of_scenario`; on the 7,000-household portfolio P,
+    11 million nodes and 16 million arcs, about 40-60 s and 0.9 GB on top of
+    the scenario, docs/MEMORY.md), then subgradient steps improve
     the multipliers for the rest of ``time_limit``, from ``start`` (e.g. a
     decomposition's groups' LP duals, :func:`duals_of`) where it names a
     row and :meth:`Lagrangian.cheapest_places` elsewhere, or from the
@@ -912,9 +1022,8 @@ def scenario_bound(
     :func:`lagrangian_bound`).
     """
     started = time.perf_counter()
-    instance = build_instance(scenario)
-    lag = Lagrangian(instance)
-    instance.units = []  # the arrays hold what the bound needs; free the networks
+    lag = Lagrangian.of_scenario(scenario)
+    instance = lag.instance
     first = lag.cheapest_places()
     if start is not None:
         given = lag.from_portable(start, first)

@@ -33,6 +33,7 @@ import bisect
 import itertools
 import operator
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -245,13 +246,25 @@ def signature_of(scenario: Scenario, h: Household, stay_days: int | None = None)
     )
 
 
-def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance:
+#: Takes each unit as it is made, instead of :attr:`Instance.units` keeping it.
+UnitSink = Callable[["Instance", "Unit"], None]
+
+
+def build_instance(
+    scenario: Scenario, max_nodes: int | None = None, *, on_unit: UnitSink | None = None
+) -> Instance:
     """Derive the integer instance of ``scenario``.
 
     Raises :class:`ModelTooLarge` as soon as the units' nodes pass
     ``max_nodes`` (if given), before the time and memory go into building it,
     and :class:`allocator.rules.Unschedulable` if a stage's households cannot
     all move out in time.
+
+    With ``on_unit``, each unit is passed to it as soon as it is made (with
+    the instance, whose other data is complete but for the pavilions) and
+    not kept: ``units`` stays empty, and no warnings about households
+    without a place are derived. A consumer that needs each network once
+    (the Lagrangian bound of a portfolio) so never holds them all.
     """
     sched = rules.schedule(scenario)
     windows: list[Window] = []
@@ -329,9 +342,10 @@ def build_instance(scenario: Scenario, max_nodes: int | None = None) -> Instance
         for opt in info.options:
             if opt.window is not None:
                 inst.classes_by_window.setdefault(opt.window, set()).add(info.signature)
-    _build_units(inst, max_nodes)
+    _build_units(inst, max_nodes, on_unit)
     _build_pavilions(inst)
-    _explain_unhoused(inst)
+    if on_unit is None:
+        _explain_unhoused(inst)
     return inst
 
 
@@ -392,9 +406,11 @@ class _KindUses:
     permanents: list[Node]  # by day
 
 
-def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
+def _build_units(
+    inst: Instance, max_nodes: int | None = None, on_unit: UnitSink | None = None
+) -> None:
     scenario, sched = inst.scenario, inst.schedule
-    nodes = 0
+    nodes = made = 0
     reps = inst.representatives
     window_sigs = {w.index: sorted(inst.window_classes(w.index)) for w in inst.windows}
     # the classes that may move for good, per stage and moving day
@@ -473,7 +489,7 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
                     permanents.append(Node(NodeKind.PERMANENT, day, day, stage=stage, classes=fits))
             uses = kinds[key] = _KindUses(len(kinds), stays, spares, permanents)
         unit = Unit(
-            index=len(inst.units),
+            index=made,
             dwelling=dwelling.id,
             start=avail.start,
             end=avail.end,
@@ -489,7 +505,11 @@ def _build_units(inst: Instance, max_nodes: int | None = None) -> None:
         if not unit.nodes:
             continue
         _link(inst, unit, time_points)
-        inst.units.append(unit)
+        if on_unit is None:
+            inst.units.append(unit)
+        else:
+            on_unit(inst, unit)
+        made += 1
         nodes += len(unit.nodes)
         if max_nodes is not None and nodes > max_nodes:
             estimate = nodes * len(availabilities) // (done + 1)

@@ -10,6 +10,7 @@ several departments, or the greedy plan
 from __future__ import annotations
 
 import time
+import traceback
 from typing import Any
 
 from allocator import rules
@@ -177,6 +178,9 @@ def _solve(
             solver=solver_info(settings.params, strategy=str(settings.strategy), lp=False),
         )
     except ModelTooLarge as exc:
+        # the decomposition runs inside this block: free what the refused build's
+        # frames hold (its partial networks, on P about 200 MB) first
+        traceback.clear_frames(exc.__traceback__)
         refused = time.perf_counter() - started
         size = portfolio.group_size_for(scenario, exc.estimate, exc.limit)
         if len(portfolio.plan_groups(scenario, size)) < 2:
