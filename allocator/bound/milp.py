@@ -252,11 +252,14 @@ def translate(
         lo, hi = lo - shift, hi - shift
         cols[negated] = -cols[negated] - 1
         values[negated] = -values[negated]
-    # a variable twice in a row (say x and not x) is one entry with the summed coefficient
+    # a variable twice in a row (say x and not x) is one entry with the summed
+    # coefficient, where it first appears: the entries keep the proto's order,
+    # which HiGHS's presolve and search depend on
     keys = rows * max(n, 1) + cols
-    order = np.argsort(keys, kind="stable")
-    unique, first = np.unique(keys[order], return_index=True)
-    summed = np.add.reduceat(values[order], first) if len(first) else values[:0]
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    summed = np.bincount(inverse, weights=values, minlength=len(unique))
+    order = np.argsort(first, kind="stable")
+    unique, summed = unique[order], summed[order]
     entry_rows = unique // max(n, 1)
     starts = np.zeros(len(counts) + 1, dtype=np.int32)
     np.cumsum(np.bincount(entry_rows, minlength=len(counts)), out=starts[1:])
