@@ -71,6 +71,26 @@ def test_stop_keeps_the_first_plan_and_ends_the_search() -> None:
     assert check_plan(scenario, result.plan, objective=result.objective).ok
 
 
+def test_a_search_without_a_plan_in_time_gives_the_greedy_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # as on XL, whose LP outlasts the time limit: no plan from the search
+    def nothing(outcome: single.Outcome) -> single.Outcome:
+        return single.Outcome(Status.NO_SOLUTION_IN_TIME, runtime=outcome.runtime, notes=["LP"])
+
+    real = single.solve_instance
+    monkeypatch.setattr(single, "solve_instance", lambda *a, **k: nothing(real(*a, **k)))
+    scenario = generate("S", 0)
+    result = solve(scenario, time_limit=30)
+    assert result.status is Status.FEASIBLE and result.solver.strategy == "greedy"
+    assert result.plan is not None and result.bound is None
+    assert check_plan(scenario, result.plan, objective=result.objective).ok
+    assert "LP" in result.warnings
+    assert any("no plan within the time limit" in w for w in result.warnings)
+    stopped = solve(scenario, time_limit=30, stop=lambda: True)  # a stop keeps "no plan"
+    assert stopped.plan is None
+
+
 def test_stop_before_the_search_gives_no_plan() -> None:
     result = solve(tiny(), time_limit=60, stop=lambda: True)
     assert result.status is Status.NO_SOLUTION_IN_TIME and result.plan is None

@@ -62,7 +62,7 @@ class MilpOutcome:
 
 
 def solve_proto(
-    proto: cp_model.CpModelProto,
+    proto: cp_model.CpModelProto | highspy.HighsLp,
     time_limit: float = 60.0,
     relax: bool = False,
     threads: int = 1,
@@ -74,7 +74,10 @@ def solve_proto(
     Parameters
     ----------
     proto
-        A CP-SAT model with only linear, exactly-one and at-most-one constraints.
+        A CP-SAT model with only linear, exactly-one and at-most-one
+        constraints, or its HiGHS model (:func:`translate`): the LP-guided
+        search translates its model once and solves it twice, the LP
+        relaxation and then the MILP with tightened column bounds.
     time_limit
         Seconds.
     relax
@@ -93,28 +96,8 @@ def solve_proto(
     """
     if stop is not None and stop():
         return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
-    lp = translate(proto, stop=stop)
+    lp = proto if isinstance(proto, highspy.HighsLp) else translate(proto, stop=stop)
     if lp is None:
-        return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
-    return solve_highs(
-        lp, time_limit=time_limit, relax=relax, threads=threads, gap_limit=gap_limit, stop=stop
-    )
-
-
-def solve_highs(
-    lp: highspy.HighsLp,
-    time_limit: float = 60.0,
-    relax: bool = False,
-    threads: int = 1,
-    gap_limit: float = 0.0,
-    stop: StopCheck | None = None,
-) -> MilpOutcome:
-    """Solve a model :func:`translate` made (see :func:`solve_proto` for the rest).
-
-    The LP-guided search translates its model once and solves it twice:
-    the LP relaxation, then the MILP with tightened column bounds.
-    """
-    if stop is not None and stop():
         return MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
     with _quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -206,7 +189,7 @@ def translate(
 ) -> highspy.HighsLp | None:
     """The HiGHS model of a linear CP-SAT proto (minimisation); ``None`` if ``stop()`` says so.
 
-    Every variable is integral; :func:`solve_highs` solves the relaxation
+    Every variable is integral; :func:`solve_proto` solves the relaxation
     on request.
 
     Row ``i`` is constraint ``i``. The proto is read through a serialised

@@ -166,6 +166,16 @@ def _solve(
             initial_plan=initial_plan,
             on_progress=on_progress,
         ).result
+        stopped = settings.stop is not None and settings.stop()
+        if result.status is Status.NO_SOLUTION_IN_TIME and not stopped:
+            # out of time before any plan (say, a model whose LP takes longer
+            # than the limit, as XL's 2 million variables do): the greedy plan
+            why = f"the search found no plan within the time limit ({time_limit:g} s)"
+            fallback = greedy_fallback(scenario, why, settings, result.solver.build_seconds)
+            if fallback.plan is not None:
+                warnings = [*result.warnings, *fallback.warnings]
+                runtime = result.runtime + fallback.runtime
+                result = fallback.model_copy(update={"warnings": warnings, "runtime": runtime})
     except rules.Unschedulable as exc:  # the households cannot all move out in time
         result = make_result(
             scenario.name,

@@ -24,7 +24,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.bound import lagrange
-from allocator.bound.milp import MilpOutcome, solve_highs, translate
+from allocator.bound.milp import MilpOutcome, solve_proto, translate
 from allocator.cpsat.extract import extract
 from allocator.cpsat.instance import build_instance
 from allocator.cpsat.model import RehousingModel
@@ -203,7 +203,7 @@ def solve_instance(
             lp = MilpOutcome("ERROR (stopped on request)", None, None, 0.0, None)
         else:
             limit = settings.time_limit * LP_SHARE
-            lp = solve_highs(milp, time_limit=limit, relax=True, stop=settings.stop)
+            lp = solve_proto(milp, time_limit=limit, relax=True, stop=settings.stop)
         if duals:
             found = lagrange.duals_of(model, lp)
         search = _lp_guided(model, milp, lp, params, deadline, log, watch)
@@ -458,7 +458,7 @@ def _highs_finish(
     left = deadline - time.perf_counter()
     if left <= 0:
         return _Search(Status.NO_SOLUTION_IN_TIME)
-    out = solve_highs(milp, time_limit=left, gap_limit=gap_limit, stop=watch.stop)
+    out = solve_proto(milp, time_limit=left, gap_limit=gap_limit, stop=watch.stop)
     if out.status == "INFEASIBLE":  # no plan better than the first (the fixing allows none)
         return _Search(Status.INFEASIBLE)
     if out.status not in ("OPTIMAL", "FEASIBLE") or out.values is None:
