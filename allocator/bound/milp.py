@@ -146,30 +146,21 @@ def solve_proto(
         return MilpOutcome("NO_SOLUTION_IN_TIME", None, None, runtime, None)
     solution = h.getSolution()
     objective = float(info.objective_function_value)
-    if relax:
-        bound = objective if status == "OPTIMAL" else None
-        optimal = status == "OPTIMAL"
-        return MilpOutcome(
-            status,
-            objective,
-            bound,
-            runtime,
-            list(solution.col_value),
-            list(solution.col_dual) if optimal else None,
-            list(lp.col_lower_),
-            list(lp.col_upper_),
-            list(solution.row_dual) if optimal else None,
-            integral=_integral_point(lp, np.asarray(solution.col_value)) if optimal else None,
-        )
-    bound = objective if status == "OPTIMAL" else float(info.mip_dual_bound)
-    dual = float(info.mip_dual_bound)
+    optimal = status == "OPTIMAL"
+    dual = float(info.mip_dual_bound)  # MILP only
+    solved_lp = relax and optimal  # the LP's duals and reduced costs mean something
     return MilpOutcome(
         status,
         objective,
-        bound,
-        runtime,
-        list(solution.col_value),
-        dual_bound=dual if np.isfinite(dual) else None,
+        bound=objective if optimal else (None if relax else dual),
+        runtime=runtime,
+        values=list(solution.col_value),
+        reduced_costs=list(solution.col_dual) if solved_lp else None,
+        lower_bounds=list(lp.col_lower_) if relax else None,
+        upper_bounds=list(lp.col_upper_) if relax else None,
+        row_duals=list(solution.row_dual) if solved_lp else None,
+        dual_bound=dual if not relax and np.isfinite(dual) else None,
+        integral=_integral_point(lp, np.asarray(solution.col_value)) if solved_lp else None,
     )
 
 
