@@ -26,11 +26,14 @@ def test_render_keeps_the_measurements(tmp_path: Path, capsys: pytest.CaptureFix
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# genhus benchmark results")
     assert load(out) == stored
-    # the terminal gets the three tables, one row per size in each
+    # the terminal gets the three tables, one row per size in each, and the
+    # one-worker sweep's table if the file holds a sweep
     tables = capsys.readouterr().out
-    assert tables.count("**") == 6
+    assert tables.count("**") == 6 + (2 if stored.get("one_worker") else 0)
+    assert ("**One worker, default gap limit**" in tables) == bool(stored.get("one_worker"))
+    swept = [case.get("case") for case in (stored.get("one_worker") or {}).get("cases", [])]
     for size in stored["sizes"]:
-        assert tables.count(f"\n| {size} |") == 3
+        assert tables.count(f"\n| {size} |") == 3 + swept.count(size)
 
 
 def test_render_without_measurements(tmp_path: Path) -> None:
