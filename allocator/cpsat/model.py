@@ -170,6 +170,9 @@ class RehousingModel:
         #: day, class), ("r10_group", stage, group needs), ("r10_total", stage);
         #: the infeasibility diagnosis relaxes rows by it
         self.row_keys: dict[int, tuple[object, ...]] = {}
+        #: R10's rows as :meth:`r10_overcapacity` built them, which
+        #: :meth:`r10_rounding_cuts` strengthens
+        self.r10_rows: list[_R10Row] = []
         self._add_variables()
         unknown = set(rules or ()) - set(self.RULES)
         if unknown:
@@ -179,7 +182,7 @@ class RehousingModel:
             getattr(self, name)()
             self.rule_rows[name] = range(first, len(self.model.proto.constraints))
         first = len(self.model.proto.constraints)
-        if cuts and "r10_overcapacity" in self.rule_rows:
+        if cuts:
             self.r10_rounding_cuts()
         #: the valid inequalities added after the rules (not rules: no plan is cut off)
         self.cut_rows = range(first, len(self.model.proto.constraints))
@@ -519,6 +522,7 @@ class RehousingModel:
         pools = self._spare_pools()
         for stage in sorted(inst.stage_windows):
             rows = self._r10_rows(pools, stage)
+            self.r10_rows += rows
             for n in rows[-1].needs:  # the total's: every need of the stage
                 if pools.held.get((stage, n)):
                     m.add(
@@ -549,12 +553,7 @@ class RehousingModel:
         optimum (example 17,457,240.64 -> 17,466,754.44 DKK), S from 0.36 %
         to 0.12 % below it.
         """
-        if rules.overcapacity_pct(self.instance.scenario) == 0:
-            return
-        pools = self._spare_pools()
-        for row in (
-            r for s in sorted(self.instance.stage_windows) for r in self._r10_rows(pools, s)
-        ):
+        for row in self.r10_rows:  # as the rule built them (none without R10)
             points = [(d, row.need(d)) for d in range(row.forced, row.households + 1)]
             hull = _lower_hull(points)
             for (d1, n1), (d2, n2) in pairwise(hull):
